@@ -1,0 +1,103 @@
+"""The values that travel down the pipeline, one dataclass per stage.
+
+raw file -> RawDocument -> Extraction -> Enrichment -> record (dict, one Parquet row)
+Anything that cannot go on becomes a Reject.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True)
+class RemovedLine:
+    """One input line the cleaner took out of the body, and why (a reason code)."""
+
+    line: int  # 1-based line number in the decoded input
+    text: str
+    reason: str
+
+
+@dataclass
+class RawDocument:
+    """One page as read from storage, before any interpretation."""
+
+    source_path: str  # relative to the raw root, POSIX; containers add '#record'
+    data: bytes
+    sha256: str
+    source_format: str  # 'text' | 'html' | ... (container prefixes such as 'jsonl+html')
+    metadata: dict[str, Any] = field(default_factory=dict)  # sidecar / JSONL / WARC fields, as found
+    metadata_origin: str | None = None  # 'sidecar' | 'jsonl' | 'warc' | None
+    folder: str | None = None  # first folder under the raw root (a possible outlet name)
+
+
+@dataclass
+class Reject:
+    """A raw input that produced no article, with a reason code and a human-readable detail."""
+
+    source_path: str
+    source_sha256: str | None
+    reason: str
+    detail: str
+
+
+@dataclass
+class Extraction:
+    """What an extractor found in one page: the body and the raw metadata it saw.
+
+    Metadata values are raw strings here; enrichment normalises them.
+    """
+
+    body: list[str]  # paragraphs, in order
+    removed: list[RemovedLine] = field(default_factory=list)
+    title: str | None = None
+    description: str | None = None
+    section: str | None = None
+    date_strings: list[str] = field(default_factory=list)  # header-zone date lines, best first
+    bylines: list[str] = field(default_factory=list)  # "By A and B" lines taken out of the body
+    credit_lines: list[str] = field(default_factory=list)  # "mkg/rc (Reuters, AFP)" lines
+    urls: list[str] = field(default_factory=list)  # URLs seen in the text (short links)
+    extractor: str = "text"
+    # from HTML: url, sitename, lang, author, date, categories, description, title
+    hints: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CruftPattern:
+    """A compiled pattern that marks a whole line as cruft of one concept."""
+
+    reason: str
+    pattern: re.Pattern[str]
+
+
+@dataclass(frozen=True)
+class OutletProfile:
+    """One news outlet, loaded from its TOML file."""
+
+    id: str
+    name: str
+    domains: tuple[str, ...] = ()
+    aliases: tuple[str, ...] = ()
+    country: str | None = None
+    languages: tuple[str, ...] = ()
+    timezone: str = "UTC"
+    fingerprints: tuple[re.Pattern[str], ...] = ()  # text that identifies the outlet
+    cruft: tuple[CruftPattern, ...] = ()  # outlet-specific cruft lines
+    credit_patterns: tuple[re.Pattern[str], ...] = ()  # lines that are credit lines
+    byline_patterns: tuple[re.Pattern[str], ...] = ()
+    date_formats: tuple[str, ...] = ()
+    day_first: bool = True
+    source_file: str | None = None
+
+
+@dataclass(frozen=True)
+class PublicationDate:
+    """A publication time and how sure we are of it."""
+
+    date: dt.date  # the outlet's local calendar date
+    at: dt.datetime | None  # UTC instant, only when a time of day is known
+    precision: str  # 'day' | 'minute' | 'second'
+    source: str  # 'metadata' | 'html' | 'text' | 'url'
+    raw: str  # the string it came from
