@@ -101,3 +101,14 @@ class PublicationDate:
     precision: str  # 'day' | 'minute' | 'second'
     source: str  # 'metadata' | 'html' | 'text' | 'url'
     raw: str  # the string it came from
+
+
+@dataclass(frozen=True)
+class Limits:
+    """Safety limits for reading untrusted input; every one is configurable."""
+
+    max_file_bytes: int = 50 * 1024 * 1024  # a raw file larger than this is rejected (too_large)
+    max_decompressed_bytes: int = 200 * 1024 * 1024  # per container, after gunzip
+    max_document_bytes: int = 20 * 1024 * 1024  # one page (file, JSONL line or WARC record)
+    max_line_chars: int = 100_000  # longer lines are cut before cleaning
+    document_timeout_s: float = 30.0  # a runaway document is stopped and rejected (timeout)
