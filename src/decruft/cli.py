@@ -1,0 +1,160 @@
+"""The ``decruft`` command: ingest, clean, explain, stats.
+
+``ingest`` runs the Prefect flow; ``clean``, ``explain`` and ``stats`` use the library only and
+never start Prefect.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from .dataset import Dataset, DatasetLockedError
+from .decode import DecodeError, decode_text
+from .pipeline import clean, make_context
+from .sources import read_sidecar
+
+REMOVED_COLOUR, KEPT_COLOUR, DIM, RESET = "\033[31m", "\033[32m", "\033[2m", "\033[0m"
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return args.handler(args)
+    except (FileNotFoundError, DatasetLockedError, ValueError) as exc:
+        print(f"decruft: {exc}", file=sys.stderr)
+        return 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="decruft", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    ingest = commands.add_parser("ingest", help="run the ingest flow: raw files -> Parquet")
+    ingest.add_argument("--raw", default="raw", help="folder of raw files (default: raw)")
+    ingest.add_argument("--out", default="processed", help="output folder or URI (default: processed)")
+    ingest.add_argument("--reprocess", action="store_true", help="ignore the manifest, redo every file")
+    ingest.add_argument("--batch-files", type=int, default=200, help="files per task (default: 200)")
+    _add_config_options(ingest)
+    ingest.set_defaults(handler=_ingest)
+
+    for name, handler, text in (("clean", _clean, "print one cleaned record"),
+                                ("explain", _explain, "show every input line, kept or removed and why")):
+        cmd = commands.add_parser(name, help=text)
+        cmd.add_argument("file", type=Path)
+        cmd.add_argument("--url", help="the page's URL, if known")
+        _add_config_options(cmd)
+        if name == "clean":
+            cmd.add_argument("--json", action="store_true", help="all fields as JSON, not just the body")
+        else:
+            cmd.add_argument("--color", choices=("auto", "always", "never"), default="auto")
+        cmd.set_defaults(handler=handler)
+
+    stats = commands.add_parser("stats", help="counts by outlet, language, month and reject reason")
+    stats.add_argument("--out", default="processed", help="dataset folder or URI (default: processed)")
+    stats.set_defaults(handler=_stats)
+    return parser
+
+
+def _add_config_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--outlets", action="append", default=[], metavar="DIR",
+                     help="extra outlet profiles (TOML), adding to or overriding the built-in ones")
+    cmd.add_argument("--rules", metavar="FILE", help="rule config (TOML): disable concepts, add patterns")
+
+
+def _ingest(args: argparse.Namespace) -> int:
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    from flows.ingest import ingest  # Prefect is imported only for this command
+
+    summary = ingest(raw=args.raw, out=args.out, reprocess=args.reprocess,
+                     batch_files=args.batch_files, outlets_dirs=args.outlets, rules_config=args.rules)
+    rejects = ", ".join(f"{k}={v}" for k, v in sorted(summary["rejects"].items())) or "none"
+    print(f"files seen: {summary['seen']} (new {summary['new']}, already ingested {summary['skipped']})")
+    print(f"articles written: {summary['articles']}")
+    print(f"rejects: {rejects}")
+    print(f"time: {summary['seconds']:.1f} s  output: {args.out}")
+    return 0
+
+
+def _record_for(args: argparse.Namespace) -> dict[str, Any]:
+    data = args.file.read_bytes()
+    context = make_context(outlets_dirs=tuple(Path(d) for d in args.outlets),
+                           rules_config=Path(args.rules) if args.rules else None)
+    return clean(data, name=args.file.name, url=args.url, metadata=read_sidecar(args.file),
+                 context=context)
+
+
+def _clean(args: argparse.Namespace) -> int:
+    record = _record_for(args)
+    if args.json:
+        print(json.dumps(record, ensure_ascii=False, indent=2, default=str))
+    elif record.get("reject"):
+        print(f"decruft: no article: {record['reject']['reason']}: {record['reject']['detail']}",
+              file=sys.stderr)
+        return 1
+    else:
+        print(record["body"])
+    return 0
+
+
+def _explain(args: argparse.Namespace) -> int:
+    record = _record_for(args)
+    colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
+    removed = {r["line"]: r["reason"] for r in record["removed"]}
+    try:
+        lines = decode_text(args.file.read_bytes())[0].split("\n")
+    except DecodeError as exc:
+        print(f"decruft: {exc}", file=sys.stderr)
+        return 1
+    if record["extractor"] != "text":
+        print(f"# body extracted by {record['extractor']}; line numbers refer to its text output")
+        lines = [r["text"] for r in record["removed"]]
+        removed = dict(enumerate(removed.values(), 1))
+    width = max((len(reason) for reason in removed.values()), default=4)
+    for number, line in enumerate(lines, 1):
+        print(_explain_line(number, line, removed.get(number), width, colour))
+    print(f"# title: {record['title']!r}  outlet: {record['outlet_id']}  date: {record['published_date']}")
+    return 0
+
+
+def _explain_line(number: int, line: str, reason: str | None, width: int, colour: bool) -> str:
+    if not line.strip():
+        return f"{number:4d}   {'':{width}}  " if not colour else f"{DIM}{number:4d}{RESET}"
+    verdict = f"- {reason:{width}}" if reason else f"+ {'kept':{width}}"
+    text = f"{number:4d} {verdict}  {line}"
+    if colour:
+        return f"{REMOVED_COLOUR if reason else KEPT_COLOUR}{text}{RESET}"
+    return text
+
+
+def _stats(args: argparse.Namespace) -> int:
+    dataset = Dataset(args.out)
+    articles, rejects = dataset.articles(), dataset.rejects()
+    if articles is None and rejects is None:
+        print(f"decruft: no dataset under {args.out}", file=sys.stderr)
+        return 1
+    if articles is not None:
+        rows = articles.select(["outlet_id", "language", "published_date"]).to_pylist()
+        print(f"articles: {len(rows)}")
+        _print_counts("outlet", Counter(r["outlet_id"] for r in rows))
+        _print_counts("language", Counter(r["language"] for r in rows))
+        _print_counts("month", Counter(r["published_date"].strftime("%Y-%m") if r["published_date"]
+                                       else "unknown" for r in rows))
+    if rejects is not None:
+        print(f"rejects: {rejects.num_rows}")
+        _print_counts("reason", Counter(rejects.column("reason").to_pylist()))
+    return 0
+
+
+def _print_counts(label: str, counts: Counter) -> None:
+    print(f"  by {label}:")
+    for key, count in counts.most_common():
+        print(f"    {key:<24} {count}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,242 @@
+"""The output dataset: atomic Parquet parts, a manifest of ingested files, a run lock.
+
+Layout under the output root (a local path or a URI pyarrow understands, e.g. s3://bucket/x):
+
+    articles/outlet=<id>/year_month=<YYYY-MM|unknown>/part-<batch>.parquet
+    rejects/part-<batch>.parquet
+    _manifest/part-<batch>.parquet     one row per raw file a batch finished
+    _state/line_stats.json             learnt boilerplate lines, kept between runs
+
+A batch writes its data parts first (each under a temporary name, then renamed) and its
+manifest part last. Part names derive from the batch's content, so redoing a batch after a crash
+overwrites its parts instead of adding duplicates; parts no manifest names are leftovers of an
+interrupted run and are removed by the next one.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import re
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+
+import pyarrow as pa
+import pyarrow.dataset as pads
+import pyarrow.fs as pafs
+import pyarrow.parquet as pq
+
+from .models import Reject
+from .schema import ARTICLES, REJECTS
+
+MANIFEST = pa.schema([
+    pa.field("source_path", pa.string(), nullable=False),
+    pa.field("source_sha256", pa.string(), nullable=False),
+    pa.field("batch", pa.string(), nullable=False),
+    pa.field("articles", pa.int32(), nullable=False),
+    pa.field("rejects", pa.int32(), nullable=False),
+    pa.field("parts", pa.list_(pa.string())),
+    pa.field("ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
+])
+
+_SAFE = re.compile(r"[^a-z0-9._-]+")
+_RECORD_SUFFIX = re.compile(r"#\d+$")
+
+
+class DatasetLockedError(RuntimeError):
+    """Another run holds the output's lock."""
+
+
+@dataclass(frozen=True)
+class ManifestEntry:
+    source_sha256: str
+    batch: str
+    parts: tuple[str, ...]
+
+
+class Dataset:
+    """An output root on a pyarrow filesystem."""
+
+    def __init__(self, out: str | os.PathLike[str]):
+        self.uri = str(out)
+        if "://" in self.uri:
+            self.fs, self.root = pafs.FileSystem.from_uri(self.uri)
+        else:
+            self.fs, self.root = pafs.LocalFileSystem(), os.path.abspath(self.uri)
+        self.root = self.root.rstrip("/")
+
+    def path(self, *parts: str) -> str:
+        return "/".join([self.root, *parts])
+
+    # -- writing -------------------------------------------------------------------------------
+
+    def write_batch(self, batch: str, records: list[dict], rejects: list[Reject],
+                    files: Iterable[tuple[str, str]], ingested_at: dt.datetime) -> list[str]:
+        """Write one batch's parts, then its manifest part; return the data parts written.
+
+        ``files`` are the (source_path, sha256) of the raw files the batch finished.
+        """
+        parts = [self._write_table(path, table) for path, table in self._article_tables(batch, records)]
+        if rejects:
+            parts.append(self._write_table(f"rejects/part-{batch}.parquet",
+                                           reject_table(rejects, ingested_at)))
+        counts = _counts_by_file(records, rejects)
+        rows = [{"source_path": path, "source_sha256": sha, "batch": batch,
+                 "articles": counts[path][0], "rejects": counts[path][1], "parts": parts,
+                 "ingested_at": ingested_at} for path, sha in files]
+        self._write_table(f"_manifest/part-{batch}.parquet", pa.Table.from_pylist(rows, schema=MANIFEST))
+        return parts
+
+    def _article_tables(self, batch: str, records: list[dict]) -> Iterator[tuple[str, pa.Table]]:
+        groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        for record in records:
+            groups[partition_of(record)].append(record)
+        for (outlet, month), rows in sorted(groups.items()):
+            rel = f"articles/outlet={outlet}/year_month={month}/part-{batch}.parquet"
+            yield rel, pa.Table.from_pylist(rows, schema=ARTICLES)
+
+    def _write_table(self, rel: str, table: pa.Table) -> str:
+        """Write under a temporary name, then rename: readers never see half a file."""
+        final = self.path(rel)
+        tmp = f"{final}.{os.getpid()}.tmp"
+        self.fs.create_dir(final.rsplit("/", 1)[0], recursive=True)
+        pq.write_table(table, tmp, filesystem=self.fs, compression="zstd", row_group_size=50_000)
+        self.fs.move(tmp, final)
+        return rel
+
+    # -- reading -------------------------------------------------------------------------------
+
+    def manifest(self) -> dict[str, ManifestEntry]:
+        """Raw files already ingested: source_path -> entry (the newest batch wins)."""
+        table = self._read("_manifest", MANIFEST)
+        entries: dict[str, ManifestEntry] = {}
+        if table is None:
+            return entries
+        for row in table.sort_by("ingested_at").to_pylist():
+            entries[row["source_path"]] = ManifestEntry(row["source_sha256"], row["batch"],
+                                                        tuple(row["parts"] or ()))
+        return entries
+
+    def articles(self) -> pa.Table | None:
+        return self._read("articles", ARTICLES, partitioning="hive")
+
+    def rejects(self) -> pa.Table | None:
+        return self._read("rejects", REJECTS)
+
+    def _read(self, rel: str, schema: pa.Schema, partitioning: str | None = None) -> pa.Table | None:
+        files = self._files(rel, ".parquet")
+        if not files:
+            return None
+        return pads.dataset(files, filesystem=self.fs, format="parquet", schema=schema,
+                            partitioning=partitioning).to_table()
+
+    def _files(self, rel: str, suffix: str) -> list[str]:
+        info = self.fs.get_file_info(pafs.FileSelector(self.path(rel), allow_not_found=True, recursive=True))
+        return sorted(f.path for f in info if f.type == pafs.FileType.File and f.path.endswith(suffix))
+
+    # -- housekeeping --------------------------------------------------------------------------
+
+    def remove_leftovers(self) -> list[str]:
+        """Delete temporary files and parts that no manifest names (an interrupted batch)."""
+        known = {self.path(p) for entry in self.manifest().values() for p in entry.parts}
+        known |= set(self._files("_manifest", ".parquet"))
+        removed = []
+        for rel in ("articles", "rejects", "_manifest"):
+            for path in self._files(rel, ""):
+                if path.endswith(".tmp") or (path.endswith(".parquet") and path not in known):
+                    self.fs.delete_file(path)
+                    removed.append(path)
+        return removed
+
+    @contextmanager
+    def lock(self, wait_s: float = 0.0) -> Iterator[None]:
+        """Hold the output's run lock; a second run waits up to wait_s, then refuses."""
+        path = self.path("_state", "run.lock")
+        self.fs.create_dir(self.path("_state"), recursive=True)
+        deadline = time.monotonic() + wait_s
+        while not self._try_lock(path):
+            if time.monotonic() >= deadline:
+                raise DatasetLockedError(
+                    f"another decruft run is writing to {self.uri} (lock {path}: {self._lock_owner(path)}); "
+                    "wait for it to finish, or remove the lock file if that run is gone")
+            time.sleep(0.5)
+        try:
+            yield
+        finally:
+            self.fs.delete_file(path)
+
+    def _try_lock(self, path: str) -> bool:
+        if isinstance(self.fs, pafs.LocalFileSystem):
+            if os.path.exists(path) and not _owner_alive(path):
+                os.unlink(path)  # its run died without releasing it
+            try:
+                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+            except FileExistsError:
+                return False
+            with os.fdopen(fd, "w") as handle:
+                handle.write(f"{os.getpid()}\n")
+            return True
+        if self.fs.get_file_info(path).type != pafs.FileType.NotFound:
+            return False
+        with self.fs.open_output_stream(path) as handle:
+            handle.write(f"{os.getpid()}\n".encode())
+        return True
+
+    def _lock_owner(self, path: str) -> str:
+        try:
+            with self.fs.open_input_stream(path) as handle:
+                return f"held by process {handle.read().decode().strip()}"
+        except OSError:
+            return "holder unknown"
+
+
+def _owner_alive(path: str) -> bool:
+    try:
+        pid = int(open(path).read().strip())
+    except (OSError, ValueError):
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def partition_of(record: dict) -> tuple[str, str]:
+    """Hive partition values of a record: its outlet and publication year-month."""
+    outlet = _SAFE.sub("_", (record.get("outlet_id") or "unknown").lower()) or "unknown"
+    published = record.get("published_date")
+    return outlet, published.strftime("%Y-%m") if published else "unknown"
+
+
+def batch_key(files: Iterable[tuple[str, str]]) -> str:
+    """A batch's name from its files and their contents: the same work gets the same name."""
+    digest = hashlib.sha256()
+    for path, sha in sorted(files):
+        digest.update(f"{path}\0{sha}\n".encode())
+    return digest.hexdigest()[:20]
+
+
+def reject_table(rejects: list[Reject], ingested_at: dt.datetime) -> pa.Table:
+    rows = [{"source_path": r.source_path, "source_sha256": r.source_sha256, "reason": r.reason,
+             "detail": r.detail, "ingested_at": ingested_at} for r in rejects]
+    return pa.Table.from_pylist(rows, schema=REJECTS)
+
+
+def _counts_by_file(records: list[dict], rejects: list[Reject]) -> dict[str, list[int]]:
+    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for record in records:
+        counts[file_of(record["source_path"])][0] += 1
+    for reject in rejects:
+        counts[file_of(reject.source_path)][1] += 1
+    return counts
+
+
+def file_of(source_path: str) -> str:
+    """The raw file a source path belongs to ('crawl.warc.gz#17' -> 'crawl.warc.gz')."""
+    return _RECORD_SUFFIX.sub("", source_path)

@@ -1,0 +1,280 @@
+"""The steps of an ingest run, as plain functions the Prefect flow (or any caller) composes.
+
+    discover  -> list the raw files (cheap: names and sizes)
+    scan      -> per batch: hash every file, learn boilerplate line statistics
+    select    -> skip files already in the manifest, turn exact duplicates into rejects
+    process   -> per batch: clean every page, write the batch's parts and manifest part
+
+Batches carry file names, never documents, and return counts, so an orchestrator's cost per
+task stays small next to the work.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .dataset import Dataset, batch_key
+from .decode import DecodeError, decode_text
+from .extract.boilerplate import LineStats
+from .metadata import normalise_metadata
+from .models import Limits, RawDocument, Reject
+from .pipeline import Context, boilerplate_group, doc_id_for, make_context, process_document
+from .sources import RawFile, discover, read_documents, read_raw
+
+LINE_STATS_FILE = "line_stats.json"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything a run needs to know, small enough to ship to any worker."""
+
+    raw: str = "raw"
+    out: str = "processed"
+    outlets_dirs: tuple[str, ...] = ()
+    rules_config: str | None = None
+    limits: Limits = field(default_factory=Limits)
+    reprocess: bool = False
+    batch_files: int = 200
+    batch_bytes: int = 64 * 1024 * 1024
+
+    def context(self, line_stats: LineStats | None = None) -> Context:
+        return make_context(outlets_dirs=tuple(Path(d) for d in self.outlets_dirs),
+                            rules_config=Path(self.rules_config) if self.rules_config else None,
+                            line_stats=line_stats, limits=self.limits)
+
+
+@dataclass
+class WorkItem:
+    """A raw file with its content hash (empty when it could not be read)."""
+
+    file: RawFile
+    sha256: str
+
+
+@dataclass
+class BatchSummary:
+    """What one processed batch produced: counts only, never documents."""
+
+    files: int = 0
+    articles: int = 0
+    rejects: Counter = field(default_factory=Counter)
+    outlets: Counter = field(default_factory=Counter)
+    languages: Counter = field(default_factory=Counter)
+    parts: list[str] = field(default_factory=list)
+
+    def add(self, other: "BatchSummary") -> None:
+        self.files += other.files
+        self.articles += other.articles
+        self.rejects += other.rejects
+        self.outlets += other.outlets
+        self.languages += other.languages
+        self.parts += other.parts
+
+
+def discover_files(settings: Settings) -> tuple[list[RawFile], list[Reject]]:
+    files, rejects = [], []
+    for item in discover(settings.raw):
+        (files if isinstance(item, RawFile) else rejects).append(item)
+    return files, rejects
+
+
+def batches(files: list[RawFile], max_files: int, max_bytes: int) -> Iterator[list[RawFile]]:
+    """Consecutive groups of at most max_files files and (unless one file is bigger) max_bytes."""
+    batch: list[RawFile] = []
+    size = 0
+    for raw in files:
+        if batch and (len(batch) >= max_files or size + raw.size > max_bytes):
+            yield batch
+            batch, size = [], 0
+        batch.append(raw)
+        size += raw.size
+    if batch:
+        yield batch
+
+
+def scan_batch(settings: Settings, files: list[RawFile]) -> tuple[list[WorkItem], LineStats]:
+    """Hash each file and learn which lines recur across documents of the same outlet."""
+    ctx = settings.context()
+    stats = LineStats()
+    items = []
+    for raw in files:
+        data = read_raw(raw, settings.limits)
+        if isinstance(data, Reject):
+            items.append(WorkItem(raw, ""))
+            continue
+        items.append(WorkItem(raw, hashlib.sha256(data).hexdigest()))
+        for doc in read_documents(raw, settings.limits, data):
+            if isinstance(doc, RawDocument) and not doc.source_format.endswith("html"):
+                _observe(doc, ctx, stats)
+    return items, stats
+
+
+def _observe(doc: RawDocument, ctx: Context, stats: LineStats) -> None:
+    try:
+        text = decode_text(doc.data, declared=doc.metadata.get("charset"))[0]
+    except DecodeError:
+        return
+    meta = normalise_metadata(doc.metadata)
+    resolution = ctx.registry.resolve(metadata=meta.outlet, folder=doc.folder, url=meta.url, text=text)
+    stats.add_document(boilerplate_group(resolution.outlet_id, doc.folder), text)
+
+
+def select_work(items: Iterable[WorkItem], dataset: Dataset,
+                reprocess: bool) -> tuple[list[WorkItem], list[Reject], int]:
+    """Files still to process, duplicate rejects, and how many were skipped as already ingested.
+
+    A file whose exact bytes were already seen under another path is a duplicate of that path's
+    article: it gets a ``duplicate`` reject naming the kept doc_id instead of a second row.
+    """
+    manifest = {} if reprocess else dataset.manifest()
+    owner_of_hash = {entry.source_sha256: path for path, entry in manifest.items() if entry.source_sha256}
+    todo, duplicates, skipped = [], [], 0
+    for item in sorted(items, key=lambda i: i.file.rel_path):
+        path, sha = item.file.rel_path, item.sha256
+        entry = manifest.get(path)
+        if entry is not None and entry.source_sha256 == sha:
+            skipped += 1
+            continue
+        owner = owner_of_hash.get(sha) if sha else None
+        if owner is not None and owner != path:
+            duplicates.append(Reject(path, sha, "duplicate",
+                                     f"same content as {owner} (doc_id {doc_id_for(owner)})"))
+            continue
+        if sha:
+            owner_of_hash[sha] = path
+        todo.append(item)
+    return todo, duplicates, skipped
+
+
+def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.datetime,
+                  line_stats: LineStats | None = None) -> BatchSummary:
+    """Clean every page of a batch and write its parts; returns counts."""
+    ctx = settings.context(line_stats if line_stats is not None else load_line_stats(settings.out))
+    ctx.ingested_at = ingested_at
+    records, rejects = [], []
+    for item in items:
+        for doc in read_documents(item.file, settings.limits):
+            result = doc if isinstance(doc, Reject) else process_document(doc, ctx)
+            (records if isinstance(result, dict) else rejects).append(result)
+    summary = summarise(records, rejects)
+    summary.files = len(items)
+    files = [(item.file.rel_path, item.sha256) for item in items]
+    summary.parts = Dataset(settings.out).write_batch(batch_key(files), records, rejects, files, ingested_at)
+    return summary
+
+
+def write_rejects(settings: Settings, rejects: list[Reject], ingested_at: dt.datetime) -> BatchSummary:
+    """Record rejects found before processing (discovery, duplicates) like a batch of their own."""
+    files = [(r.source_path, r.source_sha256 or "") for r in rejects]
+    summary = summarise([], rejects)
+    summary.files = len(rejects)
+    summary.parts = Dataset(settings.out).write_batch(batch_key(files), [], rejects, files, ingested_at)
+    return summary
+
+
+def summarise(records: list[dict], rejects: list[Reject]) -> BatchSummary:
+    return BatchSummary(articles=len(records), rejects=Counter(r.reason for r in rejects),
+                        outlets=Counter(r["outlet_id"] for r in records),
+                        languages=Counter(r["language"] for r in records))
+
+
+def load_line_stats(out: str) -> LineStats:
+    """The boilerplate table learnt by earlier runs (empty on a first run)."""
+    dataset = Dataset(out)
+    path = dataset.path("_state", LINE_STATS_FILE)
+    try:
+        with dataset.fs.open_input_stream(path) as handle:
+            return LineStats.from_json(handle.read().decode("utf-8"))
+    except (FileNotFoundError, OSError):
+        return LineStats()
+
+
+def save_line_stats(out: str, stats: LineStats) -> None:
+    dataset = Dataset(out)
+    dataset.fs.create_dir(dataset.path("_state"), recursive=True)
+    tmp = dataset.path("_state", LINE_STATS_FILE + ".tmp")
+    with dataset.fs.open_output_stream(tmp) as handle:
+        handle.write(stats.to_json().encode("utf-8"))
+    dataset.fs.move(tmp, dataset.path("_state", LINE_STATS_FILE))
+
+
+Mapper = Callable[[Callable[..., Any], list[tuple]], list[Any]]
+
+
+def sequential_map(fn: Callable[..., Any], calls: list[tuple]) -> list[Any]:
+    """Run each call in turn, in this process: the mapper for library use."""
+    return [fn(*args) for args in calls]
+
+
+def run(settings: Settings, map_batches: Mapper = sequential_map,
+        log: Callable[[str], None] = lambda _: None) -> "RunReport":
+    """One ingest run. ``map_batches`` runs batch steps: sequentially here, as tasks in a flow."""
+    started = time.perf_counter()
+    ingested_at = dt.datetime.now(dt.UTC)
+    dataset = Dataset(settings.out)
+    report = RunReport()
+    with dataset.lock():
+        leftovers = dataset.remove_leftovers()
+        if leftovers:
+            log(f"removed {len(leftovers)} leftover part(s) of an interrupted run")
+        files, early_rejects = discover_files(settings)
+        log(f"found {len(files)} raw file(s) under {settings.raw}")
+        stats = load_line_stats(settings.out)
+        items: list[WorkItem] = []
+        scans = map_batches(scan_batch, [(settings, batch) for batch in
+                                         batches(files, settings.batch_files, settings.batch_bytes)])
+        for batch_items, batch_stats in scans:
+            items += batch_items
+            stats.merge(batch_stats)
+        save_line_stats(settings.out, stats)
+        todo, duplicates, report.skipped = select_work(items, dataset, settings.reprocess)
+        report.seen, report.new = len(files) + len(early_rejects), len(todo)
+        log(f"{len(todo)} new or changed file(s), {report.skipped} already ingested")
+        calls = [(settings, batch, ingested_at, stats) for batch in batches_of_items(todo, settings)]
+        if early_rejects or duplicates:
+            report.totals.add(write_rejects(settings, early_rejects + duplicates, ingested_at))
+        for summary in map_batches(process_batch, calls):
+            report.totals.add(summary)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def batches_of_items(items: list[WorkItem], settings: Settings) -> Iterator[list[WorkItem]]:
+    by_file = {item.file.rel_path: item for item in items}
+    for batch in batches([i.file for i in items], settings.batch_files, settings.batch_bytes):
+        yield [by_file[raw.rel_path] for raw in batch]
+
+
+@dataclass
+class RunReport:
+    """A run's outcome: what it saw, skipped and produced, and how long it took."""
+
+    seen: int = 0
+    new: int = 0
+    skipped: int = 0
+    seconds: float = 0.0
+    totals: BatchSummary = field(default_factory=BatchSummary)
+
+    def lines(self) -> list[str]:
+        t = self.totals
+        rate = t.files / self.seconds if self.seconds else 0.0
+        out = [f"files seen: {self.seen}  new: {self.new}  already ingested: {self.skipped}",
+               f"articles written: {t.articles}",
+               "rejects: " + (", ".join(f"{k}={v}" for k, v in sorted(t.rejects.items())) or "none"),
+               "outlets: " + (", ".join(f"{k}={v}" for k, v in t.outlets.most_common()) or "none"),
+               "languages: " + (", ".join(f"{k}={v}" for k, v in t.languages.most_common()) or "none"),
+               f"time: {self.seconds:.1f} s ({rate:.0f} files/s)"]
+        return out
+
+    def as_dict(self) -> dict[str, Any]:
+        t = self.totals
+        return {"seen": self.seen, "new": self.new, "skipped": self.skipped,
+                "articles": t.articles, "rejects": dict(t.rejects), "outlets": dict(t.outlets),
+                "languages": dict(t.languages), "parts": len(t.parts),
+                "seconds": round(self.seconds, 3)}

@@ -1,0 +1,221 @@
+"""One page from raw bytes to a record: decode -> extract -> enrich -> record.
+
+Pure library code: no Prefect, no I/O beyond what it is given. The flow and the CLI call
+``process_document`` for every page; ``clean`` is the one-page convenience for users.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .containers import read_source
+from .credits import parse_byline, parse_credit_line
+from .dates import choose_publication_date
+from .decode import DecodeError, decode_text
+from .extract.boilerplate import LineStats
+from .extract.html import extract_html
+from .extract.rules import RuleSet, load_rules
+from .extract.text import clean_text
+from .language import detect_language
+from .metadata import PageMetadata, normalise_metadata
+from .models import Extraction, Limits, RawDocument, Reject
+from .outlets import Registry, load_registry
+from .schema import ARTICLES
+
+#: Reason codes of removed lines that mean "this page is an error page, not an article".
+ERROR_PAGE_REASONS = frozenset({"error_page"})
+
+
+@dataclass
+class Context:
+    """What every page of a run shares: registry, rules, learnt boilerplate, limits, run time."""
+
+    registry: Registry = field(default_factory=load_registry)
+    rules: RuleSet = field(default_factory=load_rules)
+    line_stats: LineStats = field(default_factory=LineStats)
+    limits: Limits = field(default_factory=Limits)
+    ingested_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+
+
+def make_context(*, outlets_dirs: tuple[Path, ...] = (), rules_config: Path | None = None,
+                 line_stats: LineStats | None = None, limits: Limits | None = None) -> Context:
+    """A run context with the user's extra outlet profiles and rule config applied."""
+    return Context(registry=load_registry(outlets_dirs), rules=load_rules(rules_config),
+                   line_stats=line_stats or LineStats(), limits=limits or Limits())
+
+
+def doc_id_for(source_path: str) -> str:
+    """Stable id from the source path, so a changed file supersedes its earlier row."""
+    return hashlib.sha256(source_path.encode("utf-8")).hexdigest()[:16]
+
+
+def boilerplate_group(outlet_id: str | None, folder: str | None) -> str:
+    """The corpus-statistics group of a page: its outlet, else its raw folder."""
+    return outlet_id or (f"folder:{folder}" if folder else "folder:")
+
+
+def process_document(doc: RawDocument, ctx: Context) -> dict[str, Any] | Reject:
+    """Turn one raw page into an article record, or a Reject saying why not."""
+    try:
+        text = decode_text(doc.data, declared=doc.metadata.get("charset"))[0]
+    except DecodeError as exc:
+        return Reject(doc.source_path, doc.sha256, "decode_error", str(exc))
+    if not text.strip():
+        return Reject(doc.source_path, doc.sha256, "empty", "no text after decoding")
+    meta = normalise_metadata(doc.metadata)
+    if doc.source_format.endswith("html"):
+        extraction, resolution = _extract_html_page(text, doc, meta, ctx)
+    else:
+        extraction, resolution = _extract_text_page(text, doc, meta, ctx)
+    if not extraction.body:
+        return _no_body_reject(doc, extraction)
+    return build_record(doc, meta, extraction, resolution, ctx)
+
+
+def _extract_text_page(text: str, doc: RawDocument, meta: PageMetadata, ctx: Context):
+    resolution = ctx.registry.resolve(metadata=meta.outlet, folder=doc.folder, url=meta.url, text=text)
+    group = boilerplate_group(resolution.outlet_id, doc.folder)
+    extraction = clean_text(text, profile=resolution.profile, rules=ctx.rules,
+                            boilerplate=ctx.line_stats.boilerplate_for(group))
+    if resolution.source in ("text", "unknown") and extraction.urls:
+        by_url = ctx.registry.resolve(metadata=None, folder=None, url=extraction.urls[0], text=None)
+        if by_url.profile is not None and resolution.profile is None:
+            resolution = by_url
+    return extraction, resolution
+
+
+def _extract_html_page(text: str, doc: RawDocument, meta: PageMetadata, ctx: Context):
+    extraction = extract_html(text, url=meta.url, scraped_at=meta.scraped_at)
+    url = meta.url or extraction.hints.get("url")
+    resolution = ctx.registry.resolve(metadata=meta.outlet or extraction.hints.get("sitename"),
+                                      folder=doc.folder, url=url, text="\n".join(extraction.body))
+    return extraction, resolution
+
+
+def _no_body_reject(doc: RawDocument, extraction: Extraction) -> Reject:
+    reasons = {r.reason for r in extraction.removed}
+    if reasons & ERROR_PAGE_REASONS:
+        return Reject(doc.source_path, doc.sha256, "error_page", "the page is an error page")
+    return Reject(doc.source_path, doc.sha256, "no_content",
+                  f"no article text left after cleaning ({len(extraction.removed)} lines removed)")
+
+
+def build_record(doc: RawDocument, meta: PageMetadata, extraction: Extraction, resolution,
+                 ctx: Context) -> dict[str, Any]:
+    """Enrich an extraction (dates, people, language) and lay it out as one articles row."""
+    profile = resolution.profile
+    url = meta.url or extraction.hints.get("url") or (extraction.urls[0] if extraction.urls else None)
+    published = choose_publication_date(
+        metadata=meta.published, html=extraction.hints.get("date"), text=extraction.date_strings,
+        url=url, profile=profile, scraped_at=meta.scraped_at)
+    authors, agencies = _people(meta, extraction)
+    body = "\n\n".join(extraction.body)
+    language, score = detect_language(body, hint=meta.language or extraction.hints.get("lang"))
+    sources = {name: f"{doc.metadata_origin}:{key}" for name, key in meta.sources.items()}
+    title = meta.title or extraction.title
+    if not meta.title and extraction.title:
+        sources["title"] = extraction.extractor
+    return {
+        "doc_id": doc_id_for(doc.source_path),
+        "source_path": doc.source_path,
+        "source_sha256": doc.sha256,
+        "source_format": doc.source_format,
+        "url": url,
+        "outlet_id": resolution.outlet_id or "unknown",
+        "outlet_name": profile.name if profile else None,
+        "outlet_domain": profile.domains[0] if profile and profile.domains else _domain_id(resolution),
+        "outlet_country": profile.country if profile else None,
+        "outlet_source": resolution.source,
+        "title": title,
+        "description": extraction.description or extraction.hints.get("description"),
+        "section": extraction.section,
+        "authors": authors,
+        "agencies": agencies,
+        "published_date": published.date if published else None,
+        "published_at": published.at if published else None,
+        "updated_at": None,
+        "date_precision": published.precision if published else None,
+        "date_source": published.source if published else None,
+        "date_raw": published.raw if published else None,
+        "language": language,
+        "language_score": score,
+        "body": body,
+        "word_count": len(body.split()),
+        "removed": [{"line": r.line, "text": r.text, "reason": r.reason} for r in extraction.removed],
+        "extractor": extraction.extractor,
+        "metadata_sources": sources,
+        "scraped_at": meta.scraped_at,
+        "pipeline_version": __version__,
+        "ingested_at": ctx.ingested_at,
+    }
+
+
+def _domain_id(resolution) -> str | None:
+    """An unregistered outlet's id is its registered domain; report it as the domain too."""
+    oid = resolution.outlet_id
+    return oid if oid and "." in oid else None
+
+
+def _people(meta: PageMetadata, extraction: Extraction) -> tuple[list[str], list[str]]:
+    """Authors from metadata first, else from bylines; agencies from credit lines."""
+    authors = list(meta.authors)
+    agencies: list[str] = []
+    if not authors:
+        for line in extraction.bylines:
+            authors += parse_byline(line)
+        hint = extraction.hints.get("author")
+        if not authors and hint:
+            authors = parse_byline(hint) or [hint]
+    for line in extraction.credit_lines:
+        credit_authors, credit_agencies = parse_credit_line(line)
+        authors += [a for a in credit_authors if a not in authors]
+        agencies += [a for a in credit_agencies if a not in agencies]
+    return list(dict.fromkeys(authors)), agencies
+
+
+def clean(data: str | bytes, *, name: str | None = None, url: str | None = None,
+          metadata: dict[str, Any] | None = None, context: Context | None = None) -> dict[str, Any]:
+    """Clean one page (text or HTML, str or bytes) and return its record as a dict.
+
+    The record has the articles columns; a page that yields no article comes back with an
+    empty body and a ``reject`` entry (reason and detail) instead of raising.
+    """
+    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    meta = dict(metadata or {})
+    if url:
+        meta.setdefault("url", url)
+    source = name or "<input>"
+    ctx = context or _default_context()
+    for item in read_source(source, raw, limits=ctx.limits):
+        if isinstance(item, RawDocument):
+            if meta:
+                item.metadata, item.metadata_origin = {**item.metadata, **meta}, item.metadata_origin or "argument"
+            result = process_document(item, ctx)
+        else:
+            result = item
+        return result if isinstance(result, dict) else _rejected_record(result, ctx)
+    return _rejected_record(Reject(source, None, "no_content", "no page found in the input"), ctx)
+
+
+def _rejected_record(reject: Reject, ctx: Context) -> dict[str, Any]:
+    record: dict[str, Any] = {name: None for name in ARTICLES.names}
+    record.update(doc_id=doc_id_for(reject.source_path), source_path=reject.source_path,
+                  source_sha256=reject.source_sha256, body="", word_count=0, removed=[],
+                  authors=[], agencies=[], outlet_id="unknown", outlet_source="unknown",
+                  language="und", extractor="none", pipeline_version=__version__,
+                  ingested_at=ctx.ingested_at, reject={"reason": reject.reason, "detail": reject.detail})
+    return record
+
+
+_CONTEXT: Context | None = None
+
+
+def _default_context() -> Context:
+    global _CONTEXT
+    if _CONTEXT is None:
+        _CONTEXT = Context()
+    return _CONTEXT

@@ -1,0 +1,108 @@
+"""Discover raw files under a root and read them as RawDocuments (or Rejects).
+
+Raw files are never modified. A file's sidecar metadata (``page.txt.meta.json`` or
+``page.meta.json``) travels with it; sidecars themselves are not pages.
+"""
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from .containers import read_source
+from .models import Limits, RawDocument, Reject
+
+SIDECAR_SUFFIX = ".meta.json"
+
+
+@dataclass(frozen=True)
+class RawFile:
+    """A file found under the raw root: where it is and how big, not yet read."""
+
+    root: str
+    rel_path: str  # POSIX, relative to root
+    size: int
+
+    @property
+    def path(self) -> Path:
+        return Path(self.root, *self.rel_path.split("/"))
+
+
+def is_sidecar(name: str) -> bool:
+    return name.endswith(SIDECAR_SUFFIX)
+
+
+def discover(root: str | Path) -> Iterator[RawFile | Reject]:
+    """Yield every candidate raw file under root in a stable order.
+
+    Hidden files and sidecars are not pages. Symlinks are followed only when they stay inside
+    the root; one leading outside becomes a ``symlink_outside_root`` reject.
+    """
+    root_path = Path(root)
+    if not root_path.is_dir():
+        raise FileNotFoundError(f"raw folder not found: {root_path}")
+    real_root = root_path.resolve()
+    for dirpath, dirnames, filenames in os.walk(root_path, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        for name in sorted(filenames):
+            if name.startswith(".") or is_sidecar(name):
+                continue
+            yield _describe(root_path, real_root, Path(dirpath, name))
+
+
+def _describe(root: Path, real_root: Path, path: Path) -> RawFile | Reject:
+    rel = path.relative_to(root).as_posix()
+    if path.is_symlink():
+        target = path.resolve()
+        if not target.is_relative_to(real_root):
+            return Reject(rel, None, "symlink_outside_root", f"symlink points outside the raw root: {target}")
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return Reject(rel, None, "unreadable", f"cannot stat: {exc.strerror or exc}")
+    return RawFile(str(root), rel, size)
+
+
+def read_raw(raw: RawFile, limits: Limits = Limits()) -> bytes | Reject:
+    """A raw file's bytes, or a Reject when it is too large or cannot be read."""
+    if raw.size > limits.max_file_bytes:
+        return Reject(raw.rel_path, None, "too_large",
+                      f"{raw.size} bytes is over the {limits.max_file_bytes}-byte file limit")
+    try:
+        return raw.path.read_bytes()
+    except OSError as exc:
+        return Reject(raw.rel_path, None, "unreadable", f"cannot read: {exc.strerror or exc}")
+
+
+def read_documents(raw: RawFile, limits: Limits = Limits(), data: bytes | None = None
+                   ) -> Iterator[RawDocument | Reject]:
+    """The pages of one raw file (one, or many for a container), with sidecar metadata."""
+    if data is None:
+        read = read_raw(raw, limits)
+        if isinstance(read, Reject):
+            yield read
+            return
+        data = read
+    sidecar = read_sidecar(raw.path)
+    folder = raw.rel_path.split("/")[0] if "/" in raw.rel_path else None
+    for item in read_source(raw.rel_path, data, limits=limits):
+        if isinstance(item, RawDocument):
+            item.folder = folder
+            if sidecar and not item.metadata:
+                item.metadata, item.metadata_origin = sidecar, "sidecar"
+        yield item
+
+
+def read_sidecar(path: Path) -> dict | None:
+    """Metadata written next to a page, or None. A broken sidecar is ignored, not fatal."""
+    for candidate in (path.with_name(path.name + SIDECAR_SUFFIX),
+                      path.with_name(path.name.split(".")[0] + SIDECAR_SUFFIX)):
+        if candidate != path and candidate.is_file():
+            try:
+                value = json.loads(candidate.read_text(encoding="utf-8-sig"))
+            except (OSError, ValueError):
+                return None
+            return value if isinstance(value, dict) else None
+    return None
