@@ -30,7 +30,7 @@ import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from .models import Reject
-from .schema import ARTICLES, REJECTS
+from .schema import ARTICLE_PARTITIONS, ARTICLES, REJECTS
 
 MANIFEST = pa.schema([
     pa.field("source_path", pa.string(), nullable=False),
@@ -121,7 +121,10 @@ class Dataset:
         return entries
 
     def articles(self) -> pa.Table | None:
-        return self._read("articles", ARTICLES, partitioning="hive")
+        schema = ARTICLES
+        for name in ARTICLE_PARTITIONS:
+            schema = schema.append(pa.field(name, pa.string()))
+        return self._read("articles", schema, partitioning="hive")
 
     def rejects(self) -> pa.Table | None:
         return self._read("rejects", REJECTS)
