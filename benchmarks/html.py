@@ -1,0 +1,105 @@
+"""HTML extraction benchmark: decruft's extract_html against trafilatura's default, same run.
+
+Reads a corpus of ``{"id", "url", "html", "gold_text"}`` JSON lines (the evaluation
+split's format), extracts every page with both systems, and prints precision, recall,
+F1, empty bodies and speed, scored by the split's own ``score.py``.
+
+    .venv/bin/python benchmarks/html.py [--corpus PATH] [--scorer PATH] [--preds DIR]
+"""
+from __future__ import annotations
+
+import argparse
+import gzip
+import importlib.util
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from types import ModuleType
+
+import trafilatura
+
+from decruft.extract.html import extract_html
+
+ROOT = Path(__file__).resolve().parents[1]
+EVAL_DIR = ROOT.parent / "shared" / "eval"
+
+
+def load_scorer(path: Path) -> ModuleType:
+    """Import score.py by path: it lives beside the data, outside this package."""
+    spec = importlib.util.spec_from_file_location("eval_score", path)
+    if spec is None or spec.loader is None:
+        raise SystemExit(f"cannot import the scorer at {path}")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def load_corpus(path: Path) -> list[dict]:
+    with gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8") as lines:
+        return [json.loads(line) for line in lines if line.strip()]
+
+
+def decruft_text(page: dict) -> str:
+    return "\n".join(extract_html(page["html"], url=page.get("url")).body)
+
+
+def trafilatura_text(page: dict) -> str:
+    return trafilatura.extract(page["html"], url=page.get("url"), include_comments=False) or ""
+
+
+def timed_run(system: Callable[[dict], str], pages: list[dict]) -> tuple[dict[str, str], float]:
+    """Predictions by page id, and pages per second."""
+    start = time.perf_counter()
+    predictions = {page["id"]: system(page) for page in pages}
+    return predictions, len(pages) / (time.perf_counter() - start)
+
+
+def score_run(scorer: ModuleType, pages: list[dict], predictions: dict[str, str]) -> dict:
+    gold = {page["id"]: {"dataset": "all", "gold_text": page["gold_text"]} for page in pages}
+    return scorer.score_predictions(gold, predictions)["all"]
+
+
+def evaluate(corpus: Path, scorer_path: Path, preds_dir: Path | None = None) -> dict[str, dict]:
+    """Score both systems on the corpus; return their metrics with ``docs_per_s`` added."""
+    scorer, pages = load_scorer(scorer_path), load_corpus(corpus)
+    decruft_text(pages[0]), trafilatura_text(pages[0])  # warm caches (tld list, rules) outside the clock
+    results = {}
+    for name, system in (("trafilatura", trafilatura_text), ("decruft", decruft_text)):
+        predictions, speed = timed_run(system, pages)
+        results[name] = {**score_run(scorer, pages, predictions), "docs_per_s": speed}
+        if preds_dir is not None:
+            write_predictions(preds_dir / f"{name}.jsonl", predictions)
+    return results
+
+
+def write_predictions(path: Path, predictions: dict[str, str]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w", encoding="utf-8") as out:
+        for page_id, text in predictions.items():
+            out.write(json.dumps({"id": page_id, "text": text}, ensure_ascii=False) + "\n")
+
+
+def report(results: dict[str, dict]) -> str:
+    rows = [f"{'system':<12} {'P':>6} {'R':>6} {'F1':>6} {'empty':>5} {'docs/s':>7}"]
+    for name, m in results.items():
+        rows.append(f"{name:<12} {m['precision']:6.3f} {m['recall']:6.3f} {m['f1']:6.3f} {m['empty']:5d} "
+                    f"{m['docs_per_s']:7.1f}")
+    ratio = results["decruft"]["docs_per_s"] / results["trafilatura"]["docs_per_s"]
+    rows.append(f"speed ratio decruft/trafilatura: {ratio:.2f}")
+    return "\n".join(rows)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--corpus", type=Path, default=EVAL_DIR / "scrapinghub-dev.html.jsonl.gz")
+    parser.add_argument("--scorer", type=Path, default=EVAL_DIR / "score.py")
+    parser.add_argument("--preds", type=Path, help="also write each system's predictions here (JSON lines)")
+    args = parser.parse_args(argv)
+    print(report(evaluate(args.corpus, args.scorer, args.preds)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

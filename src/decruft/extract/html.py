@@ -1,0 +1,222 @@
+"""Article body and raw metadata from an HTML page, with trafilatura and the cruft rules.
+
+One lxml parse feeds one trafilatura pass that yields both the body and the
+metadata. That pass runs in precision mode without trafilatura's fallback
+comparison, which is fast and precise; only when it finds too little text does a
+second pass run with the comparison (readability, jusText), then one in recall
+mode, and as a last resort the plain-text cleaner reads the page's visible text.
+Trafilatura's output is already free of menus, so only the line patterns of the
+cruft concepts run over it (credits, captions, sign-up and share prompts), not
+the structural signals the plain-text cleaner needs for a whole page.
+"""
+from __future__ import annotations
+
+import copy
+import re
+from datetime import datetime
+from typing import Any
+
+import lxml.html
+import trafilatura
+from lxml import etree
+from trafilatura.settings import Document
+
+from ..models import Extraction, RemovedLine
+from .rules import RuleSet, default_rules
+from .text import clean_text
+
+# Below this many characters the fast pass probably missed the article.
+MIN_BODY_CHARS = 500
+# Lines after a "More stories"-style heading with at most this many words are its link list.
+MAX_LINK_LIST_WORDS = 12
+# Date lines are taken out only in the header zone: the first lines, when short.
+HEADER_ZONE_LINES = 3
+MAX_DATE_LINE_CHARS = 60
+MAX_BYLINE_CHARS = 100
+# Bare URLs in an article body are visible text (shop links, sources), so the "url" concept
+# that cleans scraped plain text does not apply here.
+SKIPPED_CONCEPTS = frozenset({"url"})
+
+_PARSER = lxml.html.HTMLParser(
+    remove_comments=True, remove_pis=True, no_network=True, huge_tree=False, collect_ids=False,
+    default_doctype=False,
+)
+_XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]{0,200}\?>")
+_INVISIBLE = ("script", "style", "noscript", "template", "svg", "head", "iframe", "object")
+_BLOCKS = frozenset(
+    "address article aside blockquote br dd div dl dt fieldset figcaption figure footer form h1 h2 h3 h4 h5 "
+    "h6 header hr li main nav ol p pre section table td th tr ul".split()
+)
+_WORDS = re.compile(r"\w+")
+
+
+def extract_html(
+    html: str, *, url: str | None = None, scraped_at: datetime | None = None, rules: RuleSet | None = None
+) -> Extraction:
+    """The article in ``html``: body paragraphs, removed lines, title, description and hints.
+
+    ``scraped_at`` caps the publication date (a page cannot be published after it was
+    fetched). Broken or hostile HTML gives an empty body, never an exception.
+    """
+    rules = rules or default_rules()
+    tree = parse_html(html)
+    if tree is None:
+        return Extraction(body=[], extractor="none")
+    lang = _lang_attribute(tree)
+    document = _run_trafilatura(tree, url, scraped_at, favor_precision=True, fast=True, with_metadata=True)
+    text, extractor = _article_text(tree, url, document)
+    hints = _hints(document, lang)
+    if not text:
+        return _text_fallback(tree, hints, rules)
+    extraction = clean_article_lines(text.split("\n"), rules, title=hints.get("title"))
+    extraction.extractor = extractor
+    extraction.title, extraction.description, extraction.hints = hints.get("title"), hints.get("description"), hints
+    return extraction
+
+
+def parse_html(html: str) -> lxml.html.HtmlElement | None:
+    """A tree from untrusted HTML: no network, no entity expansion, no huge trees; None if unusable."""
+    html = _XML_DECLARATION.sub("", html, count=1)
+    if not html.strip():
+        return None
+    try:
+        tree = lxml.html.document_fromstring(html, parser=_PARSER)
+    except (etree.ParserError, ValueError):
+        return None
+    return tree if isinstance(tree, lxml.html.HtmlElement) else None
+
+
+def _run_trafilatura(
+    tree: lxml.html.HtmlElement, url: str | None, scraped_at: datetime | None, **options: Any
+) -> Document | None:
+    date_params = {"extensive_search": False, "original_date": True}
+    if scraped_at is not None:
+        date_params["max_date"] = scraped_at.date().isoformat()
+    try:
+        return trafilatura.bare_extraction(
+            tree, url=url, include_comments=False, include_tables=True, date_extraction_params=date_params,
+            **options,
+        )
+    except (ValueError, TypeError, RecursionError, etree.LxmlError):
+        return None
+
+
+def _article_text(tree: lxml.html.HtmlElement, url: str | None, first: Document | None) -> tuple[str, str]:
+    """The fast pass's text, or a slower pass's when the fast one found too little.
+
+    trafilatura works on a copy of the tree, so the later passes reuse the parse.
+    """
+    text = _text_of(first)
+    if len(text) >= MIN_BODY_CHARS:
+        return text, "trafilatura"
+    for extractor, options in (("trafilatura+compare", {"favor_precision": True}),
+                               ("trafilatura+recall", {"favor_recall": True})):
+        retry = _text_of(_run_trafilatura(tree, url, None, **options))
+        if len(retry) > len(text):
+            return retry, extractor
+        if text:
+            break  # a short article that a slower pass confirms: keep it
+    return text, "trafilatura"
+
+
+def _text_of(document: Document | None) -> str:
+    return (document.text or "").strip() if document is not None else ""
+
+
+def _lang_attribute(tree: lxml.html.HtmlElement) -> str | None:
+    lang = tree.get("lang") or tree.get("{http://www.w3.org/XML/1998/namespace}lang") or tree.get("xml:lang")
+    return (lang or "").strip() or None
+
+
+def _hints(document: Document | None, lang: str | None) -> dict[str, Any]:
+    """The page's own metadata, raw, for enrichment to weigh against other sources."""
+    if document is None:
+        return {"lang": lang} if lang else {}
+    hints = {
+        "url": document.url,
+        "sitename": document.sitename,
+        "lang": lang,
+        "author": document.author,
+        "date": document.date,
+        "categories": list(document.categories or []),
+        "description": document.description,
+        "title": document.title,
+    }
+    return {key: value for key, value in hints.items() if value}
+
+
+def clean_article_lines(lines: list[str], rules: RuleSet, *, title: str | None = None) -> Extraction:
+    """Take cruft lines out of an extractor's article text, by the concept patterns alone.
+
+    A repeated headline, header-zone dates, bylines and credit lines leave the body
+    and fill their fields; a "More stories" heading takes its short link lines with it.
+    """
+    extraction = Extraction(body=[])
+    in_link_list = False
+    seen = 0
+    for number, line in enumerate(lines, start=1):
+        text = " ".join(line.split())
+        if not text:
+            continue
+        reason, barrier = _classify(text, seen, rules, title)
+        seen += 1
+        if reason is None and in_link_list and len(_WORDS.findall(text)) <= MAX_LINK_LIST_WORDS:
+            reason = "related"
+        if reason is None:
+            in_link_list = False
+            extraction.body.append(text)
+            continue
+        in_link_list = in_link_list or barrier
+        extraction.removed.append(RemovedLine(number, text, reason))
+        _keep_metadata_line(extraction, reason, text)
+    return extraction
+
+
+def _classify(text: str, position: int, rules: RuleSet, title: str | None) -> tuple[str | None, bool]:
+    """(reason, is_barrier) for a cruft line, (None, False) for an article line."""
+    if position == 0 and title and _same_words(text, title):
+        return "title", False
+    found = rules.classify(text)
+    if found is not None and found[0] not in SKIPPED_CONCEPTS:
+        return found
+    if rules.credit is not None and rules.credit.match(text):
+        return "credit", False
+    if len(text) <= MAX_BYLINE_CHARS and rules.byline is not None and rules.byline.match(text):
+        return "byline", False
+    if position < HEADER_ZONE_LINES and len(text) <= MAX_DATE_LINE_CHARS and rules.date is not None \
+            and rules.date.search(text):
+        return "date", False
+    return None, False
+
+
+def _same_words(line: str, title: str) -> bool:
+    """The line is the headline, or the headline with the site name around it."""
+    words = " ".join(_WORDS.findall(line.lower()))
+    return bool(words) and words in " ".join(_WORDS.findall(title.lower()))
+
+
+def _keep_metadata_line(extraction: Extraction, reason: str, text: str) -> None:
+    fields = {"date": extraction.date_strings, "byline": extraction.bylines, "credit": extraction.credit_lines}
+    if reason in fields:
+        fields[reason].append(text)
+
+
+def _text_fallback(tree: lxml.html.HtmlElement, hints: dict[str, Any], rules: RuleSet) -> Extraction:
+    """No extractor found an article: clean the page's visible text as a plain-text scrape."""
+    extraction = clean_text("\n".join(visible_lines(tree)), rules=rules)
+    extraction.extractor = "text-fallback"
+    extraction.title = extraction.title or hints.get("title")
+    extraction.description = extraction.description or hints.get("description")
+    extraction.hints = {**extraction.hints, **hints}
+    return extraction
+
+
+def visible_lines(tree: lxml.html.HtmlElement) -> list[str]:
+    """The text a reader sees, one line per block element, whitespace collapsed."""
+    root = copy.deepcopy(tree)
+    for element in list(root.iter(*_INVISIBLE)):
+        element.drop_tree()
+    for element in root.iter(*_BLOCKS):
+        element.tail = "\n" + (element.tail or "")
+    lines = (" ".join(line.split()) for line in root.text_content().split("\n"))
+    return [line for line in lines if line]
