@@ -93,3 +93,45 @@ def test_batch_key_is_order_independent_and_content_sensitive():
                                             ("dir/pages.jsonl#3", "dir/pages.jsonl")])
 def test_file_of(path, expected):
     assert file_of(path) == expected
+
+
+def ingest_twice_with_a_change(tmp_path):
+    """a.txt ingested, then changed and ingested again: two rows with one doc_id."""
+    dataset = Dataset(tmp_path)
+    later = NOW + dt.timedelta(hours=1)
+    first, second = [("a.txt", "1" * 64), ("b.txt", "2" * 64)], [("a.txt", "9" * 64)]
+    dataset.write_batch(batch_key(first), [record("a.txt"), record("b.txt")], [], first, NOW)
+    changed = dict(record("a.txt"), body="New text.", ingested_at=later)
+    dataset.write_batch(batch_key(second), [changed], [], second, later)
+    return dataset
+
+
+def test_compaction_keeps_the_newest_row_per_doc_id(tmp_path):
+    dataset = ingest_twice_with_a_change(tmp_path)
+    assert dataset.articles().num_rows == 3
+    report = dataset.compact()
+    table = dataset.articles()
+    assert sorted(table.column("source_path").to_pylist()) == ["a.txt", "b.txt"]
+    assert "New text." in table.column("body").to_pylist()
+    assert (report.rows_before, report.rows_after, report.files_after) == (3, 2, 1)
+    assert len(list((tmp_path / "_manifest").glob("*.parquet"))) == 1
+    assert set(dataset.manifest()) == {"a.txt", "b.txt"}
+    assert dataset.remove_leftovers() == []
+
+
+def test_a_reject_superseded_by_an_article_disappears(tmp_path):
+    dataset = Dataset(tmp_path)
+    dataset.write_batch("one", [], [Reject("a.txt", "1" * 64, "empty", "x")], [("a.txt", "1" * 64)], NOW)
+    later = NOW + dt.timedelta(hours=1)
+    dataset.write_batch("two", [dict(record("a.txt"), ingested_at=later)], [], [("a.txt", "2" * 64)], later)
+    dataset.compact()
+    assert dataset.rejects() is None and dataset.articles().num_rows == 1
+
+
+def test_an_interrupted_compaction_is_finished_or_forgotten(tmp_path, monkeypatch):
+    dataset = ingest_twice_with_a_change(tmp_path)
+    monkeypatch.setattr(Dataset, "_settle_compactions", lambda self: [])
+    dataset.compact()  # crashed after committing, before deleting the old files
+    monkeypatch.undo()
+    assert dataset.remove_leftovers()
+    assert dataset.articles().num_rows == 2

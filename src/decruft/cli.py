@@ -1,6 +1,6 @@
-"""The ``decruft`` command: ingest, clean, explain, stats.
+"""The ``decruft`` command: ingest, clean, explain, compact, stats.
 
-``ingest`` runs the Prefect flow; ``clean``, ``explain`` and ``stats`` use the library only and
+``ingest`` runs the Prefect flow; the other commands use the library only and
 never start Prefect.
 """
 from __future__ import annotations
@@ -53,6 +53,10 @@ def _parser() -> argparse.ArgumentParser:
         else:
             cmd.add_argument("--color", choices=("auto", "always", "never"), default="auto")
         cmd.set_defaults(handler=handler)
+
+    compact = commands.add_parser("compact", help="merge small parts, keep the newest row per doc_id")
+    compact.add_argument("--out", default="processed", help="dataset folder or URI (default: processed)")
+    compact.set_defaults(handler=_compact)
 
     stats = commands.add_parser("stats", help="counts by outlet, language, month and reject reason")
     stats.add_argument("--out", default="processed", help="dataset folder or URI (default: processed)")
@@ -129,6 +133,16 @@ def _explain_line(number: int, line: str, reason: str | None, width: int, colour
     if colour:
         return f"{REMOVED_COLOUR if reason else KEPT_COLOUR}{text}{RESET}"
     return text
+
+
+def _compact(args: argparse.Namespace) -> int:
+    dataset = Dataset(args.out)
+    with dataset.lock():
+        dataset.remove_leftovers()
+        report = dataset.compact()
+    print(f"compacted {report.rows_before} rows in {report.files_before} parts "
+          f"into {report.rows_after} rows in {report.files_after} parts")
+    return 0
 
 
 def _stats(args: argparse.Namespace) -> int:

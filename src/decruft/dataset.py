@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import os
 import re
 import time
@@ -55,6 +56,17 @@ class ManifestEntry:
     source_sha256: str
     batch: str
     parts: tuple[str, ...]
+    articles: int
+    rejects: int
+    ingested_at: dt.datetime
+
+
+@dataclass(frozen=True)
+class CompactionReport:
+    files_before: int
+    files_after: int
+    rows_before: int
+    rows_after: int
 
 
 class Dataset:
@@ -116,8 +128,9 @@ class Dataset:
         if table is None:
             return entries
         for row in table.sort_by("ingested_at").to_pylist():
-            entries[row["source_path"]] = ManifestEntry(row["source_sha256"], row["batch"],
-                                                        tuple(row["parts"] or ()))
+            entries[row["source_path"]] = ManifestEntry(
+                row["source_sha256"], row["batch"], tuple(row["parts"] or ()), row["articles"],
+                row["rejects"], row["ingested_at"])
         return entries
 
     def articles(self) -> pa.Table | None:
@@ -143,16 +156,92 @@ class Dataset:
     # -- housekeeping --------------------------------------------------------------------------
 
     def remove_leftovers(self) -> list[str]:
-        """Delete temporary files and parts that no manifest names (an interrupted batch)."""
+        """Finish or undo an interrupted compaction, then delete temporary files and parts no
+        manifest names (the work of an interrupted batch, redone by this run)."""
+        removed = self._settle_compactions()
         known = {self.path(p) for entry in self.manifest().values() for p in entry.parts}
         known |= set(self._files("_manifest", ".parquet"))
-        removed = []
         for rel in ("articles", "rejects", "_manifest"):
             for path in self._files(rel, ""):
                 if path.endswith(".tmp") or (path.endswith(".parquet") and path not in known):
                     self.fs.delete_file(path)
                     removed.append(path)
         return removed
+
+    # -- compaction ----------------------------------------------------------------------------
+
+    def compact(self) -> CompactionReport:
+        """Rewrite the dataset as one part per partition, keeping only current rows.
+
+        A row is current when it comes from the latest ingest of its raw file (manifest), so a
+        changed or reprocessed file's older rows disappear. Crash-safe: new parts and a journal
+        naming the obsolete files are written first, the consolidated manifest part commits the
+        compaction, then the obsolete files are deleted (``remove_leftovers`` finishes or undoes
+        an interrupted one).
+        """
+        manifest = self.manifest()
+        old_files = self._files("articles", ".parquet") + self._files("rejects", ".parquet")
+        old_manifests = self._files("_manifest", ".parquet")
+        before = [t for t in (self.articles(), self.rejects()) if t is not None]
+        articles, rejects = self._current(self.articles(), manifest), self._current(self.rejects(), manifest)
+        key = "c" + batch_key((e.batch, path) for path, e in manifest.items())
+        parts = [self._write_table(rel, table) for rel, table in
+                 self._article_tables(key, articles.drop_columns(list(ARTICLE_PARTITIONS)).to_pylist()
+                                      if articles is not None else [])]
+        if rejects is not None and rejects.num_rows:
+            parts.append(self._write_table(f"rejects/part-{key}.parquet", rejects.select(REJECTS.names)))
+        obsolete = [p for p in old_files + old_manifests if p not in {self.path(q) for q in parts}]
+        journal = self.path("_state", f"compaction-{key}.json")
+        self._write_bytes(journal, json.dumps({"manifest": f"_manifest/part-{key}.parquet",
+                                               "obsolete": obsolete}).encode())
+        rows = [{"source_path": path, "source_sha256": e.source_sha256, "batch": key,
+                 "articles": e.articles, "rejects": e.rejects, "parts": parts, "ingested_at": e.ingested_at}
+                for path, e in sorted(manifest.items())]
+        self._write_table(f"_manifest/part-{key}.parquet", pa.Table.from_pylist(rows, schema=MANIFEST))
+        self._settle_compactions()
+        return CompactionReport(
+            files_before=len(old_files), files_after=len(parts),
+            rows_before=sum(t.num_rows for t in before),
+            rows_after=sum(t.num_rows for t in (articles, rejects) if t is not None))
+
+    def _current(self, table: pa.Table | None, manifest: dict[str, ManifestEntry]) -> pa.Table | None:
+        """Rows written by the latest ingest of their raw file; one row per source path."""
+        if table is None:
+            return None
+        latest = {path: entry.ingested_at for path, entry in manifest.items()}
+        paths = table.column("source_path").to_pylist()
+        stamps = table.column("ingested_at").to_pylist()
+        keep, seen = [], set()
+        for index in sorted(range(len(paths)), key=lambda i: stamps[i], reverse=True):
+            path = paths[index]
+            if path in seen or latest.get(file_of(path), stamps[index]) != stamps[index]:
+                continue
+            seen.add(path)
+            keep.append(index)
+        return table.take(pa.array(sorted(keep), type=pa.int64()))
+
+    def _settle_compactions(self) -> list[str]:
+        """Complete a compaction whose manifest part was written; forget one whose wasn't."""
+        removed = []
+        for journal in self._files("_state", ".json"):
+            if not journal.rsplit("/", 1)[1].startswith("compaction-"):
+                continue
+            with self.fs.open_input_stream(journal) as handle:
+                plan = json.loads(handle.read())
+            if self.fs.get_file_info(self.path(plan["manifest"])).type == pafs.FileType.File:
+                for path in plan["obsolete"]:
+                    if self.fs.get_file_info(path).type == pafs.FileType.File:
+                        self.fs.delete_file(path)
+                        removed.append(path)
+            self.fs.delete_file(journal)
+        return removed
+
+    def _write_bytes(self, path: str, data: bytes) -> None:
+        tmp = f"{path}.{os.getpid()}.tmp"
+        self.fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
+        with self.fs.open_output_stream(tmp) as handle:
+            handle.write(data)
+        self.fs.move(tmp, path)
 
     @contextmanager
     def lock(self, wait_s: float = 0.0) -> Iterator[None]:

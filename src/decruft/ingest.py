@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .dataset import Dataset, batch_key
+from .dataset import Dataset, ManifestEntry, batch_key
 from .decode import DecodeError, decode_text
 from .extract.boilerplate import LineStats
 from .metadata import normalise_metadata
@@ -125,31 +125,41 @@ def _observe(doc: RawDocument, ctx: Context, stats: LineStats) -> None:
     stats.add_document(boilerplate_group(resolution.outlet_id, doc.folder), text)
 
 
-def select_work(items: Iterable[WorkItem], dataset: Dataset,
-                reprocess: bool) -> tuple[list[WorkItem], list[Reject], int]:
+@dataclass
+class Selection:
+    """What a run must do: files to process, duplicates to reject, how many to skip."""
+
+    todo: list[WorkItem] = field(default_factory=list)
+    duplicates: list[Reject] = field(default_factory=list)
+    skipped: int = 0
+    changed: int = 0  # files processed before whose bytes changed: their old rows are superseded
+
+
+def select_work(items: Iterable[WorkItem], manifest: dict[str, ManifestEntry], reprocess: bool) -> Selection:
     """Files still to process, duplicate rejects, and how many were skipped as already ingested.
 
     A file whose exact bytes were already seen under another path is a duplicate of that path's
     article: it gets a ``duplicate`` reject naming the kept doc_id instead of a second row.
     """
-    manifest = {} if reprocess else dataset.manifest()
-    owner_of_hash = {entry.source_sha256: path for path, entry in manifest.items() if entry.source_sha256}
-    todo, duplicates, skipped = [], [], 0
+    owner_of_hash = {} if reprocess else {
+        entry.source_sha256: path for path, entry in manifest.items() if entry.source_sha256}
+    selection = Selection()
     for item in sorted(items, key=lambda i: i.file.rel_path):
         path, sha = item.file.rel_path, item.sha256
         entry = manifest.get(path)
-        if entry is not None and entry.source_sha256 == sha:
-            skipped += 1
+        if entry is not None and entry.source_sha256 == sha and not reprocess:
+            selection.skipped += 1
             continue
+        selection.changed += entry is not None
         owner = owner_of_hash.get(sha) if sha else None
         if owner is not None and owner != path:
-            duplicates.append(Reject(path, sha, "duplicate",
-                                     f"same content as {owner} (doc_id {doc_id_for(owner)})"))
+            selection.duplicates.append(Reject(path, sha, "duplicate",
+                                               f"same content as {owner} (doc_id {doc_id_for(owner)})"))
             continue
         if sha:
             owner_of_hash[sha] = path
-        todo.append(item)
-    return todo, duplicates, skipped
+        selection.todo.append(item)
+    return selection
 
 
 def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.datetime,
@@ -233,14 +243,23 @@ def run(settings: Settings, map_batches: Mapper = sequential_map,
             items += batch_items
             stats.merge(batch_stats)
         save_line_stats(settings.out, stats)
-        todo, duplicates, report.skipped = select_work(items, dataset, settings.reprocess)
-        report.seen, report.new = len(files) + len(early_rejects), len(todo)
-        log(f"{len(todo)} new or changed file(s), {report.skipped} already ingested")
-        calls = [(settings, batch, ingested_at, stats) for batch in batches_of_items(todo, settings)]
-        if early_rejects or duplicates:
-            report.totals.add(write_rejects(settings, early_rejects + duplicates, ingested_at))
+        manifest = dataset.manifest()
+        selection = select_work(items, manifest, settings.reprocess)
+        report.seen, report.new, report.skipped = (len(files) + len(early_rejects), len(selection.todo),
+                                                   selection.skipped)
+        log(f"{report.new} new or changed file(s), {report.skipped} already ingested")
+        calls = [(settings, batch, ingested_at, stats) for batch in batches_of_items(selection.todo, settings)]
+        rejects = [r for r in early_rejects if settings.reprocess or r.source_path not in manifest]
+        rejects += selection.duplicates
+        if rejects:
+            report.totals.add(write_rejects(settings, rejects, ingested_at))
         for summary in map_batches(process_batch, calls):
             report.totals.add(summary)
+        if selection.changed:
+            compaction = dataset.compact()
+            log(f"{selection.changed} changed file(s) superseded their earlier rows; compacted "
+                f"{compaction.rows_before} rows in {compaction.files_before} parts into "
+                f"{compaction.rows_after} rows in {compaction.files_after}")
     report.seconds = time.perf_counter() - started
     return report
 
