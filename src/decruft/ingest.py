@@ -15,13 +15,16 @@ import hashlib
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from .dataset import Dataset, ManifestEntry, batch_key
 from .decode import DecodeError, decode_text
 from .extract.boilerplate import LineStats
+from .guard import GuardedProcessor, can_use_child_processes, safely
 from .metadata import normalise_metadata
 from .models import Limits, RawDocument, Reject
 from .pipeline import Context, boilerplate_group, doc_id_for, make_context, process_document
@@ -165,18 +168,39 @@ def select_work(items: Iterable[WorkItem], manifest: dict[str, ManifestEntry], r
 def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.datetime,
                   line_stats: LineStats | None = None) -> BatchSummary:
     """Clean every page of a batch and write its parts; returns counts."""
-    ctx = settings.context(line_stats if line_stats is not None else load_line_stats(settings.out))
-    ctx.ingested_at = ingested_at
+    stats = line_stats if line_stats is not None else load_line_stats(settings.out)
+    make = partial(document_processor, settings, stats, ingested_at)
     records, rejects = [], []
-    for item in items:
-        for doc in read_documents(item.file, settings.limits):
-            result = doc if isinstance(doc, Reject) else process_document(doc, ctx)
-            (records if isinstance(result, dict) else rejects).append(result)
+    with page_processor(make, settings.limits) as process:
+        for item in items:
+            for doc in read_documents(item.file, settings.limits):
+                result = doc if isinstance(doc, Reject) else process(doc)
+                (records if isinstance(result, dict) else rejects).append(result)
     summary = summarise(records, rejects)
     summary.files = len(items)
     files = [(item.file.rel_path, item.sha256) for item in items]
     summary.parts = Dataset(settings.out).write_batch(batch_key(files), records, rejects, files, ingested_at)
     return summary
+
+
+def document_processor(settings: Settings, line_stats: LineStats,
+                       ingested_at: dt.datetime) -> Callable[[RawDocument], dict | Reject]:
+    """The per-page function of a batch (built where it runs: in this process or a child)."""
+    ctx = settings.context(line_stats)
+    ctx.ingested_at = ingested_at
+    return partial(process_document, ctx=ctx)
+
+
+@contextmanager
+def page_processor(make: Callable[[], Callable[[RawDocument], dict | Reject]],
+                   limits: Limits) -> Iterator[Callable[[RawDocument], dict | Reject]]:
+    """A time-limited child process when possible, else inline; errors become rejects either way."""
+    if limits.document_timeout_s and can_use_child_processes():
+        with GuardedProcessor(make, limits.document_timeout_s) as guarded:
+            yield guarded
+    else:
+        process = make()
+        yield partial(safely, process)
 
 
 def write_rejects(settings: Settings, rejects: list[Reject], ingested_at: dt.datetime) -> BatchSummary:
