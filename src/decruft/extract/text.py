@@ -1,0 +1,401 @@
+"""Plain-text cruft cleaner: keep the article's lines, drop menus, captions, footers.
+
+Scraped page text has no DOM, so each line is judged from signals that are cheap
+to compute and combine:
+
+* concept patterns from ``rules/*.toml`` (navigation, login, caption, ...),
+  outlet patterns from the profile, and corpus-wide boilerplate lines;
+* structure: the article is the densest run of prose (a maximum-sum segment
+  over per-line scores, where "barrier" lines such as "More stories" cannot be
+  crossed); the header zone above it holds section, title, standfirst, date and
+  byline; runs of short lines inside it are link lists; short lines in another
+  language or script, or sitting on a photo credit, are captions.
+
+Every removed input line is reported with a reason code (see ``REASONS``).
+"""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass
+
+from decruft.extract.boilerplate import line_key
+from decruft.extract.rules import RuleSet, default_rules
+from decruft.models import Extraction, OutletProfile, RemovedLine
+
+# reason codes beyond the rule concepts (rules/*.toml)
+STRUCTURAL_REASONS = (
+    "title", "description", "section", "date", "byline", "credit", "boilerplate", "outlet",
+    "header",  # above the article
+    "footer",  # below the article
+    "link_list",  # a run of short lines inside the article
+    "repeated",  # a short line printed more than once
+    "language",  # a short line in another language or script than the article
+    "timestamp",  # a bare date or time line outside the header zone
+)
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """Thresholds of the structural signals."""
+
+    pattern_max_chars: int = 250  # longer lines are tested only against phrases and the profile
+    phrase_max_chars: int = 200
+    prose_min_words: int = 8  # a prose line has this many words and sentence punctuation
+    short_max_words: int = 6  # at most this many words: a menu item or heading
+    short_penalty: float = 3.0
+    medium_penalty: float = 1.0
+    cruft_penalty: float = 6.0
+    barrier_penalty: float = 1e6  # the article never spans a barrier
+    prose_cap: int = 60  # a huge paragraph should not drag menus into the article
+    header_window: int = 12  # non-blank lines above the article searched for the title
+    meta_max_words: int = 14  # date and byline lines are short
+    link_run_min: int = 3  # this many short lines in a row inside the article: a link list
+    caption_max_words: int = 12
+    footer_window: int = 4  # lines below the article searched for credit lines
+
+
+TUNING = Tuning()
+_SENTENCE_END = frozenset('.!?…。！？"”’»)')
+# control and format characters (Unicode Cc and Cf, except the whitespace ones)
+_INVISIBLE = re.compile(
+    "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2"
+    "\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd"
+    "\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
+    "\U000e0020-\U000e007f]")
+_ODD_SPACE = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
+_LEADING_DASHES = re.compile(r"^(?:[-—–‐―]+\s*)+(?=\w|[\"“‘'(])")
+_WORD = re.compile(r"\w+")
+_NON_LATIN_LETTER = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
+_STOPWORDS = {
+    "en": frozenset("the and of to is was for that with are on from has have by this which were been their".split()),
+    "de": frozenset("der die das und ist nicht mit auf den dem des sich ein eine für von zu im auch wird".split()),
+    "fr": frozenset("le la les et est des une du pour dans que qui sur au pas avec ce sont par".split()),
+    "es": frozenset("el los las y es del una por para con que se su al como más fue".split()),
+    "it": frozenset("il lo gli della che è per una con non sono del alla nel ha dei".split()),
+    "pt": frozenset("o os as e é do da dos das uma para com não que em foi ao pelo".split()),
+    "nl": frozenset("de het een en van is dat op te zijn met voor niet aan ook wordt".split()),
+}
+
+
+@dataclass
+class _Line:
+    """Cheap per-line features, computed once."""
+
+    index: int
+    text: str
+    lower: str
+    words: int
+    sentence: bool  # ends like a sentence
+    reason: str | None = None
+    barrier: bool = False
+
+    @property
+    def prose(self) -> bool:
+        return self.sentence and self.words >= TUNING.prose_min_words
+
+
+def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSet | None = None,
+               boilerplate: frozenset[str] = frozenset()) -> Extraction:
+    """Split page text into the article body and removed lines, each with a reason."""
+    rules = rules or default_rules()
+    lines = _split_lines(text)
+    _classify(lines, rules, profile, boilerplate)
+    _mark_repeated(lines)
+    start, end = _article_span(lines)
+    if start is not None and _mark_phrases(_near(lines, start, end), rules):
+        start, end = _article_span(lines)
+    out = Extraction(body=[], extractor="text")
+    if start is None:
+        start = end = len(lines)
+    else:
+        _read_header(lines, start, end, rules, profile, out)
+        _read_footer(lines, start, end, rules, profile, out)
+        _filter_article(lines, start, end)
+    return _assemble(lines, start, end, out)
+
+
+# ---------------------------------------------------------------- lines and features
+
+def _split_lines(text: str) -> list[_Line]:
+    """Normalise invisible characters and spacing, then split on line breaks."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _INVISIBLE.search(text):
+        text = _INVISIBLE.sub("", text)
+    if _ODD_SPACE.search(text):
+        text = _ODD_SPACE.sub(" ", text)
+    raw, low = text.split("\n"), text.lower().split("\n")
+    lines = []
+    for i, (line, lower) in enumerate(zip(raw, low)):
+        line = line.strip()
+        if not line:
+            continue
+        words = line.count(" ") + 1
+        if words == 1 and len(line) > 12 and not line.isascii():
+            words = max(1, len(line) // 3)  # scripts written without spaces
+        lines.append(_Line(i, line, lower.strip(), words, line[-1] in _SENTENCE_END))
+    return lines
+
+
+def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
+              boilerplate: frozenset[str]) -> None:
+    """Concept patterns, outlet patterns and corpus boilerplate, line by line."""
+    cap = TUNING.pattern_max_chars
+    outlet = profile.cruft if profile else ()
+    for line in lines:
+        if boilerplate and line_key(line.text) in boilerplate:
+            line.reason = "boilerplate"
+            continue
+        if len(line.lower) <= cap:
+            found = rules.classify(line.lower)
+            if found:
+                line.reason, line.barrier = found
+                continue
+        for cruft in outlet:
+            if cruft.pattern.search(line.text[:1000]):
+                line.reason = cruft.reason
+                break
+
+
+def _mark_repeated(lines: list[_Line]) -> None:
+    """A short non-sentence line printed twice or more is page furniture."""
+    counts = Counter(line.text for line in lines if not line.prose)
+    for line in lines:
+        if line.reason is None and counts[line.text] > 1 and line.words <= TUNING.short_max_words * 2:
+            line.reason = "repeated"
+
+
+def _near(lines: list[_Line], start: int, end: int) -> list[_Line]:
+    """The article block with its header and footer zones."""
+    return lines[max(0, start - TUNING.header_window):end + 1 + TUNING.footer_window]
+
+
+def _mark_phrases(lines: list[_Line], rules: RuleSet) -> bool:
+    """Phrase rules (substrings), only on short lines in and around the article block."""
+    hit = False
+    cap = TUNING.phrase_max_chars
+    for line in lines:
+        if line.reason is None and len(line.lower) <= cap:
+            for phrase, reason in rules.phrases:
+                if phrase in line.lower:
+                    line.reason, hit = reason, True
+                    break
+    return hit
+
+
+# ---------------------------------------------------------------- the article block
+
+def _score(line: _Line) -> float:
+    """Positive for prose, negative for menus and cruft."""
+    t = TUNING
+    if line.barrier:
+        return -t.barrier_penalty
+    if line.reason is not None:
+        return -t.cruft_penalty
+    if line.prose:
+        return min(line.words, t.prose_cap)
+    if line.words <= t.short_max_words:
+        return -t.short_penalty
+    return line.words / 4 if line.sentence else -t.medium_penalty
+
+
+def _article_span(lines: list[_Line]) -> tuple[int | None, int | None]:
+    """Maximum-sum run of line scores (Kadane); indices into ``lines``."""
+    best, best_span = 0.0, (None, None)
+    total, begin = 0.0, 0
+    for i, line in enumerate(lines):
+        if total <= 0:
+            total, begin = 0.0, i
+        total += _score(line)
+        if total > best:
+            best, best_span = total, (begin, i)
+    return best_span
+
+
+# ---------------------------------------------------------------- header and footer
+
+def _is_date(line: _Line, rules: RuleSet) -> bool:
+    return (rules.date is not None and line.words <= TUNING.meta_max_words
+            and rules.date.search(line.text) is not None)
+
+
+def _is_byline(line: _Line, rules: RuleSet, profile: OutletProfile | None) -> bool:
+    if line.words > TUNING.meta_max_words or line.text.endswith("."):
+        return False
+    if profile and any(p.search(line.text) for p in profile.byline_patterns):
+        return True
+    return rules.byline is not None and rules.byline.match(line.text) is not None
+
+
+def _is_credit(line: _Line, rules: RuleSet, profile: OutletProfile | None) -> bool:
+    if profile and any(p.search(line.text) for p in profile.credit_patterns):
+        return True
+    return rules.credit is not None and len(line.text) <= 500 and rules.credit.match(line.text) is not None
+
+
+def _title_like(line: _Line) -> bool:
+    """A headline: a few words, not a sentence ending in a full stop, not cruft."""
+    return (line.reason is None and 3 <= line.words <= 30 and not line.text.endswith((".", ":"))
+            and len(line.text) <= 250)
+
+
+def _read_header(lines: list[_Line], start: int, end: int, rules: RuleSet,
+                 profile: OutletProfile | None, out: Extraction) -> None:
+    """Title, standfirst, section, dates and bylines from the lines above the article."""
+    window = list(range(max(0, start - TUNING.header_window), start))
+    lead = [i for i in range(start, min(end, start + 2) + 1) if not lines[i].prose]
+    for i in window + lead:
+        line = lines[i]
+        if line.reason is not None:
+            continue
+        if _is_date(line, rules):
+            line.reason = "date"
+            out.date_strings.append(line.text)
+        elif _is_byline(line, rules, profile):
+            line.reason = "byline"
+            out.bylines.append(line.text)
+    title = _find_title(lines, window)
+    if title is None:
+        return
+    _take(lines[title], "title", out)
+    following = next((j for j in window if j > title and lines[j].reason is None), None)
+    if following is not None and following == title + 1 and _title_like(lines[following]):
+        _take(lines[following], "description", out)
+    above = title - 1
+    if above >= 0 and lines[above].reason is None and lines[above].words <= 3 \
+            and len(lines[above].text) <= 30 and not lines[above].text.endswith((":", ".")):
+        _take(lines[above], "section", out)
+
+
+def _find_title(lines: list[_Line], window: list[int]) -> int | None:
+    """The headline: the line the page title repeats, else the first of a
+    headline-and-standfirst pair just above the first date/byline or the article."""
+    page_title = lines[0].lower if lines else ""
+    for i in window:
+        line = lines[i]
+        if i > 0 and _title_like(line) and len(line.lower) >= 15 and line.lower in page_title:
+            return i
+    meta = [i for i in window if lines[i].reason in ("date", "byline")]
+    anchor = meta[0] if meta else (window[-1] + 1 if window else 0)
+    candidates = [i for i in window if i < anchor and _title_like(lines[i])]
+    if not candidates:
+        return None
+    title = candidates[-1]
+    if len(candidates) > 1 and candidates[-2] == title - 1:
+        title = candidates[-2]
+    return title
+
+
+def _take(line: _Line, reason: str, out: Extraction) -> None:
+    line.reason = reason
+    setattr(out, reason, line.text)
+
+
+def _read_footer(lines: list[_Line], start: int, end: int, rules: RuleSet,
+                 profile: OutletProfile | None, out: Extraction) -> None:
+    """Agency credit lines at the end of the article or just below it."""
+    zone = range(max(start, end - 2), min(len(lines), end + 1 + TUNING.footer_window))
+    for i in zone:
+        line = lines[i]
+        if line.reason in (None, "navigation") and _is_credit(line, rules, profile):
+            line.reason = "credit"
+            out.credit_lines.append(line.text)
+
+
+# ---------------------------------------------------------------- inside the article
+
+def _filter_article(lines: list[_Line], start: int, end: int) -> None:
+    """Link lists, captions and foreign-language lines inside the article block."""
+    block = lines[start:end + 1]
+    _mark_link_runs(block)
+    _mark_caption_neighbours(block)
+    _mark_foreign(block)
+    for line in block:
+        if line.reason is None and not line.prose and line.words <= TUNING.meta_max_words:
+            if _is_bare_date(line):
+                line.reason = "timestamp"
+
+
+def _is_short(line: _Line) -> bool:
+    return not line.sentence and line.words <= TUNING.short_max_words
+
+
+def _mark_link_runs(block: list[_Line]) -> None:
+    """Several short lines in a row (around cruft) are a menu or a related list."""
+    run: list[_Line] = []
+    for line in block + [None]:
+        if line is not None and (line.reason is not None or _is_short(line)):
+            run.append(line)
+            continue
+        shorts = [x for x in run if x.reason is None]
+        if len(run) >= TUNING.link_run_min and len(shorts) >= 2:
+            for x in shorts:
+                x.reason = "link_list"
+        run = []
+
+
+def _mark_caption_neighbours(block: list[_Line]) -> None:
+    """A short non-sentence line right above a photo credit is the caption's title."""
+    for above, line in zip(block, block[1:]):
+        if (line.reason == "caption" and above.reason is None and not above.sentence
+                and above.words <= TUNING.caption_max_words and line.index == above.index + 1):
+            above.reason = "caption"
+
+
+def _language(words: list[str]) -> str | None:
+    hits = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORDS.items()}
+    best = max(hits, key=hits.__getitem__)
+    return best if hits[best] else None
+
+
+def _mark_foreign(block: list[_Line]) -> None:
+    """Short lines whose language or script differs from the article's prose."""
+    prose = [line.lower for line in block if line.prose and line.reason is None][:5]
+    if not prose:
+        return
+    sample = " ".join(prose)
+    non_latin = bool(_NON_LATIN_LETTER.search(sample[:400]))
+    body_lang = None if non_latin else _language(_WORD.findall(sample))
+    for line in block:
+        if line.reason is not None or line.prose or line.words > TUNING.caption_max_words:
+            continue
+        if non_latin != bool(_NON_LATIN_LETTER.search(line.text)) and _WORD.search(line.text):
+            line.reason = "language"
+        elif body_lang and line.words >= 3 and not line.sentence:
+            words = _WORD.findall(line.lower)
+            lang = _language(words)
+            if lang and lang != body_lang and not any(w in _STOPWORDS[body_lang] for w in words):
+                line.reason = "language"
+            elif lang is None and body_lang == "en" and not line.text.isascii() and _has_foreign_letter(line.text):
+                line.reason = "language"
+
+
+def _has_foreign_letter(text: str) -> bool:
+    """Accented Latin letters in an English line (names aside) suggest another language."""
+    return any(c.isalpha() and not c.isascii() for c in text)
+
+
+_BARE_DATE = re.compile(r"[\d\s:./,\-–apmAPMUTCGMT]+")
+
+
+def _is_bare_date(line: _Line) -> bool:
+    return bool(_BARE_DATE.fullmatch(line.text)) and any(c.isdigit() for c in line.text)
+
+
+# ---------------------------------------------------------------- result
+
+def _assemble(lines: list[_Line], start: int, end: int, out: Extraction) -> Extraction:
+    """Kept lines become body paragraphs; everything else is reported as removed."""
+    for pos, line in enumerate(lines):
+        reason = line.reason
+        if reason is None and not start <= pos <= end:
+            reason = "header" if pos < start else "footer"
+        if reason is None:
+            text = _LEADING_DASHES.sub("", line.text) if not line.text[0].isalnum() else line.text
+            if text:
+                out.body.append(text)
+                continue
+            reason = "header"
+        out.removed.append(RemovedLine(line.index + 1, line.text, reason))
+    out.urls.extend(r.text for r in out.removed if r.reason == "url")
+    return out
