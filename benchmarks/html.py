@@ -8,19 +8,24 @@ F1, empty bodies and speed, scored by the split's own ``score.py``.
 """
 from __future__ import annotations
 
-import argparse
-import gzip
-import importlib.util
-import json
 import sys
-import time
-from collections.abc import Callable
 from pathlib import Path
-from types import ModuleType
 
-import trafilatura
+# This script is called html.py: keep its folder off the import path, or `import html`
+# (the standard library module trafilatura needs) would find this file instead.
+sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 
-from decruft.extract.html import extract_html
+import argparse  # noqa: E402
+import gzip  # noqa: E402
+import importlib.util  # noqa: E402
+import json  # noqa: E402
+import time  # noqa: E402
+from collections.abc import Callable  # noqa: E402
+from types import ModuleType  # noqa: E402
+
+import trafilatura  # noqa: E402
+
+from decruft.extract.html import extract_html  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[1]
 EVAL_DIR = ROOT.parent / "shared" / "eval"
