@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from . import storage
 from .containers import read_source
 from .models import Limits, RawDocument, Reject
 
@@ -38,9 +39,15 @@ def discover(root: str | Path) -> Iterator[RawFile | Reject]:
     """Yield every candidate raw file under root in a stable order.
 
     Hidden files and sidecars are not pages. Symlinks are followed only when they stay inside
-    the root; one leading outside becomes a ``symlink_outside_root`` reject.
+    the root; one leading outside becomes a ``symlink_outside_root`` reject. A URI root
+    (``s3://bucket/raw``) is listed through ``storage``; ``file://`` URIs are local folders.
     """
-    root_path = Path(root)
+    if storage.is_remote(str(root)):
+        for rel, size in storage.list_files(str(root)):
+            if not is_sidecar(rel.rsplit("/", 1)[-1]):
+                yield RawFile(str(root), rel, size)
+        return
+    root_path = Path(storage.local_root(str(root)))
     if not root_path.is_dir():
         raise FileNotFoundError(f"raw folder not found: {root_path}")
     real_root = root_path.resolve()
@@ -70,6 +77,8 @@ def read_raw(raw: RawFile, limits: Limits = Limits()) -> bytes | Reject:
     if raw.size > limits.max_file_bytes:
         return Reject(raw.rel_path, None, "too_large",
                       f"{raw.size} bytes is over the {limits.max_file_bytes}-byte file limit")
+    if storage.is_remote(raw.root):
+        return storage.read_file(raw.root, raw.rel_path)  # store errors propagate: the task retries
     try:
         return raw.path.read_bytes()
     except OSError as exc:
@@ -85,7 +94,8 @@ def read_documents(raw: RawFile, limits: Limits = Limits(), data: bytes | None =
             yield read
             return
         data = read
-    sidecar = read_sidecar(raw.path)
+    sidecar = (storage.read_sidecar(raw.root, raw.rel_path, SIDECAR_SUFFIX) if storage.is_remote(raw.root)
+               else read_sidecar(raw.path))
     folder = raw.rel_path.split("/")[0] if "/" in raw.rel_path else None
     for item in read_source(raw.rel_path, data, limits=limits):
         if isinstance(item, RawDocument):

@@ -1,0 +1,60 @@
+"""Task runners for the flows: threads (default), a Dask cluster, or a Ray cluster.
+
+``threads`` needs nothing extra: each batch already cleans its pages in a child process, so a
+few concurrent batches use several cores. ``dask`` starts a local cluster of worker processes
+(one per core) or connects to ``dask_address`` (``tcp://scheduler:8786``); ``ray`` starts a
+local Ray instance or connects to ``ray_address``. Dask and Ray are optional extras:
+``pip install -e ".[dask]"`` / ``".[ray]"``.
+"""
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from prefect.task_runners import ThreadPoolTaskRunner
+
+RUNNERS = ("threads", "dask", "ray")
+
+
+class RunnerUnavailableError(RuntimeError):
+    """The requested task runner's optional extra is not installed."""
+
+
+def task_runner(runner: str = "threads", address: str | None = None, workers: int | None = None) -> Any:
+    """A Prefect task runner by name; ``address`` joins an existing Dask or Ray cluster."""
+    if runner == "threads":
+        if address:
+            raise ValueError("an address only makes sense with runner 'dask' or 'ray'")
+        return ThreadPoolTaskRunner(max_workers=workers or max(2, os.cpu_count() or 1))
+    if runner == "dask":
+        try:
+            from prefect_dask import DaskTaskRunner
+        except ImportError as exc:
+            raise RunnerUnavailableError(
+                "runner 'dask' needs the dask extra: pip install -e \".[dask]\" "
+                "(prefect-dask and dask[distributed])") from exc
+        if address:
+            return DaskTaskRunner(address=address)
+        return DaskTaskRunner(cluster_kwargs={"n_workers": workers or os.cpu_count() or 1,
+                                              "threads_per_worker": 1, "processes": True,
+                                              "dashboard_address": None})
+    if runner == "ray":
+        try:
+            from prefect_ray import RayTaskRunner
+        except ImportError as exc:
+            raise RunnerUnavailableError(
+                "runner 'ray' needs the ray extra: pip install -e \".[ray]\" (prefect-ray)") from exc
+        return RayTaskRunner(address=address) if address else RayTaskRunner()
+    raise ValueError(f"unknown runner {runner!r}: choose one of {', '.join(RUNNERS)}")
+
+
+def runner_matches(current: Any, runner: str, address: str | None) -> bool:
+    """Whether a flow run's task runner is the one asked for (so no subflow is needed)."""
+    name = type(current).__name__
+    if runner == "threads":
+        return name == "ThreadPoolTaskRunner"
+    if runner == "dask":
+        return name == "DaskTaskRunner" and (getattr(current, "address", None) or None) == (address or None)
+    if runner == "ray":
+        return name == "RayTaskRunner" and (getattr(current, "address", None) or None) == (address or None)
+    return False
