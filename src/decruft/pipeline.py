@@ -14,7 +14,7 @@ from typing import Any
 from . import __version__
 from .containers import read_source
 from .credits import parse_byline, parse_credit_line
-from .dates import choose_publication_date
+from .dates import choose_publication_date, find_updated
 from .decode import DecodeError, decode_text
 from .extract.boilerplate import LineStats
 from .extract.html import extract_html
@@ -89,7 +89,7 @@ def _extract_text_page(text: str, doc: RawDocument, meta: PageMetadata, ctx: Con
 
 
 def _extract_html_page(text: str, doc: RawDocument, meta: PageMetadata, ctx: Context):
-    extraction = extract_html(text, url=meta.url, scraped_at=meta.scraped_at)
+    extraction = extract_html(text, url=meta.url, scraped_at=meta.scraped_at, rules=ctx.rules)
     url = meta.url or extraction.hints.get("url")
     resolution = ctx.registry.resolve(metadata=meta.outlet or extraction.hints.get("sitename"),
                                       folder=doc.folder, url=url, text="\n".join(extraction.body))
@@ -112,6 +112,7 @@ def build_record(doc: RawDocument, meta: PageMetadata, extraction: Extraction, r
     published = choose_publication_date(
         metadata=meta.published, html=extraction.hints.get("date"), text=extraction.date_strings,
         url=url, profile=profile, scraped_at=meta.scraped_at)
+    updated = find_updated(extraction.date_strings, profile=profile, scraped_at=meta.scraped_at)
     authors, agencies = _people(meta, extraction)
     body = "\n\n".join(extraction.body)
     language, score = detect_language(body, hint=meta.language or extraction.hints.get("lang"))
@@ -137,7 +138,7 @@ def build_record(doc: RawDocument, meta: PageMetadata, extraction: Extraction, r
         "agencies": agencies,
         "published_date": published.date if published else None,
         "published_at": published.at if published else None,
-        "updated_at": None,
+        "updated_at": updated.at if updated else None,
         "date_precision": published.precision if published else None,
         "date_source": published.source if published else None,
         "date_raw": published.raw if published else None,
