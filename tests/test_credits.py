@@ -42,6 +42,7 @@ RAW = Path(__file__).resolve().parents[1] / "raw"
         ("By Umair Irfan Updated Nov 13, 2019, 10:28am EST", ["Umair Irfan"]),
         ("Von Moritz Bachmann publiziert am 30. Juli 2018", ["Moritz Bachmann"]),
         ("Texto: Venera Erofeeva", ["Venera Erofeeva"]),
+        ("By Sean Martin Sean Martin", ["Sean Martin"]),
         # not persons: better no author than a wrong one
         ("By The Associated Press", []),
         ("By AFP", []),
@@ -53,6 +54,8 @@ RAW = Path(__file__).resolve().parents[1] / "raw"
         ("By BBC News", []),
         ("by Surur on November 19, 2019", []),
         ("By the editorial board", []),
+        ("By Any Means Necessary", []),
+        ("By The Numbers", []),
         ("mkg/rc", []),
         ("Image: picture-alliance/dpa", []),
         ("Russia's regime support", []),

@@ -67,7 +67,10 @@ NOT_NAME_WORDS = frozenset(
     "contributors writer writers online digital media our the and with from agences agence "
     "redaktion redacción redazione redação redactie agenturen nachrichten newsdesk "
     "report reports correspondant envoyé spécial special photo photos video image images "
-    "getty afp reuters dpa associated ap university institute ministry".split()
+    "getty afp reuters dpa associated ap university institute ministry "
+    # function words: a capitalised title ("By Any Means Necessary") is not a name
+    "a an any all some every this that these those my your his her its their of to how why "
+    "what when where who which is are was not no new best more most".split()
 )
 
 _LEAD_RE = re.compile(
@@ -158,9 +161,17 @@ def _is_name_token(token: str) -> bool:
     return token[0].isupper() and all(ch.isalpha() or ch in "-'’." for ch in token)
 
 
+def _undouble(tokens: list[str]) -> list[str]:
+    """'Sean Martin Sean Martin' (a name printed twice by the page layout) -> 'Sean Martin'."""
+    half = len(tokens) // 2
+    if len(tokens) % 2 == 0 and tokens[:half] == tokens[half:]:
+        return tokens[:half]
+    return tokens
+
+
 def _person_name(phrase: str) -> str | None:
     """The phrase as a person's name, or None when it is not clearly one."""
-    tokens = phrase.strip(" .,:'\"“”").split()
+    tokens = _undouble(phrase.strip(" .,:'\"“”").split())
     if not 2 <= len(tokens) <= 5 or not (tokens[0][0].isupper() and tokens[-1][0].isupper()):
         return None
     if not all(_is_name_token(t) for t in tokens):
