@@ -46,8 +46,12 @@ class Tuning:
     short_penalty: float = 3.0
     medium_penalty: float = 1.0
     cruft_penalty: float = 6.0
-    barrier_penalty: float = 1e6  # the article never spans a barrier
+    barrier_penalty: float = 30.0  # "Related articles" inside an article can be spanned ...
+    hard_barrier_penalty: float = 1e6  # ... comments and error notices never
+    hard_barriers: frozenset[str] = frozenset({"comments", "error_page"})
     prose_cap: int = 60  # a huge paragraph should not drag menus into the article
+    lone_prose_factor: float = 0.3
+    headline_bonus: float = 60.0
     header_window: int = 12  # non-blank lines above the article searched for the title
     meta_max_words: int = 14  # date and byline lines are short
     link_run_min: int = 3  # this many short lines in a row inside the article: a link list
@@ -63,7 +67,6 @@ _INVISIBLE = re.compile(
     "\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd"
     "\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
     "\U000e0020-\U000e007f]")
-_ODD_SPACE = re.compile(r"[^\S\n]{2,}|[^\S\n ]")
 _LEADING_DASHES = re.compile(r"^(?:[-—–‐―]+\s*)+(?=\w|[\"“‘'(])")
 _WORD = re.compile(r"\w+")
 _NON_LATIN_LETTER = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
@@ -78,7 +81,7 @@ _STOPWORDS = {
 }
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     """Cheap per-line features, computed once."""
 
@@ -89,6 +92,7 @@ class _Line:
     sentence: bool  # ends like a sentence
     reason: str | None = None
     barrier: bool = False
+    seen: bool = False  # tested against the rules
 
     @property
     def prose(self) -> bool:
@@ -100,11 +104,11 @@ def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSe
     """Split page text into the article body and removed lines, each with a reason."""
     rules = rules or default_rules()
     lines = _split_lines(text)
-    _classify(lines, rules, profile, boilerplate)
-    _mark_repeated(lines)
-    start, end = _article_span(lines)
-    if start is not None and _mark_phrases(_near(lines, start, end), rules):
-        start, end = _article_span(lines)
+    start, end = _find_article(lines, lambda zone: _classify(zone, rules, profile, boilerplate))
+    if start is not None:
+        near = _near(lines, start, end)
+        if _mark_repeated(lines, near) | _mark_phrases(near, rules):
+            start, end = _article_span(lines, _headline_index(lines))
     out = Extraction(body=[], extractor="text")
     if start is None:
         start = end = len(lines)
@@ -118,22 +122,24 @@ def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSe
 # ---------------------------------------------------------------- lines and features
 
 def _split_lines(text: str) -> list[_Line]:
-    """Normalise invisible characters and spacing, then split on line breaks."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if _INVISIBLE.search(text):
-        text = _INVISIBLE.sub("", text)
-    if _ODD_SPACE.search(text):
-        text = _ODD_SPACE.sub(" ", text)
-    raw, low = text.split("\n"), text.lower().split("\n")
+    """Split on line breaks; drop control and format characters, fold odd spacing."""
+    if "\r" in text:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     lines = []
-    for i, (line, lower) in enumerate(zip(raw, low)):
+    for i, line in enumerate(text.split("\n")):
         line = line.strip()
         if not line:
             continue
+        if not line.isprintable():
+            line = " ".join(_INVISIBLE.sub("", line).split())
+            if not line:
+                continue
+        elif "  " in line:
+            line = " ".join(line.split())
         words = line.count(" ") + 1
         if words == 1 and len(line) > 12 and not line.isascii():
             words = max(1, len(line) // 3)  # scripts written without spaces
-        lines.append(_Line(i, line, lower.strip(), words, line[-1] in _SENTENCE_END))
+        lines.append(_Line(i, line, line.lower(), words, line[-1] in _SENTENCE_END))
     return lines
 
 
@@ -143,6 +149,9 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
     cap = TUNING.pattern_max_chars
     outlet = profile.cruft if profile else ()
     for line in lines:
+        if line.seen:
+            continue
+        line.seen = True
         if boilerplate and line_key(line.text) in boilerplate:
             line.reason = "boilerplate"
             continue
@@ -157,12 +166,14 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
                 break
 
 
-def _mark_repeated(lines: list[_Line]) -> None:
-    """A short non-sentence line printed twice or more is page furniture."""
+def _mark_repeated(lines: list[_Line], zone: list[_Line]) -> bool:
+    """A short non-sentence line printed twice or more on the page is furniture."""
     counts = Counter(line.text for line in lines if not line.prose)
-    for line in lines:
+    hit = False
+    for line in zone:
         if line.reason is None and counts[line.text] > 1 and line.words <= TUNING.short_max_words * 2:
-            line.reason = "repeated"
+            line.reason, hit = "repeated", True
+    return hit
 
 
 def _near(lines: list[_Line], start: int, end: int) -> list[_Line]:
@@ -189,7 +200,7 @@ def _score(line: _Line) -> float:
     """Positive for prose, negative for menus and cruft."""
     t = TUNING
     if line.barrier:
-        return -t.barrier_penalty
+        return -(t.hard_barrier_penalty if line.reason in t.hard_barriers else t.barrier_penalty)
     if line.reason is not None:
         return -t.cruft_penalty
     if line.prose:
@@ -199,14 +210,60 @@ def _score(line: _Line) -> float:
     return line.words / 4 if line.sentence else -t.medium_penalty
 
 
-def _article_span(lines: list[_Line]) -> tuple[int | None, int | None]:
+def _scores(lines: list[_Line], headline: int | None) -> list[float]:
+    """Line scores; a lone prose line between non-prose lines (a teaser under its
+    headline) counts less, and the prose right after the headline counts more."""
+    scores = [_score(line) for line in lines]
+    prose = [line.prose and line.reason is None for line in lines]
+    last = len(lines) - 1
+    for i, is_prose in enumerate(prose):
+        if is_prose and not (i > 0 and prose[i - 1]) and not (i < last and prose[i + 1]):
+            scores[i] *= TUNING.lone_prose_factor
+    if headline is not None:
+        first = next((i for i in range(headline + 1, min(len(lines), headline + TUNING.header_window))
+                      if prose[i]), None)
+        if first is not None:
+            scores[first] += TUNING.headline_bonus
+    return scores
+
+
+def _headline_index(lines: list[_Line]) -> int | None:
+    """The line the page title (first line) repeats: the article's headline."""
+    if len(lines) < 3:
+        return None
+    page_title = lines[0].lower
+    for i in range(1, len(lines) * 2 // 3):
+        text = lines[i].lower
+        if len(text) >= 15 and (text in page_title or page_title in text):
+            return i
+    return None
+
+
+def _find_article(lines: list[_Line], classify) -> tuple[int | None, int | None]:
+    """The article span, testing rules only on the lines around it: find the span,
+    classify its neighbourhood, and widen until the span stays inside what was tested."""
+    headline = _headline_index(lines)
+    lo = hi = None
+    margin = TUNING.header_window
+    while True:
+        start, end = _article_span(lines, headline)
+        if start is None:
+            return None, None
+        want_lo, want_hi = max(0, start - margin), min(len(lines), end + 1 + margin)
+        if lo is not None and lo <= want_lo and want_hi <= hi:
+            return start, end
+        lo, hi = (want_lo, want_hi) if lo is None else (min(lo, want_lo), max(hi, want_hi))
+        classify(lines[lo:hi])
+
+
+def _article_span(lines: list[_Line], headline: int | None) -> tuple[int | None, int | None]:
     """Maximum-sum run of line scores (Kadane); indices into ``lines``."""
     best, best_span = 0.0, (None, None)
     total, begin = 0.0, 0
-    for i, line in enumerate(lines):
+    for i, score in enumerate(_scores(lines, headline)):
         if total <= 0:
             total, begin = 0.0, i
-        total += _score(line)
+        total += score
         if total > best:
             best, best_span = total, (begin, i)
     return best_span
@@ -307,6 +364,7 @@ def _read_footer(lines: list[_Line], start: int, end: int, rules: RuleSet,
 def _filter_article(lines: list[_Line], start: int, end: int) -> None:
     """Link lists, captions and foreign-language lines inside the article block."""
     block = lines[start:end + 1]
+    _mark_barrier_blocks(block)
     _mark_link_runs(block)
     _mark_caption_neighbours(block)
     _mark_foreign(block)
@@ -332,6 +390,18 @@ def _mark_link_runs(block: list[_Line]) -> None:
             for x in shorts:
                 x.reason = "link_list"
         run = []
+
+
+def _mark_barrier_blocks(block: list[_Line]) -> None:
+    """The links under a "Related articles" heading go with it, up to the next prose."""
+    reason = None
+    for line in block:
+        if line.barrier:
+            reason = line.reason
+        elif line.prose and line.reason is None:
+            reason = None
+        elif reason is not None and line.reason is None:
+            line.reason = reason
 
 
 def _mark_caption_neighbours(block: list[_Line]) -> None:
