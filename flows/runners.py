@@ -37,7 +37,7 @@ def task_runner(runner: str = "threads", address: str | None = None, workers: in
             return DaskTaskRunner(address=address)
         return DaskTaskRunner(cluster_kwargs={"n_workers": workers or os.cpu_count() or 1,
                                               "threads_per_worker": 1, "processes": True,
-                                              "dashboard_address": None})
+                                              "dashboard_address": ":0", "env": prefect_api_env()})
     if runner == "ray":
         try:
             from prefect_ray import RayTaskRunner
@@ -46,6 +46,25 @@ def task_runner(runner: str = "threads", address: str | None = None, workers: in
                 "runner 'ray' needs the ray extra: pip install -e \".[ray]\" (prefect-ray)") from exc
         return RayTaskRunner(address=address) if address else RayTaskRunner()
     raise ValueError(f"unknown runner {runner!r}: choose one of {', '.join(RUNNERS)}")
+
+
+def prefect_api_env() -> dict[str, str]:
+    """Environment for local worker processes so they report to this process's Prefect API.
+
+    Without it each worker of a local cluster would start a temporary server of its own (seconds
+    each, and its task runs recorded elsewhere). With no API configured, this starts the
+    temporary server the flow would start anyway and hands its address to the workers.
+    """
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    if not url:
+        from prefect.server.api.server import SubprocessASGIServer
+
+        server = SubprocessASGIServer()
+        server.start()
+        url = server.api_url
+    return {"PREFECT_API_URL": url}
 
 
 def runner_matches(current: Any, runner: str, address: str | None) -> bool:

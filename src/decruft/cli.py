@@ -35,10 +35,19 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     ingest = commands.add_parser("ingest", help="run the ingest flow: raw files -> Parquet")
-    ingest.add_argument("--raw", default="raw", help="folder of raw files (default: raw)")
+    ingest.add_argument("--raw", default="raw",
+                        help="folder or URI of raw files, e.g. s3://bucket/raw (default: raw)")
     ingest.add_argument("--out", default="processed", help="output folder or URI (default: processed)")
     ingest.add_argument("--reprocess", action="store_true", help="ignore the manifest, redo every file")
     ingest.add_argument("--batch-files", type=int, default=200, help="files per task (default: 200)")
+    ingest.add_argument("--batch-mb", type=int, default=64, help="megabytes per task (default: 64)")
+    ingest.add_argument("--runner", choices=("threads", "dask", "ray"), default="threads",
+                        help="task runner: threads (default), dask or ray (optional extras)")
+    ingest.add_argument("--dask-address", metavar="ADDRESS",
+                        help="join this Dask (or Ray) cluster, e.g. tcp://scheduler:8786, instead of "
+                             "starting a local one")
+    ingest.add_argument("--workers", type=int, help="worker processes of a local Dask cluster (default: cores)")
+    ingest.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
     _add_config_options(ingest)
     ingest.set_defaults(handler=_ingest)
 
@@ -72,16 +81,40 @@ def _add_config_options(cmd: argparse.ArgumentParser) -> None:
 
 def _ingest(args: argparse.Namespace) -> int:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from flows.ingest import ingest  # Prefect is imported only for this command
+    from contextlib import nullcontext
 
-    summary = ingest(raw=args.raw, out=args.out, reprocess=args.reprocess,
-                     batch_files=args.batch_files, outlets_dirs=args.outlets, rules_config=args.rules)
+    # Prefect is imported only for this command
+    from flows.ingest import BatchesFailedError, progress_listener, with_runner
+    from flows.progress import TerminalProgress
+    from flows.runners import RunnerUnavailableError
+
+    try:
+        flow = with_runner(args.runner, args.dask_address, args.workers)
+    except RunnerUnavailableError as exc:
+        print(f"decruft: {exc}", file=sys.stderr)
+        return 2
+    bar = None if args.no_progress else TerminalProgress()
+    status = 0
+    with progress_listener(bar) if bar else nullcontext():
+        try:
+            summary = flow(raw=args.raw, out=args.out, reprocess=args.reprocess,
+                           batch_files=args.batch_files, batch_bytes=args.batch_mb * 1024 * 1024,
+                           outlets_dirs=args.outlets, rules_config=args.rules,
+                           runner=args.runner, dask_address=args.dask_address)
+        except BatchesFailedError as exc:
+            summary, status = exc.summary, 1
+            print(f"decruft: {exc}", file=sys.stderr)
+        finally:
+            if bar:
+                bar.close()
     rejects = ", ".join(f"{k}={v}" for k, v in sorted(summary["rejects"].items())) or "none"
     print(f"files seen: {summary['seen']} (new {summary['new']}, already ingested {summary['skipped']})")
     print(f"articles written: {summary['articles']}")
     print(f"rejects: {rejects}")
+    if summary.get("failed_files"):
+        print(f"failed (retried next run): {len(summary['failed_files'])} file(s)")
     print(f"time: {summary['seconds']:.1f} s  output: {args.out}")
-    return 0
+    return status
 
 
 def _record_for(args: argparse.Namespace) -> dict[str, Any]:
