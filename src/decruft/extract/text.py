@@ -215,9 +215,10 @@ def _scores(lines: list[_Line], headline: int | None) -> list[float]:
     headline) counts less, and the prose right after the headline counts more."""
     scores = [_score(line) for line in lines]
     prose = [line.prose and line.reason is None for line in lines]
+    plain = [not p and line.reason is None for p, line in zip(prose, lines)]  # headings, teaser titles
     last = len(lines) - 1
     for i, is_prose in enumerate(prose):
-        if is_prose and not (i > 0 and prose[i - 1]) and not (i < last and prose[i + 1]):
+        if is_prose and (i == 0 or plain[i - 1]) and (i == last or plain[i + 1]):
             scores[i] *= TUNING.lone_prose_factor
     if headline is not None:
         first = next((i for i in range(headline + 1, min(len(lines), headline + TUNING.header_window))

@@ -1,0 +1,175 @@
+"""The plain-text cleaner against the hand-checked seeds and against hostile input."""
+from __future__ import annotations
+
+import json
+import re
+import time
+import unicodedata
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from decruft.extract.boilerplate import line_key
+from decruft.extract.text import clean_text
+from decruft.models import CruftPattern, OutletProfile
+
+HERE = Path(__file__).parent
+RAW = HERE.parent / "raw"
+EXPECTED = json.loads((HERE / "expected.json").read_text(encoding="utf-8"))
+SEEDS = sorted(name for name in EXPECTED if not name.startswith("_"))
+
+
+def norm(text: str) -> str:
+    """Whitespace normalisation of expected.json's _how_to_read."""
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module", params=SEEDS)
+def seed(request):
+    name = request.param
+    extraction = clean_text((RAW / name).read_text(encoding="utf-8"))
+    return EXPECTED[name], extraction, norm("\n".join(extraction.body))
+
+
+def test_must_remove_lines_are_gone(seed):
+    expected, _, body = seed
+    for line in expected["must_remove"]:
+        assert norm(line) not in body
+
+
+def test_must_keep_fragments_stay(seed):
+    expected, _, body = seed
+    for fragment in expected["must_keep"]:
+        assert norm(fragment) in body
+
+
+def test_title_description_section(seed):
+    expected, extraction, _ = seed
+    assert extraction.title == expected["title"]
+    if "description" in expected:
+        assert extraction.description == expected["description"]
+    assert extraction.section == expected.get("section")
+    assert extraction.extractor == "text"
+
+
+def test_body_start(seed):
+    expected, extraction, _ = seed
+    if "body_must_start_with" in expected:
+        assert extraction.body[0].startswith(expected["body_must_start_with"])
+
+
+def test_credit_line_captured(seed):
+    expected, extraction, _ = seed
+    if "credit_line" in expected:
+        assert expected["credit_line"] in extraction.credit_lines
+        assert all(r.reason == "credit" for r in extraction.removed if r.text == expected["credit_line"])
+
+
+def test_short_link_captured(seed):
+    expected, extraction, _ = seed
+    if "url_in_text" in expected:
+        assert expected["url_in_text"] in extraction.urls
+
+
+def test_dates_only_from_the_header(seed):
+    expected, extraction, _ = seed
+    if expected["published"] is None:
+        assert extraction.date_strings == []
+    else:
+        assert extraction.date_strings, "the header date line was not found"
+
+
+def test_independent_date_line_and_registration_form():
+    extraction = clean_text((RAW / "004_81023f64912881cb.txt").read_text(encoding="utf-8"))
+    assert "Wednesday 05 October 2016 18:25" in extraction.date_strings
+    reasons = {r.text: r.reason for r in extraction.removed}
+    assert reasons["Wednesday 05 October 2016 18:25"] == "date"
+    assert reasons["Please enter a valid email"] == "login"
+
+
+def test_every_removed_line_has_number_text_and_reason(seed):
+    _, extraction, _ = seed
+    numbers = [r.line for r in extraction.removed]
+    assert len(numbers) == len(set(numbers))
+    assert all(r.line >= 1 and r.text and r.reason for r in extraction.removed)
+
+
+def test_headings_inside_the_article_stay():
+    extraction = clean_text((RAW / "001_2149dfe57713be07.txt").read_text(encoding="utf-8"))
+    for heading in ("Rebel leader killed", "Humanitarian situation worsening", "Russia hits back"):
+        assert heading in extraction.body
+
+
+ARTICLE = "\n".join([
+    "Home", "World", "Sport", "Business", "Culture",
+    "Storm floods the old harbour",
+    "By Jane Roe and John Doe",
+    "12 March 2021",
+    "Heavy rain flooded the old harbour on Friday, forcing dozens of families to leave their homes overnight.",
+    "The river rose by two metres in six hours, the highest level recorded since the station opened in 1952.",
+    "Emergency services said nobody was hurt, but several boats sank at their moorings during the night.",
+    "Read our weekly digest",
+    "Officials expect the water to fall slowly over the weekend as the rain moves east towards the hills.",
+    "Related stories", "Bridge closed after crash", "New mayor sworn in", "Festival moves indoors",
+    "© 2021 Example News. All rights reserved.",
+])
+
+
+def test_structure_without_outlet_knowledge():
+    extraction = clean_text(ARTICLE)
+    assert extraction.title == "Storm floods the old harbour"
+    assert extraction.bylines == ["By Jane Roe and John Doe"]
+    assert extraction.date_strings == ["12 March 2021"]
+    assert extraction.body[0].startswith("Heavy rain")
+    assert extraction.body[-1].startswith("Officials expect")
+    assert "Bridge closed after crash" not in extraction.body
+
+
+def test_outlet_profile_and_boilerplate_remove_lines():
+    profile = OutletProfile(id="example", name="Example News",
+                            cruft=(CruftPattern("newsletter", re.compile(r"^Read our weekly digest$")),))
+    extraction = clean_text(ARTICLE, profile=profile,
+                            boilerplate=frozenset({line_key("The river rose by two metres in six hours, "
+                                                            "the highest level recorded since the station "
+                                                            "opened in 1952.")}))
+    reasons = {r.text: r.reason for r in extraction.removed}
+    assert reasons["Read our weekly digest"] == "newsletter"
+    assert reasons[extraction.removed[0].text]
+    assert any(r.reason == "boilerplate" for r in extraction.removed)
+
+
+def non_blank_lines(text: str) -> int:
+    """Lines with a character that is neither whitespace nor a control/format character."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return sum(1 for line in text.split("\n")
+               if any(not c.isspace() and unicodedata.category(c) not in ("Cc", "Cf") for c in line))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=2000)
+       | st.lists(st.sampled_from([
+           "Skip to content", "Image: AFP", "Share", "mkg/rc (AFP, dpa)", "November 12, 2016", "By A and B",
+           "A sentence of prose that goes on for a while and ends with a full stop, as articles do.",
+           "", "\u200b", "\u202eعربي نص", "https://example.com/x", "Related", "Comments"]), max_size=60)
+       .map("\n".join))
+def test_any_text_is_accounted_for(text):
+    extraction = clean_text(text)
+    assert len(extraction.body) + len(extraction.removed) == non_blank_lines(text)
+
+
+@pytest.mark.parametrize("text", [
+    "a" * 1_000_000,
+    ("word " * 200_000).strip(),
+    "(" * 50_000 + "photo: " + "/" * 50_000,
+    ("Skip to content\n" * 20_000),
+    ("x, afp | " * 30_000),
+    "\x00\x01\x02\n\u202e\u200f" * 10_000,
+    "\n".join(["שלום עולם זה טקסט", "مرحبا بالعالم هذا نص", "Привет мир", "你好世界这是一个很长的句子。"] * 2000),
+])
+def test_hostile_input_is_fast(text):
+    started = time.perf_counter()
+    extraction = clean_text(text)
+    assert time.perf_counter() - started < 5
+    assert len(extraction.body) + len(extraction.removed) == non_blank_lines(text)
