@@ -1,0 +1,140 @@
+"""The README's "Scheduled and manual runs" walkthrough against a real Prefect server.
+
+Everything runs on 127.0.0.1 with a free port and a temporary PREFECT_HOME; the server and the
+worker are started in their own process groups and stopped at the end.
+"""
+from __future__ import annotations
+
+import json
+import os
+import re
+import shlex
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pyarrow.dataset as pads
+import pytest
+
+from conftest import PROJECT, SEED_NAMES
+
+BIN = Path(sys.executable).parent
+README = (PROJECT / "README.md").read_text()
+SECTION = README.split("## Scheduled and manual runs", 1)[1].split("\n## ", 1)[0]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def walkthrough() -> list[str]:
+    """The commands of the README section's bash block, comments removed."""
+    block = re.search(r"```bash\n(.*?)```", SECTION, flags=re.S).group(1)
+    return [line.split("#", 1)[0].strip() for line in block.splitlines() if line.split("#", 1)[0].strip()]
+
+
+class Processes:
+    def __init__(self, env: dict[str, str], logs: Path):
+        self.env, self.logs, self.started = env, logs, []
+
+    def start(self, command: str, name: str) -> subprocess.Popen:
+        log = open(self.logs / f"{name}.log", "wb")
+        proc = subprocess.Popen(self.argv(command), cwd=PROJECT, env=self.env, stdout=log,
+                                stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        self.started.append(proc)
+        return proc
+
+    def run(self, command: str, timeout: float = 60) -> str:
+        done = subprocess.run(self.argv(command), cwd=PROJECT, env=self.env, capture_output=True,
+                              text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+        assert done.returncode == 0, f"{command} failed:\n{done.stdout}\n{done.stderr}"
+        return done.stdout + done.stderr
+
+    def argv(self, command: str) -> list[str]:
+        argv = shlex.split(command)
+        return [str(BIN / argv[0]), *argv[1:]]
+
+    def stop_all(self) -> None:
+        for proc in self.started:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGTERM)
+        for proc in self.started:
+            try:
+                proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait(timeout=5)
+
+    def log(self, name: str) -> str:
+        path = self.logs / f"{name}.log"
+        return path.read_text(errors="replace")[-4000:] if path.exists() else ""
+
+
+def get_json(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=5) as response:
+        return json.loads(response.read())
+
+
+def wait_for(predicate, timeout: float, what: str, interval: float = 0.5):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            value = predicate()
+        except OSError:
+            value = None
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def test_readme_walkthrough_deploys_and_runs_the_manual_deployment(tmp_path, seed_raw):
+    commands = walkthrough()
+    port = free_port()
+    api = f"http://127.0.0.1:{port}/api"
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               PREFECT_WORKER_QUERY_SECONDS="1", PREFECT_WORKER_PREFETCH_SECONDS="5",
+               PREFECT_SERVER_API_PORT=str(port), PWD=str(PROJECT), PYTHONUNBUFFERED="1",
+               PATH=f"{BIN}{os.pathsep}{env.get('PATH', '')}")
+    procs = Processes(env, tmp_path)
+    out = tmp_path / "processed"
+    try:
+        for command in commands:
+            if command.startswith("prefect server start"):
+                server = procs.start(f"{command} --host 127.0.0.1 --port {port}", "server")
+                wait_for(lambda: server.poll() is None and get_json(f"{api}/health") is True, 60,
+                         "the Prefect server")
+            elif command.startswith("prefect config set PREFECT_API_URL="):
+                procs.run(f"prefect config set PREFECT_API_URL={api}")
+            elif command.startswith("prefect worker start"):
+                worker = procs.start(command, "worker")
+            elif command.startswith("prefect deployment run 'ingest/manual'"):
+                if "--param" in command:
+                    continue  # the README's second example: a reprocessing run, same path
+                output = procs.run(f"{command} --param raw={seed_raw} --param out={out}")
+                flow_run_id = re.search(r"UUID: ([0-9a-f-]{36})", output).group(1)
+            else:
+                procs.run(command, timeout=90)
+        assert worker.poll() is None, procs.log("worker")
+
+        def finished():
+            state = get_json(f"{api}/flow_runs/{flow_run_id}")["state"]
+            return state if state["type"] in {"COMPLETED", "FAILED", "CRASHED", "CANCELLED"} else None
+
+        state = wait_for(finished, 90, "the flow run", interval=1)
+        assert state["type"] == "COMPLETED", f"{state}\n{procs.log('worker')}"
+        articles = pads.dataset(out / "articles", format="parquet", partitioning="hive").to_table()
+        assert sorted(articles.column("source_path").to_pylist()) == SEED_NAMES
+        deployments = {d["name"] for d in json.loads(urllib.request.urlopen(urllib.request.Request(
+            f"{api}/deployments/filter", data=b"{}", headers={"Content-Type": "application/json"},
+            method="POST"), timeout=5).read())}
+        assert {"nightly", "manual"} <= deployments
+    finally:
+        procs.stop_all()
