@@ -337,3 +337,11 @@ def test_parse_date_time_is_bounded(unit):
     start = time.perf_counter()
     parse_date(text, scraped_at=SCRAPED)
     assert time.perf_counter() - start < 0.05
+
+
+def test_outlet_date_formats_come_first():
+    odd = OutletProfile(id="x", name="X", timezone=LON, date_formats=("%Y%m%d-%H%M", "%d|%m|%Y"))
+    found = choose_publication_date(text=["20161005-1825"], profile=odd)
+    assert (found.date, found.at, found.precision) == (D(2016, 10, 5), utc(2016, 10, 5, 17, 25), "minute")
+    assert choose_publication_date(text=["05|10|2016"], profile=odd).date == D(2016, 10, 5)
+    assert choose_publication_date(text=["5 October 2016"], profile=odd).date == D(2016, 10, 5)

@@ -276,7 +276,10 @@ def _stated_zone(match: re.Match[str]) -> dt.tzinfo | None:
     return _zone(meaning) if isinstance(meaning, str) else _fixed_zone(meaning)
 
 
-def _clock(match: re.Match[str]) -> tuple[int, int, int | None] | None:
+TimeOfDay = tuple[int, int, int | None]  # hour, minute, second (None when not printed)
+
+
+def _clock(match: re.Match[str]) -> TimeOfDay | None:
     """Hour, minute and second of a time match, with am/pm applied."""
     hour, minute = int(match.group("hour")), int(match.group("minute"))
     second = int(match.group("second")) if match.group("second") else None
@@ -297,12 +300,14 @@ def _as_utc(moment: dt.datetime | None) -> dt.datetime | None:
 
 
 class _Clock:
-    """How one outlet reads dates: its zone, day/month order, and the latest plausible date."""
+    """How one outlet reads dates: its zone, day/month order, own layouts, latest plausible date."""
 
-    def __init__(self, timezone: str, day_first: bool, scraped_at: dt.datetime | None) -> None:
+    def __init__(self, timezone: str, day_first: bool, scraped_at: dt.datetime | None,
+                 formats: tuple[str, ...] = ()) -> None:
         self.zone = _zone(timezone)
         self.zone_known = timezone != "UTC"  # "UTC" is also what an unknown outlet gets
         self.day_first = day_first
+        self.formats = formats
         self.scraped_at = _as_utc(scraped_at)
         self.latest = (self.scraped_at or dt.datetime.now(dt.UTC)) + dt.timedelta(days=1)
 
@@ -313,13 +318,12 @@ class _Clock:
             return at <= self.latest
         return date <= self.latest.astimezone(self.zone).date()
 
-    def result(self, date: dt.date, time: re.Match[str] | None, raw: str) -> PublicationDate | None:
-        """A PublicationDate for a calendar date and an optional time-of-day match."""
-        clock = _clock(time) if time is not None else None
-        if clock is None:
+    def result(self, date: dt.date, time: TimeOfDay | None, stated: dt.tzinfo | None,
+               raw: str) -> PublicationDate | None:
+        """A PublicationDate for a calendar date, a time of day and the zone printed with it."""
+        if time is None:
             return PublicationDate(date, None, "day", "text", raw) if self.plausible(date, None) else None
-        hour, minute, second = clock
-        stated = _stated_zone(time)
+        hour, minute, second = time
         local = dt.datetime(date.year, date.month, date.day, hour, minute, second or 0,
                             tzinfo=stated or self.zone)
         at = local.astimezone(dt.UTC)
@@ -328,6 +332,12 @@ class _Clock:
         if not self.plausible(date, at):
             return None
         return PublicationDate(date, at, "minute" if second is None else "second", "text", raw)
+
+    def result_at(self, date: dt.date, time: re.Match[str] | None, raw: str) -> PublicationDate | None:
+        """Like ``result``, for a regex match of a time of day (with its zone) or none."""
+        clock = _clock(time) if time is not None else None
+        stated = _stated_zone(time) if clock is not None else None
+        return self.result(date, clock, stated, raw)
 
 
 # --- parsing -----------------------------------------------------------------------------
@@ -367,23 +377,42 @@ def _relative(text: str, clock: _Clock) -> PublicationDate | None:
     if match.group("day_word"):
         days_back = DAY_WORDS[match.group("day_word").lower()]
         date = scraped_local.date() - dt.timedelta(days=days_back)
-        return clock.result(date, match if match.group("hour") else None, text)
+        return clock.result_at(date, match if match.group("hour") else None, text)
     if not (match.group("before") or match.group("after")):
         return None
     count = match.group("count")
     amount = int(count) if count.isdigit() else 1
     moment = scraped_local - amount * UNIT_WORDS[match.group("unit").lower()]
-    return clock.result(moment.date(), None, text)
+    return clock.result(moment.date(), None, None, text)
+
+
+def _from_formats(text: str, clock: _Clock) -> PublicationDate | None:
+    """An outlet's own strptime layouts (profile ``date_formats``), matched on the whole text."""
+    stripped = text.strip()
+    for layout in clock.formats:
+        try:
+            parsed = dt.datetime.strptime(stripped, layout)
+        except ValueError:
+            continue
+        has_time = "%H" in layout or "%I" in layout
+        time = (parsed.hour, parsed.minute, parsed.second if "%S" in layout else None) if has_time else None
+        found = clock.result(parsed.date(), time, parsed.tzinfo, text)
+        if found is not None:
+            return found
+    return None
 
 
 def _parse(text: str, clock: _Clock) -> PublicationDate | None:
     scanned = text[:SCAN_LIMIT]
+    found = _from_formats(scanned, clock) if clock.formats else None
+    if found is not None:
+        return found
     if any(char.isdigit() for char in scanned):
         for match in DATE_RE.finditer(scanned):
             date = _ymd_of(match, clock.day_first)
             if date is None:
                 continue
-            found = clock.result(date, _time_near(scanned, match.start(), match.end()), text)
+            found = clock.result_at(date, _time_near(scanned, match.start(), match.end()), text)
             if found is not None:
                 return found
     return _relative(scanned, clock)
@@ -431,7 +460,7 @@ def parse_url_date(url: str) -> dt.date | None:
 def _outlet_clock(profile: OutletProfile | None, scraped_at: dt.datetime | None) -> _Clock:
     if profile is None:
         return _Clock("UTC", True, scraped_at)
-    return _Clock(profile.timezone, profile.day_first, scraped_at)
+    return _Clock(profile.timezone, profile.day_first, scraped_at, profile.date_formats)
 
 
 def _with_source(found: PublicationDate | None, source: str, raw: str) -> PublicationDate | None:

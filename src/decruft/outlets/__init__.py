@@ -11,7 +11,7 @@ import re
 import tomllib
 import unicodedata
 import zoneinfo
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -147,7 +147,7 @@ class Registry:
     def __len__(self) -> int:
         return len(self._by_id)
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[OutletProfile]:
         return iter(self._by_id.values())
 
     def __contains__(self, outlet_id: object) -> bool:
@@ -234,7 +234,7 @@ def _index_domains(profiles: Iterable[OutletProfile]) -> dict[str, OutletProfile
 
 
 def _index_names(profiles: Iterable[OutletProfile]) -> dict[str, OutletProfile]:
-    """Name keys to profiles; ids, names and aliases first, then domains and their stems."""
+    """Name keys to profiles: ids, names and aliases, and domains where no name claims the key."""
     index: dict[str, OutletProfile] = {}
     for profile in profiles:
         for domain in profile.domains:
