@@ -62,6 +62,19 @@ def test_patterns_only_cleaning() -> None:
     assert result.date_strings == ["May 5, 2024"] and result.bylines == ["By Jane Doe"]
 
 
+def test_related_line_takes_its_list_items() -> None:
+    lines = [PROSE, "Related: The ten best libraries in town", "- Library opening hours", "- Budget explained",
+             "A short subheading", PROSE]
+    result = clean_article_lines(lines, default_rules())
+    assert result.body == [PROSE, "A short subheading", PROSE]
+
+
+def test_headline_variant_is_removed_once() -> None:
+    lines = ["High School Roundup: Viera defeats Rockledge", PROSE, "Viera defeats Rockledge", PROSE]
+    result = clean_article_lines(lines, default_rules(), title="HS Roundup: Viera defeats Rockledge")
+    assert result.body == lines[1:]
+
+
 def test_date_lines_in_the_body_stay() -> None:
     lines = [PROSE, PROSE, PROSE, "— Jane Doe (@janedoe) November 18, 2019"]
     assert clean_article_lines(lines, default_rules()).body == lines

@@ -37,8 +37,9 @@ from .text import clean_text
 MIN_BODY_CHARS = 500
 # Lines after a "More stories"-style heading with at most this many words are its link list.
 MAX_LINK_LIST_WORDS = 12
-# Date lines are taken out only in the header zone: the first lines, when short.
+# Headline and date lines are taken out only in the header zone: the first lines.
 HEADER_ZONE_LINES = 3
+HEADLINE_WORD_SHARE = 0.75
 MAX_DATE_LINE_CHARS = 60
 MAX_BYLINE_CHARS = 100
 # Bare URLs in an article body are visible text (shop links, sources), so the "url" concept
@@ -56,6 +57,7 @@ _BLOCKS = frozenset(
     "h6 header hr li main nav ol p pre section table td th tr ul".split()
 )
 _WORDS = re.compile(r"\w+")
+_LIST_ITEM_MARKS = ("- ", "• ", "* ")  # how trafilatura and scrapes print list items
 
 
 def extract_html(
@@ -159,11 +161,12 @@ def _lang_attribute(tree: lxml.html.HtmlElement) -> str | None:
 def clean_article_lines(lines: list[str], rules: RuleSet, *, title: str | None = None) -> Extraction:
     """Take cruft lines out of an extractor's article text, by the concept patterns alone.
 
-    A repeated headline, header-zone dates, bylines and credit lines leave the body
-    and fill their fields; a "More stories" heading takes its short link lines with it.
+    The repeated headline, header-zone dates, bylines and credit lines leave the body
+    and fill their fields. A "More stories" heading takes the short lines after it
+    with it, a "Related:" line the list items after it.
     """
     extraction = Extraction(body=[])
-    in_link_list = False
+    link_list: str | None = None  # "short" after a barrier heading, "items" after a related line
     seen = 0
     for number, line in enumerate(lines, start=1):
         text = " ".join(line.split())
@@ -171,21 +174,29 @@ def clean_article_lines(lines: list[str], rules: RuleSet, *, title: str | None =
             continue
         reason, barrier = _classify(text, seen, rules, title)
         seen += 1
-        if reason is None and in_link_list and len(_WORDS.findall(text)) <= MAX_LINK_LIST_WORDS:
+        if reason is None and _continues_link_list(text, link_list):
             reason = "related"
         if reason is None:
-            in_link_list = False
+            link_list = None
             extraction.body.append(text)
             continue
-        in_link_list = in_link_list or barrier
+        if reason == "title":
+            title = None  # one headline; a similar line further down is a subheading
+        link_list = "short" if barrier else "items" if reason == "related" and link_list is None else link_list
         extraction.removed.append(RemovedLine(number, text, reason))
         _keep_metadata_line(extraction, reason, text)
     return extraction
 
 
+def _continues_link_list(text: str, link_list: str | None) -> bool:
+    if link_list is None or len(_WORDS.findall(text)) > MAX_LINK_LIST_WORDS:
+        return False
+    return link_list == "short" or text.startswith(_LIST_ITEM_MARKS)
+
+
 def _classify(text: str, position: int, rules: RuleSet, title: str | None) -> tuple[str | None, bool]:
     """(reason, is_barrier) for a cruft line, (None, False) for an article line."""
-    if position == 0 and title and _same_words(text, title):
+    if position < HEADER_ZONE_LINES and title and _is_headline(text, title):
         return "title", False
     found = rules.classify(text.lower())
     if found is not None and found[0] not in SKIPPED_CONCEPTS:
@@ -200,10 +211,19 @@ def _classify(text: str, position: int, rules: RuleSet, title: str | None) -> tu
     return None, False
 
 
-def _same_words(line: str, title: str) -> bool:
-    """The line is the headline, or the headline with the site name around it."""
-    words = " ".join(_WORDS.findall(line.lower()))
-    return bool(words) and words in " ".join(_WORDS.findall(title.lower()))
+def _is_headline(line: str, title: str) -> bool:
+    """The line repeats the page title, give or take a word or the site name.
+
+    Headlines differ a little from the <title> or og:title ("HS" for "High School",
+    a kicker before a colon), so most of the line's words must be in the title and
+    the line must carry most of the title.
+    """
+    line_words = _WORDS.findall(line.lower())
+    title_words = set(_WORDS.findall(title.lower()))
+    if not line_words or not title_words:
+        return False
+    shared = sum(word in title_words for word in line_words)
+    return shared >= HEADLINE_WORD_SHARE * len(line_words) and shared >= HEADLINE_WORD_SHARE * len(title_words) / 2
 
 
 def _keep_metadata_line(extraction: Extraction, reason: str, text: str) -> None:
