@@ -70,8 +70,9 @@ def test_related_line_takes_its_list_items() -> None:
 
 
 def test_headline_variant_is_removed_once() -> None:
-    lines = ["High School Roundup: Viera defeats Rockledge", PROSE, "Viera defeats Rockledge", PROSE]
-    result = clean_article_lines(lines, default_rules(), title="HS Roundup: Viera defeats Rockledge")
+    lines = ["High School Roundup: Viera defeats Rockledge to remain unbeaten", PROSE,
+             "Viera defeats Rockledge to remain unbeaten", PROSE]
+    result = clean_article_lines(lines, default_rules(), title="HS Roundup: Viera defeats Rockledge to remain unbeaten")
     assert result.body == lines[1:]
 
 
