@@ -153,8 +153,7 @@ _NOT_LETTER_AFTER = r"(?![^\W\d_])"
 _MONTH = _NOT_LETTER_BEFORE + _trie_pattern(MONTHS) + _NOT_LETTER_AFTER + r"\.?"
 _WEEKDAY = _NOT_LETTER_BEFORE + "(?i:" + _trie_pattern(WEEKDAY_NAMES) + ")" + _NOT_LETTER_AFTER + r"\.?"
 _ORDINAL = r"(?:st|nd|rd|th|er|e|º|°|ª)?"
-_DAY = r"(?<!\d)([0-3]?\d)"
-_YEAR = r"((?:19|20)\d\d)(?:(?=\d{1,2}[:.h]\d\d)|(?!\d))"  # allows a glued time: 20194:29 AM
+_YEAR = r"(?:19|20)\d\d(?:(?=\d{1,2}[:.h]\d\d)|(?!\d))"  # allows a glued time: 20194:29 AM
 
 DATE_RE = re.compile(
     "|".join((
