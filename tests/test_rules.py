@@ -1,0 +1,118 @@
+"""Rule concepts load from TOML, can be switched off or extended, and fail loudly."""
+from __future__ import annotations
+
+import pytest
+
+from decruft.extract.rules import RuleError, default_rules, load_rules
+from decruft.extract.text import clean_text
+
+CONCEPTS = {"navigation", "login", "cookie", "share", "newsletter", "caption", "related", "error_page",
+            "comments", "url", "legal", "ad"}
+
+
+def reason(rules, line: str):
+    found = rules.classify(line.lower())
+    return found[0] if found else None
+
+
+def test_packaged_concepts_are_all_there():
+    rules = default_rules()
+    assert CONCEPTS <= set(rules.reasons)
+    assert rules.date is not None and rules.byline is not None and rules.credit is not None
+
+
+@pytest.mark.parametrize("line, concept", [
+    ("Skip to main content", "navigation"),
+    ("Direkt zum Inhalt", "navigation"),
+    ("Aller au contenu", "navigation"),
+    ("Saltar al contenido", "navigation"),
+    ("Vai al contenuto", "navigation"),
+    ("Ir para o conteúdo", "navigation"),
+    ("Naar de inhoud", "navigation"),
+    ("Sign in", "login"),
+    ("Already have an account? sign in", "login"),
+    ("Mot de passe oublié ?", "login"),
+    ("Accept all cookies", "cookie"),
+    ("Share on Facebook", "share"),
+    ("Teilen", "share"),
+    ("Compartilhe", "share"),
+    ("Sign up for our newsletter", "newsletter"),
+    ("Image: picture-alliance/dpa", "caption"),
+    ("Foto: Reuters", "caption"),
+    ("Getty Images/AFP/G. Ourfalian", "caption"),
+    ("More stories", "related"),
+    ("Lesen Sie auch: Der Fall X", "related"),
+    ("Leggi anche", "related"),
+    ("Page not found", "error_page"),
+    ("This page is not available", "error_page"),
+    ("Comments (12)", "comments"),
+    ("Leave a comment", "comments"),
+    ("https://p.dw.com/p/2SbNt", "url"),
+    ("© 2019 Example Media. All rights reserved.", "legal"),
+    ("Datenschutzerklärung", "legal"),
+    ("Advertisement", "ad"),
+    ("Publicidad", "ad"),
+])
+def test_generic_lines_get_their_concept(line, concept):
+    assert reason(default_rules(), line) == concept
+
+
+@pytest.mark.parametrize("line", [
+    "Rebel leader killed",
+    "Russia hits back",
+    "Shares of the company rose 3% on Tuesday after the results.",
+    "Register of deeds office opens a new branch in the city centre, officials said on Monday.",
+    "Regime forces have regained areas on the edge of Aleppo that rebels had taken over the past two weeks.",
+])
+def test_article_lines_are_not_cruft(line):
+    assert reason(default_rules(), line) is None
+
+
+def test_metadata_patterns():
+    rules = default_rules()
+    assert rules.credit.match("mkg/rc (Reuters, AFP, dpa, AP)")
+    assert rules.byline.match("By Jane Roe and John Doe")
+    assert rules.date.search("Wednesday 05 October 2016 18:25")
+    assert rules.date.search("sexta-feira, 22 de outubro de 2010")
+
+
+def test_user_config_disables_and_adds(tmp_path):
+    config = tmp_path / "rules.toml"
+    config.write_text("disabled = ['share']\n[patterns]\ncaption = ['^Fotograf: ']\n"
+                      "[barriers]\nrelated = ['^Weiterlesen$']\n[phrases]\nlegal = ['Nachdruck verboten']\n",
+                      encoding="utf-8")
+    rules = load_rules(config)
+    assert "share" not in rules.reasons
+    assert reason(rules, "Share on Facebook") is None
+    assert reason(rules, "Fotograf: Max Muster") == "caption"
+    assert rules.classify("weiterlesen") == ("related", True)
+    assert ("nachdruck verboten", "legal") in rules.phrases
+    text = "Skip to content\n" + "\n".join(["A long sentence of the article body that carries on and ends here."] * 3)
+    assert clean_text(text, rules=rules).removed[0].reason == "navigation"
+
+
+def test_invalid_regex_names_the_file(tmp_path):
+    config = tmp_path / "broken.toml"
+    config.write_text("[patterns]\ncaption = ['(unclosed']\n", encoding="utf-8")
+    with pytest.raises(RuleError, match="broken.toml"):
+        load_rules(config)
+
+
+def test_capturing_groups_are_refused(tmp_path):
+    config = tmp_path / "groups.toml"
+    config.write_text("[patterns]\ncaption = ['(Foto|Bild): ']\n", encoding="utf-8")
+    with pytest.raises(RuleError, match="non-capturing"):
+        load_rules(config)
+
+
+def test_unknown_keys_are_refused(tmp_path):
+    config = tmp_path / "typo.toml"
+    config.write_text("disable = ['share']\n", encoding="utf-8")
+    with pytest.raises(RuleError, match="typo.toml"):
+        load_rules(config)
+
+
+def test_bad_packaged_file_names_the_file(tmp_path):
+    (tmp_path / "bad.toml").write_text("[caption]\npatterns = ['[oops']\n", encoding="utf-8")
+    with pytest.raises(RuleError, match="bad.toml"):
+        load_rules(rules_dir=tmp_path)
