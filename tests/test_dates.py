@@ -262,6 +262,8 @@ def profile(zone: str = BER, day_first: bool = True) -> OutletProfile:
         # a modification is used only when nothing else is printed
         (dict(text=["Updated 3:14 PM ET, Sat November 12, 2016", "November 11, 2016"]),
          ("text", D(2016, 11, 11), None, "day")),
+        (dict(text=["Updated 3:14 PM ET, Sat November 12, 2016", "Seen on November 14, 2016"]),
+         ("text", D(2016, 11, 12), utc(2016, 11, 12, 20, 14), "minute")),
         (dict(text=["Updated 3:14 PM ET, Sat November 12, 2016"], profile=profile(NY, False)),
          ("text", D(2016, 11, 12), utc(2016, 11, 12, 20, 14), "minute")),
     ],

@@ -492,18 +492,23 @@ def _from_structured(value: str | dt.datetime | None, clock: _Clock, source: str
 
 
 def _from_lines(lines: Sequence[str], clock: _Clock) -> PublicationDate | None:
-    """The first date line that parses; a line announcing an update only as a fallback."""
-    fallback = None
+    """The first date line that parses; a line announcing an update only as a fallback.
+
+    A plain date after an update line replaces it only if it is not later than the
+    update: a page is not published after it was updated.
+    """
+    update = None
     for line in lines:
         if not line or len(line) > MAX_DATE_LINE:
             continue
         found = _parse(line, clock)
         if found is None:
             continue
-        if UPDATED_LEAD_RE.match(line) is None:
+        if UPDATED_LEAD_RE.match(line) is not None:
+            update = update or found
+        elif update is None or found.date <= update.date:
             return found
-        fallback = fallback or found
-    return fallback
+    return update
 
 
 def _from_url(url: str | None, clock: _Clock) -> PublicationDate | None:
