@@ -59,6 +59,16 @@ def test_utf16_without_bom() -> None:
     assert decode_text(text.encode("utf-16-be")) == (text, "utf-16-be")
 
 
+@pytest.mark.parametrize("codec", ["utf-16-le", "utf-16-be"])
+def test_cjk_utf16_without_bom(codec: str) -> None:
+    text = "这是一个没有字节顺序标记的中文文本，用于测试编码检测。\n" * 3
+    assert decode_text(text.encode(codec)) == (text, codec)
+
+
+def test_random_bytes_are_binary() -> None:
+    assert looks_binary(bytes(range(256)) * 8)
+
+
 def test_newlines_are_normalised() -> None:
     assert decode_text(b"a\r\nb\rc\nd")[0] == "a\nb\nc\nd"
 

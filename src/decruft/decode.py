@@ -54,7 +54,7 @@ def looks_binary(data: bytes) -> bool:
     UTF-16/32 text is full of NULs, so those layouts are recognised first.
     """
     head = data[:SNIFF_BYTES]
-    if not head or _utf16_or_32_layout(head) or _bom_encoding(head):
+    if not head or _bomless_wide_encoding(head) or _bom_encoding(head):
         return False
     if head.startswith(_BINARY_MAGIC):
         return True
@@ -91,7 +91,7 @@ def _decode(data: bytes, declared: str | None) -> tuple[str, str]:
             decoded = _try_decode(data, encoding)
             if decoded is not None:
                 return decoded, encoding
-    layout = _utf16_or_32_layout(data[:SNIFF_BYTES])
+    layout = _bomless_wide_encoding(data[:SNIFF_BYTES])
     if layout:
         return data.decode(layout, errors="replace"), layout
     return (data.decode("utf-8"), "utf-8") if _is_utf8(data) else _detect(data)
@@ -173,9 +173,9 @@ def _bom_encoding(data: bytes) -> tuple[str, int] | None:
     return None
 
 
-def _utf16_or_32_layout(head: bytes) -> str | None:
-    """Recognise BOM-less UTF-16/32 by where the NULs fall in mostly-ASCII text."""
-    if len(head) < 8:
+def _bomless_wide_encoding(head: bytes) -> str | None:
+    """UTF-16/32 without a BOM: NULs beside ASCII characters, or NULs in clean UTF-16 text (CJK)."""
+    if len(head) < 8 or 0 not in head:
         return None
     for width, name in ((4, "utf-32"), (2, "utf-16")):
         usable = head[: len(head) - len(head) % width]
@@ -183,7 +183,17 @@ def _utf16_or_32_layout(head: bytes) -> str | None:
         for order in ("le", "be"):
             if _share_ascii_units(units, order) >= 0.8:
                 return f"{name}-{order}"
-    return None
+    return next((codec for codec in ("utf-16-le", "utf-16-be") if _reads_as_text(head, codec)), None)
+
+
+def _reads_as_text(head: bytes, codec: str) -> bool:
+    """Strictly decodable and nearly all printable: random or binary bytes fail one or the other."""
+    try:
+        text = codecs.getincrementaldecoder(codec)().decode(head, final=False)
+    except UnicodeDecodeError:
+        return False
+    printable = sum(1 for char in text if char.isprintable() or char in "\t\n\r")
+    return bool(text) and printable >= 0.95 * len(text)
 
 
 def _share_ascii_units(units: list[bytes], order: str) -> float:
