@@ -82,9 +82,10 @@ def _decode(data: bytes, declared: str | None) -> tuple[str, str]:
     if bom:
         encoding, size = bom
         return data[size:].decode(encoding, errors="replace"), encoding
-    if not data.isascii() and _is_utf8(data):
+    utf8 = _as_utf8(data)
+    if utf8 is not None and not data.isascii():
         # mislabelled UTF-8 is common on the web; non-ASCII valid UTF-8 by chance is not
-        return data.decode("utf-8"), "utf-8"
+        return utf8, "utf-8"
     for candidate in (declared, sniff_declared_charset(data)):
         encoding = _known_codec(candidate)
         if encoding:
@@ -94,15 +95,14 @@ def _decode(data: bytes, declared: str | None) -> tuple[str, str]:
     layout = _bomless_wide_encoding(data[:SNIFF_BYTES])
     if layout:
         return data.decode(layout, errors="replace"), layout
-    return (data.decode("utf-8"), "utf-8") if _is_utf8(data) else _detect(data)
+    return (utf8, "utf-8") if utf8 is not None else _detect(data)
 
 
-def _is_utf8(data: bytes) -> bool:
+def _as_utf8(data: bytes) -> str | None:
     try:
-        data.decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError:
-        return False
-    return True
+        return None
 
 
 def _try_decode(data: bytes, encoding: str) -> str | None:
