@@ -18,8 +18,8 @@ from typing import Any
 
 import lxml.html
 import trafilatura
-from lxml import etree
 from htmldate import find_date
+from lxml import etree
 from trafilatura.metadata import (
     examine_meta,
     extract_author,
@@ -128,7 +128,11 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str | None, scraped_at: date
     canonical link, byline markup, htmldate) minus its license and link-list category
     scans, which cost a third of its time and feed nothing here.
     """
-    found = extract_meta_json(tree, examine_meta(tree))
+    found = examine_meta(tree)
+    try:
+        found = extract_meta_json(tree, found)
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError):
+        pass  # malformed JSON-LD: the meta tags alone will do
     title = found.title or extract_title(tree)
     canonical = found.url or extract_url(tree, url)
     hints = {
