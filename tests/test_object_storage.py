@@ -1,0 +1,117 @@
+"""Ingest from and to an S3 bucket on a real local S3-compatible server (moto's, on 127.0.0.1)."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from conftest import RAW, SEED_NAMES
+
+pytest.importorskip("moto")
+boto3 = pytest.importorskip("boto3")
+
+KEYS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_DEFAULT_REGION": "us-east-1"}
+
+
+@pytest.fixture(scope="module")
+def s3_endpoint():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    server = subprocess.Popen([sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              stdin=subprocess.DEVNULL, start_new_session=True)
+    endpoint = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError("the local S3 server did not start") from None
+                time.sleep(0.1)
+        yield endpoint
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=10)
+
+
+@pytest.fixture
+def bucket(s3_endpoint, monkeypatch, request):
+    for key, value in KEYS.items():
+        monkeypatch.setenv(key, value)
+    monkeypatch.setenv("AWS_ENDPOINT_URL", s3_endpoint)
+    name = "decruft-" + request.node.name.replace("_", "-")[:40].lower()
+    client = boto3.client("s3", endpoint_url=s3_endpoint)
+    client.create_bucket(Bucket=name)
+    for seed in SEED_NAMES:
+        client.put_object(Bucket=name, Key=f"raw/{seed}", Body=(RAW / seed).read_bytes())
+    client.put_object(Bucket=name, Key=f"raw/{SEED_NAMES[0]}.meta.json",
+                      Body=json.dumps({"url": "https://www.dw.com/en/x/a-1", "title": "From the sidecar"}))
+    client.put_object(Bucket=name, Key="raw/.hidden.txt", Body=b"not a page")
+    return name, client
+
+
+def s3fs(endpoint):
+    import pyarrow.fs as pafs
+
+    host = endpoint.split("://", 1)[1]
+    return pafs.S3FileSystem(endpoint_override=host, scheme="http", access_key=KEYS["AWS_ACCESS_KEY_ID"],
+                             secret_key=KEYS["AWS_SECRET_ACCESS_KEY"], region=KEYS["AWS_DEFAULT_REGION"])
+
+
+def test_discover_and_read_raw_files_with_sidecars_from_a_bucket(bucket):
+    from decruft.sources import discover, read_documents
+
+    name, _ = bucket
+    files = list(discover(f"s3://{name}/raw"))
+    assert [f.rel_path for f in files] == SEED_NAMES
+    docs = list(read_documents(files[0]))
+    assert docs[0].data == (RAW / SEED_NAMES[0]).read_bytes()
+    assert docs[0].metadata["title"] == "From the sidecar" and docs[0].metadata_origin == "sidecar"
+    with pytest.raises(FileNotFoundError):
+        list(discover(f"s3://{name}/nothing-here"))
+
+
+@pytest.mark.usefixtures("prefect_server")
+def test_flow_ingests_from_and_to_a_bucket_and_pyarrow_reads_it_back(bucket, s3_endpoint):
+    import pyarrow.dataset as pads
+
+    from flows.ingest import ingest
+
+    name, client = bucket
+    first = ingest(raw=f"s3://{name}/raw", out=f"s3://{name}/processed")
+    assert first["articles"] == len(SEED_NAMES) and first["failed_files"] == []
+    again = ingest(raw=f"s3://{name}/raw", out=f"s3://{name}/processed")
+    assert again["skipped"] == len(SEED_NAMES) and again["articles"] == 0
+
+    fs = s3fs(s3_endpoint)
+    table = pads.dataset(f"{name}/processed/articles", filesystem=fs, format="parquet",
+                         partitioning="hive").to_table()
+    assert sorted(table.column("source_path").to_pylist()) == SEED_NAMES
+    keys = {o["Key"] for o in client.list_objects_v2(Bucket=name, Prefix="processed/")["Contents"]}
+    assert not any(k.endswith((".tmp", "run.lock")) for k in keys)  # moved into place, lock released
+    assert any(k.startswith("processed/_manifest/") for k in keys)
+
+
+def test_endpoint_in_the_uri_query_instead_of_the_environment(bucket, s3_endpoint, monkeypatch, tmp_path):
+    from decruft.ingest import Settings, run
+
+    name, _ = bucket
+    monkeypatch.delenv("AWS_ENDPOINT_URL")
+    host = s3_endpoint.split("://", 1)[1]
+    query = f"?endpoint_override={host}&scheme=http"
+    report = run(Settings(raw=f"s3://{name}/raw{query}", out=f"s3://{name}/lib{query}"))
+    assert report.totals.articles == len(SEED_NAMES)
+    from decruft.dataset import Dataset
+
+    assert Dataset(f"s3://{name}/lib{query}").articles().num_rows == len(SEED_NAMES)
