@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from functools import partial
 
 from decruft.extract.boilerplate import line_key
 from decruft.extract.rules import RuleSet, default_rules
@@ -87,16 +88,14 @@ class _Line:
 
     index: int
     text: str
-    lower: str
     words: int
     sentence: bool  # ends like a sentence
+    prose: bool  # a sentence of some length
+    base: float  # score before any rule has judged the line
+    lower: str = ""  # set when the line is tested against the rules
     reason: str | None = None
     barrier: bool = False
     seen: bool = False  # tested against the rules
-
-    @property
-    def prose(self) -> bool:
-        return self.sentence and self.words >= TUNING.prose_min_words
 
 
 def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSet | None = None,
@@ -104,11 +103,13 @@ def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSe
     """Split page text into the article body and removed lines, each with a reason."""
     rules = rules or default_rules()
     lines = _split_lines(text)
-    start, end = _find_article(lines, lambda zone: _classify(zone, rules, profile, boilerplate))
+    headline = _headline_index(lines)
+    classify = partial(_classify, rules=rules, profile=profile, boilerplate=boilerplate)
+    start, end = _find_article(lines, headline, classify)
     if start is not None:
         near = _near(lines, start, end)
         if _mark_repeated(lines, near) | _mark_phrases(near, rules):
-            start, end = _article_span(lines, _headline_index(lines))
+            start, end = _find_article(lines, headline, classify)
     out = Extraction(body=[], extractor="text")
     if start is None:
         start = end = len(lines)
@@ -125,7 +126,8 @@ def _split_lines(text: str) -> list[_Line]:
     """Split on line breaks; drop control and format characters, fold odd spacing."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    lines = []
+    lines: list[_Line] = []
+    append, min_words, ends = lines.append, TUNING.prose_min_words, _SENTENCE_END
     for i, line in enumerate(text.split("\n")):
         line = line.strip()
         if not line:
@@ -138,8 +140,10 @@ def _split_lines(text: str) -> list[_Line]:
             line = " ".join(line.split())
         words = line.count(" ") + 1
         if words == 1 and len(line) > 12 and not line.isascii():
-            words = max(1, len(line) // 3)  # scripts written without spaces
-        lines.append(_Line(i, line, line.lower(), words, line[-1] in _SENTENCE_END))
+            words = len(line) // 3  # scripts written without spaces
+        sentence = line[-1] in ends
+        prose = sentence and words >= min_words
+        append(_Line(i, line, words, sentence, prose, _base_score(words, sentence, prose)))
     return lines
 
 
@@ -152,6 +156,7 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
         if line.seen:
             continue
         line.seen = True
+        line.lower = line.text.lower()
         if boilerplate and line_key(line.text) in boilerplate:
             line.reason = "boilerplate"
             continue
@@ -183,37 +188,43 @@ def _near(lines: list[_Line], start: int, end: int) -> list[_Line]:
 
 def _mark_phrases(lines: list[_Line], rules: RuleSet) -> bool:
     """Phrase rules (substrings), only on short lines in and around the article block."""
-    hit = False
-    cap = TUNING.phrase_max_chars
-    for line in lines:
-        if line.reason is None and len(line.lower) <= cap:
-            for phrase, reason in rules.phrases:
-                if phrase in line.lower:
-                    line.reason, hit = reason, True
-                    break
-    return hit
+    candidates = [line for line in lines if line.reason is None and len(line.text) <= TUNING.phrase_max_chars]
+    joined = "\n".join(line.lower for line in candidates)
+    found = [(phrase, reason) for phrase, reason in rules.phrases if phrase in joined]
+    for line in candidates if found else ():
+        for phrase, reason in found:
+            if phrase in line.lower:
+                line.reason = reason
+                break
+    return bool(found)
 
 
 # ---------------------------------------------------------------- the article block
 
-def _score(line: _Line) -> float:
-    """Positive for prose, negative for menus and cruft."""
+def _base_score(words: int, sentence: bool, prose: bool) -> float:
+    """Positive for prose, negative for menu-like lines."""
     t = TUNING
+    if prose:
+        return min(words, t.prose_cap)
+    if words <= t.short_max_words:
+        return -t.short_penalty
+    return words / 4 if sentence else -t.medium_penalty
+
+
+def _score(line: _Line) -> float:
+    """The base score, unless a rule judged the line cruft."""
+    t = TUNING
+    if line.reason is None:
+        return line.base
     if line.barrier:
         return -(t.hard_barrier_penalty if line.reason in t.hard_barriers else t.barrier_penalty)
-    if line.reason is not None:
-        return -t.cruft_penalty
-    if line.prose:
-        return min(line.words, t.prose_cap)
-    if line.words <= t.short_max_words:
-        return -t.short_penalty
-    return line.words / 4 if line.sentence else -t.medium_penalty
+    return -t.cruft_penalty
 
 
 def _scores(lines: list[_Line], headline: int | None) -> list[float]:
     """Line scores; a lone prose line between non-prose lines (a teaser under its
     headline) counts less, and the prose right after the headline counts more."""
-    scores = [_score(line) for line in lines]
+    scores = [line.base if line.reason is None else _score(line) for line in lines]
     prose = [line.prose and line.reason is None for line in lines]
     plain = [not p and line.reason is None for p, line in zip(prose, lines)]  # headings, teaser titles
     last = len(lines) - 1
@@ -232,18 +243,17 @@ def _headline_index(lines: list[_Line]) -> int | None:
     """The line the page title (first line) repeats: the article's headline."""
     if len(lines) < 3:
         return None
-    page_title = lines[0].lower
+    page_title = lines[0].text
     for i in range(1, len(lines) * 2 // 3):
-        text = lines[i].lower
+        text = lines[i].text
         if len(text) >= 15 and (text in page_title or page_title in text):
             return i
     return None
 
 
-def _find_article(lines: list[_Line], classify) -> tuple[int | None, int | None]:
+def _find_article(lines: list[_Line], headline: int | None, classify) -> tuple[int | None, int | None]:
     """The article span, testing rules only on the lines around it: find the span,
     classify its neighbourhood, and widen until the span stays inside what was tested."""
-    headline = _headline_index(lines)
     lo = hi = None
     margin = TUNING.header_window
     while True:
@@ -328,10 +338,10 @@ def _read_header(lines: list[_Line], start: int, end: int, rules: RuleSet,
 def _find_title(lines: list[_Line], window: list[int]) -> int | None:
     """The headline: the line the page title repeats, else the first of a
     headline-and-standfirst pair just above the first date/byline or the article."""
-    page_title = lines[0].lower if lines else ""
+    page_title = lines[0].text if lines else ""
     for i in window:
         line = lines[i]
-        if i > 0 and _title_like(line) and len(line.lower) >= 15 and line.lower in page_title:
+        if i > 0 and _title_like(line) and len(line.text) >= 15 and line.text in page_title:
             return i
     meta = [i for i in window if lines[i].reason in ("date", "byline")]
     anchor = meta[0] if meta else (window[-1] + 1 if window else 0)
@@ -414,7 +424,8 @@ def _mark_caption_neighbours(block: list[_Line]) -> None:
 
 
 def _language(words: list[str]) -> str | None:
-    hits = {lang: sum(w in stop for w in words) for lang, stop in _STOPWORDS.items()}
+    unique = set(words)
+    hits = {lang: len(stop & unique) for lang, stop in _STOPWORDS.items()}
     best = max(hits, key=hits.__getitem__)
     return best if hits[best] else None
 
