@@ -109,7 +109,9 @@ def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSe
     if start is not None:
         near = _near(lines, start, end)
         if _mark_repeated(lines, near) | _mark_phrases(near, rules):
-            start, end = _find_article(lines, headline, classify)
+            start, end = _article_span(lines, headline)
+            if start is not None:
+                classify(_near(lines, start, end))
     out = Extraction(body=[], extractor="text")
     if start is None:
         start = end = len(lines)
@@ -221,19 +223,21 @@ def _score(line: _Line) -> float:
     return -t.cruft_penalty
 
 
+_CRUFT, _PLAIN, _PROSE = 0, 1, 2  # line kinds for scoring
+
+
 def _scores(lines: list[_Line], headline: int | None) -> list[float]:
-    """Line scores; a lone prose line between non-prose lines (a teaser under its
+    """Line scores; a lone prose line between plain lines (a teaser under its
     headline) counts less, and the prose right after the headline counts more."""
-    scores = [line.base if line.reason is None else _score(line) for line in lines]
-    prose = [line.prose and line.reason is None for line in lines]
-    plain = [not p and line.reason is None for p, line in zip(prose, lines)]  # headings, teaser titles
-    last = len(lines) - 1
-    for i, is_prose in enumerate(prose):
-        if is_prose and (i == 0 or plain[i - 1]) and (i == last or plain[i + 1]):
-            scores[i] *= TUNING.lone_prose_factor
+    kinds = [(_PROSE if line.prose else _PLAIN) if line.reason is None else _CRUFT for line in lines]
+    scores = [line.base if kind else _score(line) for kind, line in zip(kinds, lines)]
+    factor, last = TUNING.lone_prose_factor, len(lines) - 1
+    for i in [i for i, kind in enumerate(kinds) if kind == _PROSE]:
+        if (i == 0 or kinds[i - 1] == _PLAIN) and (i == last or kinds[i + 1] == _PLAIN):
+            scores[i] *= factor
     if headline is not None:
         first = next((i for i in range(headline + 1, min(len(lines), headline + TUNING.header_window))
-                      if prose[i]), None)
+                      if kinds[i] == _PROSE), None)
         if first is not None:
             scores[first] += TUNING.headline_bonus
     return scores
