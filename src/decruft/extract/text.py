@@ -128,13 +128,13 @@ def _split_lines(text: str) -> list[_Line]:
     """Split on line breaks; drop control and format characters, fold odd spacing."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
+    parts = list(map(str.strip, text.split("\n")))
     lines: list[_Line] = []
     append, min_words, ends = lines.append, TUNING.prose_min_words, _SENTENCE_END
-    for i, line in enumerate(text.split("\n")):
-        line = line.strip()
+    for i, (line, printable) in enumerate(zip(parts, map(str.isprintable, parts))):
         if not line:
             continue
-        if not line.isprintable():
+        if not printable:
             line = " ".join(_INVISIBLE.sub("", line).split())
             if not line:
                 continue
