@@ -56,10 +56,12 @@ class LineStats:
     def __init__(self, thresholds: Thresholds | None = None) -> None:
         self.thresholds = thresholds or Thresholds()
         self._groups: dict[str, _Group] = {}
+        self._cache: dict[str, frozenset[str]] = {}  # boilerplate_for runs once per document
 
     def add_document(self, group: str, text: str) -> None:
         """Count each distinct line of one document once."""
         entry = self._groups.setdefault(group, _Group())
+        self._cache.pop(group, None)
         entry.docs += 1
         keys = {line_key(line) for line in text.splitlines() if line.strip()}
         keys.discard("")
@@ -81,18 +83,23 @@ class LineStats:
 
     def boilerplate_for(self, group: str) -> frozenset[str]:
         """Keys (see ``line_key``) that recur in enough of the group's documents."""
+        if group in self._cache:
+            return self._cache[group]
         entry = self._groups.get(group)
         if entry is None:
             return frozenset()
         t = self.thresholds
         plain = max(t.min_docs, t.min_share * entry.docs)
         sentence = max(t.sentence_min_docs, t.sentence_min_share * entry.docs)
-        return frozenset(key for key, n in entry.lines.items()
-                         if n >= (sentence if _is_sentence_like(key) else plain))
+        found = frozenset(key for key, n in entry.lines.items()
+                          if n >= (sentence if _is_sentence_like(key) else plain))
+        self._cache[group] = found
+        return found
 
     def merge(self, other: LineStats) -> None:
         """Add another table's counts (e.g. from a parallel worker) to this one."""
         for group, theirs in other._groups.items():
+            self._cache.pop(group, None)
             mine = self._groups.setdefault(group, _Group())
             mine.docs += theirs.docs
             mine.lines.update(theirs.lines)
