@@ -63,7 +63,7 @@ def read_source(
     """Yield the pages in one raw file (one for a plain page, many for a container)."""
     stats = stats if stats is not None else ReadStats()
     whole_sha = _sha256(data)
-    if not data.strip():
+    if not data or data.isspace():
         yield Reject(rel_path, whole_sha, "empty", "the file is empty")
         return
     if len(data) > limits.max_file_bytes:
@@ -116,7 +116,7 @@ def _read_content(
 def _single_document(
     rel_path: str, whole_sha: str, data: bytes, prefix: str, limits: Limits, folder: str | None
 ) -> RawDocument | Reject:
-    if not data.strip():
+    if not data or data.isspace():
         return Reject(rel_path, whole_sha, "empty", "no content after decompression")
     if len(data) > limits.max_document_bytes:
         return _too_large(rel_path, whole_sha, len(data), limits.max_document_bytes, "document")
@@ -127,12 +127,20 @@ def _single_document(
 
 
 def looks_html(data: bytes) -> bool:
-    """HTML if a typical tag opens within the first KB of decoded text."""
-    try:
-        head = decode_text(data[:4096])[0]
-    except DecodeError:
-        return False
-    return _HTML_START.search(head.lstrip()[:1024]) is not None
+    """HTML if a typical tag opens within the first KB of text.
+
+    Tags are ASCII, so ASCII-compatible encodings are searched as they are; only
+    UTF-16/32 (NULs between the letters) needs decoding first.
+    """
+    head = data[:4096]
+    if 0 in head[:64]:
+        try:
+            text = decode_text(head)[0]
+        except DecodeError:
+            return False
+    else:
+        text = head.decode("latin-1")
+    return _HTML_START.search(text.lstrip()[:1024]) is not None
 
 
 def gunzip(data: bytes, max_bytes: int) -> bytes:
