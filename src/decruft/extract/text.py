@@ -44,7 +44,7 @@ class Tuning:
     phrase_max_chars: int = 200
     prose_min_words: int = 8  # a prose line has this many words and sentence punctuation
     short_max_words: int = 6  # at most this many words: a menu item or heading
-    short_penalty: float = 3.0
+    short_penalty: float = 4.0
     medium_penalty: float = 1.0
     cruft_penalty: float = 6.0
     barrier_penalty: float = 30.0  # "Related articles" inside an article can be spanned ...
