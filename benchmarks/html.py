@@ -66,7 +66,7 @@ def score_run(scorer: ModuleType, pages: list[dict], predictions: dict[str, str]
     return scorer.score_predictions(gold, predictions)["all"]
 
 
-def evaluate(corpus: Path, scorer_path: Path, preds_dir: Path | None = None, rounds: int = 3) -> dict[str, dict]:
+def evaluate(corpus: Path, scorer_path: Path, preds_dir: Path | None = None, rounds: int = 5) -> dict[str, dict]:
     """Score both systems on the corpus; return their metrics with ``docs_per_s`` added.
 
     The systems take turns for ``rounds`` rounds and each keeps its best speed, so a
@@ -112,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--corpus", type=Path, default=EVAL_DIR / "scrapinghub-dev.html.jsonl.gz")
     parser.add_argument("--scorer", type=Path, default=EVAL_DIR / "score.py")
     parser.add_argument("--preds", type=Path, help="also write each system's predictions here (JSON lines)")
-    parser.add_argument("--rounds", type=int, default=3, help="timing rounds; each system keeps its best")
+    parser.add_argument("--rounds", type=int, default=5, help="timing rounds; each system keeps its best")
     args = parser.parse_args(argv)
     print(report(evaluate(args.corpus, args.scorer, args.preds, max(1, args.rounds))))
     return 0
