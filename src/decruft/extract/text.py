@@ -167,10 +167,33 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
             if found:
                 line.reason, line.barrier = found
                 continue
+        if line.words >= 8 and _is_glued_teaser(line.text):
+            line.reason = "related"
+            continue
         for cruft in outlet:
             if cruft.pattern.search(line.text[:1000]):
                 line.reason = cruft.reason
                 break
+
+
+_GLUE = re.compile(r"[a-z\d?!’'”)](?=[A-Z][a-z]|[AI] )")
+_HEADLINE_SMALL = frozenset("a an the of in on at to for and or but by with from as vs is are".split())
+
+
+def _is_glued_teaser(text: str) -> bool:
+    """A link teaser: a headline in title case glued to its summary with no space
+    ("Mayor Defends Budget PlanThe mayor said ..."), as link text often is."""
+    for m in _GLUE.finditer(text):
+        cut = m.end()
+        head = text[:cut].split()
+        if len(head) < 3 or text.count(" ", cut) < 4 or text[cut - 1] == ".":
+            continue
+        last = head[-1]
+        if last[-1].isalpha() and (len(last) < 4 or not last[1:].islower()):
+            continue  # "McKinley", "LinkedIn": a name, not a glue point
+        if all(not w[0].islower() or w in _HEADLINE_SMALL for w in head):
+            return True
+    return False
 
 
 def _mark_repeated(lines: list[_Line], zone: list[_Line]) -> bool:
