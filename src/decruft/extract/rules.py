@@ -69,6 +69,10 @@ class RuleSet:
             return None
         pattern = self.buckets.get(lowered[0], self.anywhere)
         m = pattern.match(lowered) if pattern is not None else None
+        if m is None and lowered[-1] in ".…" and lowered.endswith(("...", "…")):
+            # a heading trailing off ("You may also like..."): test it without the dots
+            stripped = lowered.rstrip(".… ")
+            m = pattern.match(stripped) if pattern is not None and stripped else None
         if m is None or m.lastgroup is None:
             return None
         kind, _, name = m.lastgroup.partition("_")
