@@ -10,6 +10,8 @@ hash and body differ) in a temporary folder, then times, each in a fresh process
   flow      the flow as `decruft ingest` runs it (default thread pool)
   empty     the flow on an empty folder: the fixed start-up cost (embedded server, flow run)
 
+then flow-1 and empty again against a running `prefect server start` (as deployments run).
+
 and prints the ratio flow-1 / library (target <= 1.15), the start-up cost and the per-document
 overhead beyond it. Also used by dask_speedup.py and memory.py for their corpora.
 """
@@ -18,10 +20,14 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import time
+import urllib.request
+from contextlib import contextmanager
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
@@ -60,12 +66,40 @@ def measure(kind: str, raw: str, out: str) -> float:
     return time.perf_counter() - started
 
 
-def timed(kind: str, raw: Path, out: Path) -> float:
+def timed(kind: str, raw: Path, out: Path, env: dict[str, str] | None = None) -> float:
     done = subprocess.run([sys.executable, __file__, "--measure", kind, str(raw), str(out)],
-                          cwd=PROJECT, capture_output=True, text=True, check=False)
+                          cwd=PROJECT, capture_output=True, text=True, check=False, env=env)
     if done.returncode:
         raise SystemExit(f"{kind} failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])["seconds"]
+
+
+@contextmanager
+def running_server(home: Path):
+    """A `prefect server start` on a free local port; yields the environment that uses it."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_")}
+    env.update(PREFECT_HOME=str(home), PREFECT_SERVER_ANALYTICS_ENABLED="false",
+               PREFECT_API_URL=f"http://127.0.0.1:{port}/api")
+    server = subprocess.Popen([str(Path(sys.executable).with_name("prefect")), "server", "start",
+                               "--host", "127.0.0.1", "--port", str(port)], env=env,
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/health", timeout=2)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise SystemExit("prefect server did not start") from None
+                time.sleep(0.5)
+        yield env
+    finally:
+        os.killpg(server.pid, signal.SIGTERM)
+        server.wait(timeout=30)
 
 
 def main() -> None:
@@ -82,6 +116,10 @@ def main() -> None:
         (root / "empty").mkdir()
         seconds = {kind: timed(kind, root / ("empty" if kind == "empty" else "raw"), root / f"out-{kind}")
                    for kind in ("empty", "library", "flow-1", "flow")}
+        with running_server(root / "prefect-home") as env:
+            for kind in ("empty", "flow-1"):
+                seconds[f"{kind}@server"] = timed(kind, root / ("empty" if kind == "empty" else "raw"),
+                                                  root / f"out-{kind}-server", env)
     lib, flow1, flow, startup = (seconds[k] for k in ("library", "flow-1", "flow", "empty"))
     n = args.docs
     print(f"documents: {n} (seed-sized, generated)")
@@ -93,6 +131,9 @@ def main() -> None:
     print(f"start-up flow on an empty folder:   {startup:.1f} s (embedded server, flow run)")
     print(f"per-document overhead beyond it:    {1000 * (flow1 - startup - lib) / n:+.2f} ms "
           "(one thread; negative = within noise)")
+    served, served_startup = seconds["flow-1@server"], seconds["empty@server"]
+    print(f"with a running server (deployments): flow (1 thread) {served:.1f} s, ratio {served / lib:.3f}, "
+          f"start-up {served_startup:.1f} s, per-document {1000 * (served - served_startup - lib) / n:+.2f} ms")
 
 
 if __name__ == "__main__":
