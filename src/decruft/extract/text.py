@@ -446,7 +446,7 @@ def _mark_caption_neighbours(block: list[_Line]) -> None:
     """A short non-sentence line right above a photo credit is the caption's title."""
     for above, line in zip(block, block[1:]):
         if (line.reason == "caption" and above.reason is None and not above.sentence
-                and above.words <= TUNING.caption_max_words and line.index == above.index + 1):
+                and above.text[-1] != ":" and above.words <= TUNING.caption_max_words and line.index == above.index + 1):
             above.reason = "caption"
 
 
