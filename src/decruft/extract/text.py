@@ -403,8 +403,8 @@ def _filter_article(lines: list[_Line], start: int, end: int) -> None:
     """Link lists, captions and foreign-language lines inside the article block."""
     block = lines[start:end + 1]
     _mark_barrier_blocks(block)
-    _mark_link_runs(block)
     _mark_caption_neighbours(block)
+    _mark_link_runs(block)
     _mark_foreign(block)
     for line in block:
         if line.reason is None and not line.prose and line.words <= TUNING.meta_max_words:
@@ -413,21 +413,28 @@ def _filter_article(lines: list[_Line], start: int, end: int) -> None:
 
 
 def _is_short(line: _Line) -> bool:
-    return not line.sentence and line.words <= TUNING.short_max_words
+    return (not line.sentence and line.words <= TUNING.short_max_words
+            and not (line.text[-1] == ":" and line.words >= 3))
 
 
 def _mark_link_runs(block: list[_Line]) -> None:
     """Several short lines in a row (around cruft) are a menu or a related list."""
     run: list[_Line] = []
+    last: _Line | None = None
+    intro = False  # the last kept line before the run ends in a colon: a list the text announces
     for line in block + [None]:
         if line is not None and (line.reason is not None or _is_short(line)):
+            if line.reason is None and not any(x.reason is None for x in run):
+                intro = last is not None and last.words >= 3 and last.text[-1] == ":"
             run.append(line)
             continue
         shorts = [x for x in run if x.reason is None]
-        if len(run) >= TUNING.link_run_min and len(shorts) >= 2:
+        if len(run) >= TUNING.link_run_min and len(shorts) >= 2 and not intro:
             for x in shorts:
                 x.reason = "link_list"
         run = []
+        last = line
+        intro = False
 
 
 def _mark_barrier_blocks(block: list[_Line]) -> None:
@@ -444,6 +451,10 @@ def _mark_barrier_blocks(block: list[_Line]) -> None:
 
 def _mark_caption_neighbours(block: list[_Line]) -> None:
     """A short non-sentence line right above a photo credit is the caption's title."""
+    for above, line, below in zip(block, block[1:], block[2:]):
+        if (line.reason is None and above.reason == below.reason == "caption" and line.words <= 60
+                and above.index + 1 == line.index == below.index - 1):
+            line.reason = "caption"  # between a gallery counter and a photo credit
     for above, line in zip(block, block[1:]):
         if (line.reason == "caption" and above.reason is None and not above.sentence
                 and above.text[-1] != ":" and above.words <= TUNING.caption_max_words and line.index == above.index + 1):
