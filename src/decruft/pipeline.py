@@ -28,6 +28,8 @@ from .schema import ARTICLES
 
 #: Reason codes of removed lines that mean "this page is an error page, not an article".
 ERROR_PAGE_REASONS = frozenset({"error_page"})
+#: A body with fewer words is a fragment (an unexpanded entity, a lone label), not an article.
+MIN_BODY_WORDS = 5
 
 
 @dataclass
@@ -71,7 +73,7 @@ def process_document(doc: RawDocument, ctx: Context) -> dict[str, Any] | Reject:
         extraction, resolution = _extract_html_page(text, doc, meta, ctx)
     else:
         extraction, resolution = _extract_text_page(text, doc, meta, ctx)
-    if not extraction.body:
+    if sum(len(p.split()) for p in extraction.body) < MIN_BODY_WORDS:
         return _no_body_reject(doc, extraction)
     return build_record(doc, meta, extraction, resolution, ctx)
 

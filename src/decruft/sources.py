@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,10 +67,12 @@ def _describe(root: Path, real_root: Path, path: Path) -> RawFile | Reject:
         if not target.is_relative_to(real_root):
             return Reject(rel, None, "symlink_outside_root", f"symlink points outside the raw root: {target}")
     try:
-        size = path.stat().st_size
+        info = path.stat()
     except OSError as exc:
         return Reject(rel, None, "unreadable", f"cannot stat: {exc.strerror or exc}")
-    return RawFile(str(root), rel, size)
+    if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
+        return Reject(rel, None, "unreadable", "not a regular file")
+    return RawFile(str(root), rel, info.st_size)
 
 
 def read_raw(raw: RawFile, limits: Limits = Limits()) -> bytes | Reject:
