@@ -167,7 +167,7 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
             if found:
                 line.reason, line.barrier = found
                 continue
-        if line.words >= 8 and _is_glued_teaser(line.text):
+        if line.words >= 8 and _GLUE.search(line.text, 0, 160) and _is_glued_teaser(line.text):
             line.reason = "related"
             continue
         for cruft in outlet:
@@ -176,14 +176,14 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
                 break
 
 
-_GLUE = re.compile(r"[a-z\d?!’'”)](?=[A-Z][a-z]|[AI] )")
+_GLUE = re.compile(r"(?:\b[A-Z][a-z]{3,}|[\d?!’'”)])(?=[A-Z][a-z]|[AI] )")
 _HEADLINE_SMALL = frozenset("a an the of in on at to for and or but by with from as vs is are".split())
 
 
 def _is_glued_teaser(text: str) -> bool:
     """A link teaser: a headline in title case glued to its summary with no space
     ("Mayor Defends Budget PlanThe mayor said ..."), as link text often is."""
-    for m in _GLUE.finditer(text):
+    for m in _GLUE.finditer(text, 0, 160):  # a headline is short
         cut = m.end()
         head = text[:cut].split()
         if len(head) < 3 or text.count(" ", cut) < 4 or text[cut - 1] == ".":
