@@ -131,6 +131,8 @@ def _split_lines(text: str) -> list[_Line]:
     parts = list(map(str.strip, text.split("\n")))
     lines: list[_Line] = []
     append, min_words, ends = lines.append, TUNING.prose_min_words, _SENTENCE_END
+    cap, short_words = TUNING.prose_cap, TUNING.short_max_words
+    short_score, medium_score = -TUNING.short_penalty, -TUNING.medium_penalty
     for i, (line, printable) in enumerate(zip(parts, map(str.isprintable, parts))):
         if not line:
             continue
@@ -143,9 +145,14 @@ def _split_lines(text: str) -> list[_Line]:
         words = line.count(" ") + 1
         if words == 1 and len(line) > 12 and not line.isascii():
             words = len(line) // 3  # scripts written without spaces
-        sentence = line[-1] in ends
-        prose = sentence and words >= min_words
-        append(_Line(i, line, words, sentence, prose, _base_score(words, sentence, prose)))
+        # the base score (see _base_score), inlined: this loop runs on every line
+        if line[-1] in ends:
+            if words >= min_words:
+                append(_Line(i, line, words, True, True, words if words < cap else cap))
+            else:
+                append(_Line(i, line, words, True, False, short_score if words <= short_words else words / 4))
+        else:
+            append(_Line(i, line, words, False, False, short_score if words <= short_words else medium_score))
     return lines
 
 
@@ -167,7 +174,7 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
             if found:
                 line.reason, line.barrier = found
                 continue
-        if line.words >= 8 and _GLUE.search(line.text, 0, 160) and _is_glued_teaser(line.text):
+        if line.words >= 8 and _GLUE_HINT.search(line.text, 0, 160) and _is_glued_teaser(line.text):
             line.reason = "related"
             continue
         for cruft in outlet:
@@ -176,6 +183,7 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
                 break
 
 
+_GLUE_HINT = re.compile(r"[a-z\d?!’'”)][A-Z]")  # cheap test before _GLUE
 _GLUE = re.compile(r"(?:\b[A-Z][a-z]{3,}|[\d?!’'”)])(?=[A-Z][a-z]|[AI] )")
 _HEADLINE_SMALL = frozenset("a an the of in on at to for and or but by with from as vs is are".split())
 
