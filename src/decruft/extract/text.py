@@ -514,16 +514,21 @@ def _is_bare_date(line: _Line) -> bool:
 
 def _assemble(lines: list[_Line], start: int, end: int, out: Extraction) -> Extraction:
     """Kept lines become body paragraphs; everything else is reported as removed."""
-    for pos, line in enumerate(lines):
+    removed, body = out.removed.append, out.body.append
+    for line in lines[:start]:
+        removed(RemovedLine(line.index + 1, line.text, line.reason or "header"))
+    for line in lines[start:end + 1]:
         reason = line.reason
-        if reason is None and not start <= pos <= end:
-            reason = "header" if pos < start else "footer"
         if reason is None:
-            text = _LEADING_DASHES.sub("", line.text) if not line.text[0].isalnum() else line.text
+            text = line.text
+            if not text[0].isalnum():
+                text = _LEADING_DASHES.sub("", text)
             if text:
-                out.body.append(text)
+                body(text)
                 continue
             reason = "header"
-        out.removed.append(RemovedLine(line.index + 1, line.text, reason))
+        removed(RemovedLine(line.index + 1, line.text, reason))
+    for line in lines[end + 1:]:
+        removed(RemovedLine(line.index + 1, line.text, line.reason or "footer"))
     out.urls.extend(r.text for r in out.removed if r.reason == "url")
     return out
