@@ -122,7 +122,7 @@ def _record_for(args: argparse.Namespace) -> dict[str, Any]:
     context = make_context(outlets_dirs=tuple(Path(d) for d in args.outlets),
                            rules_config=Path(args.rules) if args.rules else None)
     return clean(data, name=args.file.name, url=args.url, metadata=read_sidecar(args.file),
-                 context=context)
+                 context=context, metadata_origin="sidecar")
 
 
 def _clean(args: argparse.Namespace) -> int:

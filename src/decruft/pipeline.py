@@ -181,7 +181,8 @@ def _people(meta: PageMetadata, extraction: Extraction) -> tuple[list[str], list
 
 
 def clean(data: str | bytes, *, name: str | None = None, url: str | None = None,
-          metadata: dict[str, Any] | None = None, context: Context | None = None) -> dict[str, Any]:
+          metadata: dict[str, Any] | None = None, context: Context | None = None,
+          metadata_origin: str = "argument") -> dict[str, Any]:
     """Clean one page (text or HTML, str or bytes) and return its record as a dict.
 
     The record has the articles columns; a page that yields no article comes back with an
@@ -196,7 +197,7 @@ def clean(data: str | bytes, *, name: str | None = None, url: str | None = None,
     for item in read_source(source, raw, limits=ctx.limits):
         if isinstance(item, RawDocument):
             if meta:
-                item.metadata, item.metadata_origin = {**item.metadata, **meta}, item.metadata_origin or "argument"
+                item.metadata, item.metadata_origin = {**item.metadata, **meta}, item.metadata_origin or metadata_origin
             result = process_document(item, ctx)
         else:
             result = item
