@@ -15,7 +15,7 @@ from conftest import RAW, SEED_NAMES
 from decruft.dataset import Dataset, DatasetLockedError, file_of
 from decruft.ingest import Settings, run
 
-DOCS = 600
+DOCS = 300
 
 
 def make_raw(raw: Path, count: int = DOCS) -> None:
@@ -77,7 +77,7 @@ def test_a_killed_run_is_completed_by_the_next_without_duplicates(tmp_path):
 
 def test_a_second_concurrent_run_is_refused_and_nothing_is_corrupted(tmp_path):
     raw, out = tmp_path / "raw", tmp_path / "processed"
-    make_raw(raw, 300)
+    make_raw(raw, 150)
     proc = start_run(raw, out)
     wait_for(lambda: (out / "_state" / "run.lock").exists() or proc.poll() is not None)
     if proc.poll() is None:
