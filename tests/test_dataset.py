@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -135,3 +136,18 @@ def test_an_interrupted_compaction_is_finished_or_forgotten(tmp_path, monkeypatc
     monkeypatch.undo()
     assert dataset.remove_leftovers()
     assert dataset.articles().num_rows == 2
+
+
+def test_parts_of_an_older_schema_version_still_read(tmp_path):
+    """A part written before columns were added reads with nulls in the new columns."""
+    dataset = Dataset(tmp_path)
+    files = [("new.txt", "1" * 64)]
+    dataset.write_batch(batch_key(files), [record("new.txt")], [], files, NOW)
+    older = [f for f in ARTICLES if f.name not in ("updated_at", "metadata_sources", "scraped_at")]
+    old_schema = pa.schema(older, metadata={"decruft.schema_version": "0"})
+    row = {k: v for k, v in record("old.txt").items() if k in old_schema.names}
+    old_dir = tmp_path / "articles" / "outlet=dw" / "year_month=2016-11"
+    pq.write_table(pa.Table.from_pylist([row], schema=old_schema), old_dir / "part-old.parquet")
+    table = dataset.articles().sort_by("source_path")
+    assert table.column("source_path").to_pylist() == ["new.txt", "old.txt"]
+    assert table.column("updated_at").to_pylist() == [None, None]
