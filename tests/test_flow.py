@@ -46,3 +46,16 @@ def test_bad_files_become_rejects_and_the_run_goes_on(seed_raw, tmp_path):
     by_path = {r["source_path"]: r for r in rejects}
     assert set(by_path) == {"empty.txt", "image.txt", "copy.txt"}
     assert all(r["detail"] for r in rejects)
+
+
+def test_compact_flow_merges_parts_and_keeps_rows(seed_raw, tmp_path):
+    from flows.compact import compact
+    from flows.ingest import ingest
+
+    out = tmp_path / "processed"
+    ingest(raw=str(seed_raw), out=str(out), batch_files=1)
+    before = read_articles(out)
+    report = compact(out=str(out))
+    after = read_articles(out)
+    assert report["files_after"] < report["files_before"]
+    assert sorted(after.column("doc_id").to_pylist()) == sorted(before.column("doc_id").to_pylist())
