@@ -31,9 +31,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 PROJECT = Path(__file__).resolve().parents[1]
-# Scripts here must not import their neighbours by name: benchmarks/html.py would shadow the
-# standard library's html module.
-sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != PROJECT / "benchmarks"]
 
 
 def make_corpus(dest: Path, n: int, seeds_dir: Path = PROJECT / "raw") -> Path:

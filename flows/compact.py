@@ -1,32 +1,42 @@
-"""The ``compact`` flow: merge small parts and keep the newest row per doc_id (``decruft compact``)."""
+"""The ``compact`` flow: merge small parts into one per partition, keep the newest row per source.
+
+A thin wrapper over ``Dataset.compact`` (the same as ``decruft compact``), under the run lock.
+"""
 from __future__ import annotations
 
 import os
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
-from prefect import flow, get_run_logger, task  # noqa: E402
+from prefect import flow, get_run_logger  # noqa: E402
+from prefect.artifacts import create_markdown_artifact  # noqa: E402
 
 from decruft.dataset import Dataset  # noqa: E402
 
 
-@task(name="compact-dataset", retries=2, retry_delay_seconds=[2, 10])
-def compact_dataset(out: str) -> dict:
+@flow(name="compact", retries=1, retry_delay_seconds=30)
+def compact(out: str = "processed", wait_for_lock_s: float = 600.0) -> dict:
+    """Compact the dataset under ``out`` (a folder or URI); waits for a running ingest's lock."""
+    logger = get_run_logger()
     dataset = Dataset(out)
-    with dataset.lock(wait_s=60):
-        dataset.remove_leftovers()
+    with dataset.lock(wait_s=wait_for_lock_s):
+        removed = dataset.remove_leftovers()
+        if removed:
+            logger.info("removed %d leftover file(s) of an interrupted run", len(removed))
         report = dataset.compact()
-    return vars(report)
-
-
-@flow(name="compact")
-def compact(out: str = "processed") -> dict:
-    """Rewrite the dataset under ``out`` as one part per partition, current rows only."""
-    report = compact_dataset(out)
-    get_run_logger().info("compacted %(rows_before)d rows in %(files_before)d parts into "
-                          "%(rows_after)d rows in %(files_after)d parts", report)
-    return report
+    summary = {"files_before": report.files_before, "files_after": report.files_after,
+               "rows_before": report.rows_before, "rows_after": report.rows_after}
+    logger.info("compacted %(rows_before)d rows in %(files_before)d parts into "
+                "%(rows_after)d rows in %(files_after)d parts", summary)
+    create_markdown_artifact(
+        key="compact-summary", description="decruft compact summary",
+        markdown=(f"# decruft compact\n\nOutput: `{out}`\n\n| | before | after |\n|---|---|---|\n"
+                  f"| parts | {report.files_before} | {report.files_after} |\n"
+                  f"| rows | {report.rows_before} | {report.rows_after} |\n"))
+    return summary
 
 
 if __name__ == "__main__":
-    print(compact())
+    import json
+
+    print(json.dumps(compact(), indent=2))

@@ -1,6 +1,6 @@
 """extract_html keeps its measured quality on the evaluation dev split (HTML variant).
 
-Measured with benchmarks/html.py: F1 0.973, no empty body (trafilatura default 0.955).
+Measured with benchmarks/html_quality.py: F1 0.973, no empty body (trafilatura default 0.955).
 The floor sits a little below, so noise passes and a real regression fails.
 """
 from __future__ import annotations

@@ -4,16 +4,13 @@ Reads a corpus of ``{"id", "url", "html", "gold_text"}`` JSON lines (the evaluat
 split's format), extracts every page with both systems, and prints precision, recall,
 F1, empty bodies and speed, scored by the split's own ``score.py``.
 
-    .venv/bin/python benchmarks/html.py [--corpus PATH] [--scorer PATH] [--preds DIR] [--rounds N]
+    .venv/bin/python benchmarks/html_quality.py [--corpus PATH] [--scorer PATH] [--preds DIR] [--rounds N]
 """
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-# This script is called html.py: keep its folder off the import path, or `import html`
-# (the standard library module trafilatura needs) would find this file instead.
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != Path(__file__).resolve().parent]
 
 import argparse  # noqa: E402
 import gzip  # noqa: E402
