@@ -7,6 +7,7 @@ This module maps them all onto one small set of fields and remembers which key e
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,6 +25,24 @@ FIELD_ALIASES: dict[str, tuple[str, ...]] = {
     "authors": ("authors", "author", "byline", "creator", "writers"),
     "language": ("language", "lang", "inlanguage", "locale"),
 }
+
+
+SIDECAR_SUFFIX = ".meta.json"
+
+
+def sidecar_names(name: str) -> tuple[str, ...]:
+    """File names a page's sidecar may have, best first: page.txt.meta.json, page.meta.json."""
+    names = (name + SIDECAR_SUFFIX, name.split(".")[0] + SIDECAR_SUFFIX)
+    return tuple(n for n in dict.fromkeys(names) if n != name)
+
+
+def parse_sidecar(data: bytes) -> dict[str, Any] | None:
+    """A sidecar's JSON object, or None: a broken sidecar is ignored, never fatal."""
+    try:
+        value = json.loads(data.decode("utf-8-sig"))
+    except ValueError:
+        return None
+    return value if isinstance(value, dict) else None
 
 
 @dataclass

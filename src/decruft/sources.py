@@ -5,7 +5,6 @@ Raw files are never modified. A file's sidecar metadata (``page.txt.meta.json`` 
 """
 from __future__ import annotations
 
-import json
 import os
 import stat
 from collections.abc import Iterator
@@ -14,9 +13,9 @@ from pathlib import Path
 
 from . import storage
 from .containers import read_source
+from .metadata import SIDECAR_SUFFIX, parse_sidecar, sidecar_names
 from .models import Limits, RawDocument, Reject
 
-SIDECAR_SUFFIX = ".meta.json"
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,7 @@ def read_documents(raw: RawFile, limits: Limits = Limits(), data: bytes | None =
             yield read
             return
         data = read
-    sidecar = (storage.read_sidecar(raw.root, raw.rel_path, SIDECAR_SUFFIX) if storage.is_remote(raw.root)
+    sidecar = (storage.read_sidecar(raw.root, raw.rel_path) if storage.is_remote(raw.root)
                else read_sidecar(raw.path))
     folder = raw.rel_path.split("/")[0] if "/" in raw.rel_path else None
     for item in read_source(raw.rel_path, data, limits=limits):
@@ -110,12 +109,11 @@ def read_documents(raw: RawFile, limits: Limits = Limits(), data: bytes | None =
 
 def read_sidecar(path: Path) -> dict | None:
     """Metadata written next to a page, or None. A broken sidecar is ignored, not fatal."""
-    for candidate in (path.with_name(path.name + SIDECAR_SUFFIX),
-                      path.with_name(path.name.split(".")[0] + SIDECAR_SUFFIX)):
-        if candidate != path and candidate.is_file():
+    for name in sidecar_names(path.name):
+        candidate = path.with_name(name)
+        if candidate.is_file():
             try:
-                value = json.loads(candidate.read_text(encoding="utf-8-sig"))
-            except (OSError, ValueError):
+                return parse_sidecar(candidate.read_bytes())
+            except OSError:
                 return None
-            return value if isinstance(value, dict) else None
     return None

@@ -12,12 +12,13 @@ S3 credentials and settings come from the usual AWS environment variables
 """
 from __future__ import annotations
 
-import json
 import threading
 from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
 import pyarrow.fs as pafs
+
+from .metadata import parse_sidecar, sidecar_names
 
 _FILESYSTEMS: dict[str, tuple[pafs.FileSystem, str]] = {}
 _LOCK = threading.Lock()
@@ -74,20 +75,13 @@ def read_file(uri: str, rel_path: str) -> bytes:
         return handle.read()
 
 
-def read_sidecar(uri: str, rel_path: str, suffix: str = ".meta.json") -> dict | None:
+def read_sidecar(uri: str, rel_path: str) -> dict | None:
     """The sidecar metadata next to a remote page (``page.txt.meta.json`` or ``page.meta.json``)."""
     folder, _, name = rel_path.rpartition("/")
     prefix = f"{folder}/" if folder else ""
-    for candidate in (f"{prefix}{name}{suffix}", f"{prefix}{name.split('.')[0]}{suffix}"):
-        if candidate == rel_path:
-            continue
+    for candidate in sidecar_names(name):
         try:
-            data = read_file(uri, candidate)
+            return parse_sidecar(read_file(uri, prefix + candidate))
         except FileNotFoundError:
             continue
-        try:
-            value = json.loads(data.decode("utf-8-sig"))
-        except ValueError:
-            return None
-        return value if isinstance(value, dict) else None
     return None
