@@ -8,39 +8,20 @@ F1, empty bodies and speed, scored by the split's own ``score.py``.
 """
 from __future__ import annotations
 
+import argparse
+import json
 import sys
+import time
+from collections.abc import Callable
 from pathlib import Path
+from types import ModuleType
 
+import trafilatura
 
-import argparse  # noqa: E402
-import gzip  # noqa: E402
-import importlib.util  # noqa: E402
-import json  # noqa: E402
-import time  # noqa: E402
-from collections.abc import Callable  # noqa: E402
-from types import ModuleType  # noqa: E402
+from decruft.evaluation import DEFAULT_EVAL_DIR, load_scorer, read_corpus
+from decruft.extract.html import extract_html
 
-import trafilatura  # noqa: E402
-
-from decruft.extract.html import extract_html  # noqa: E402
-
-ROOT = Path(__file__).resolve().parents[1]
-EVAL_DIR = ROOT.parent / "shared" / "eval"
-
-
-def load_scorer(path: Path) -> ModuleType:
-    """Import score.py by path: it lives beside the data, outside this package."""
-    spec = importlib.util.spec_from_file_location("eval_score", path)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot import the scorer at {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def load_corpus(path: Path) -> list[dict]:
-    with gzip.open(path, "rt", encoding="utf-8") if path.suffix == ".gz" else path.open(encoding="utf-8") as lines:
-        return [json.loads(line) for line in lines if line.strip()]
+EVAL_DIR = DEFAULT_EVAL_DIR
 
 
 def decruft_text(page: dict) -> str:
@@ -69,7 +50,7 @@ def evaluate(corpus: Path, scorer_path: Path, preds_dir: Path | None = None, rou
     The systems take turns for ``rounds`` rounds and each keeps its best speed, so a
     burst of load from other processes does not decide the ratio.
     """
-    scorer, pages = load_scorer(scorer_path), load_corpus(corpus)
+    scorer, pages = load_scorer(scorer_path), read_corpus(corpus)
     systems = {"trafilatura": trafilatura_text, "decruft": decruft_text}
     for system in systems.values():
         system(pages[0])  # warm caches (tld list, rules) outside the clock

@@ -11,36 +11,18 @@ cleaning alone (reading and scoring are not timed).
 from __future__ import annotations
 
 import argparse
-import gzip
-import importlib.util
 import json
 import sys
 import time
 from pathlib import Path
 from types import ModuleType
 
+from decruft.evaluation import DEFAULT_EVAL_DIR, load_scorer, read_corpus
 from decruft.extract.text import clean_text
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_EVAL = ROOT.parent / "shared" / "eval"
+DEFAULT_EVAL = DEFAULT_EVAL_DIR
 DEFAULT_CORPUS = DEFAULT_EVAL / "scrapinghub-dev.text.jsonl.gz"
 DEFAULT_SCORER = DEFAULT_EVAL / "score.py"
-
-
-def load_scorer(path: Path) -> ModuleType:
-    """Import score.py by path: it is a script, not an installed module."""
-    spec = importlib.util.spec_from_file_location("eval_score", path)
-    if spec is None or spec.loader is None:
-        raise SystemExit(f"cannot import scorer {path}")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def read_corpus(path: Path) -> list[dict]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8") as fh:
-        return [json.loads(line) for line in fh if line.strip()]
 
 
 def clean_all(records: list[dict], repeat: int = 1) -> tuple[dict[str, str], float]:

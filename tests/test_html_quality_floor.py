@@ -5,13 +5,11 @@ The floor sits a little below, so noise passes and a real regression fails.
 """
 from __future__ import annotations
 
-import gzip
-import importlib.util
-import json
 from pathlib import Path
 
 import pytest
 
+from decruft.evaluation import load_scorer, read_corpus
 from decruft.extract.html import extract_html
 
 EVAL_DIR = Path(__file__).parents[1].parent / "shared/eval"
@@ -22,18 +20,10 @@ MAX_EMPTY = 1
 pytestmark = pytest.mark.skipif(not CORPUS.is_file(), reason=f"evaluation split not found at {EVAL_DIR}")
 
 
-def load_scorer():
-    spec = importlib.util.spec_from_file_location("eval_score", EVAL_DIR / "score.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def test_dev_split_f1_and_empty_bodies() -> None:
-    with gzip.open(CORPUS, "rt", encoding="utf-8") as lines:
-        pages = [json.loads(line) for line in lines]
+    pages = read_corpus(CORPUS)
     predictions = {page["id"]: "\n".join(extract_html(page["html"], url=page["url"]).body) for page in pages}
     gold = {page["id"]: {"dataset": "dev", "gold_text": page["gold_text"]} for page in pages}
-    metrics = load_scorer().score_predictions(gold, predictions)["dev"]
+    metrics = load_scorer(EVAL_DIR / "score.py").score_predictions(gold, predictions)["dev"]
     assert metrics["empty"] <= MAX_EMPTY
     assert metrics["f1"] >= F1_FLOOR, f"F1 {metrics['f1']:.4f} (P {metrics['precision']:.4f}, R {metrics['recall']:.4f})"
