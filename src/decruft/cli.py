@@ -28,6 +28,9 @@ def main(argv: list[str] | None = None) -> int:
     except (FileNotFoundError, DatasetLockedError, ValueError) as exc:
         print(f"decruft: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head` and the like
+        sys.stderr.close()
+        return 0
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -142,17 +145,18 @@ def _explain(args: argparse.Namespace) -> int:
     record = _record_for(args)
     colour = args.color == "always" or (args.color == "auto" and sys.stdout.isatty())
     removed = {r["line"]: r["reason"] for r in record["removed"]}
-    try:
-        lines = decode_text(args.file.read_bytes())[0].split("\n")
-    except DecodeError as exc:
-        print(f"decruft: {exc}", file=sys.stderr)
-        return 1
-    if record["extractor"] != "text":
-        print(f"# body extracted by {record['extractor']}; line numbers refer to its text output")
-        lines = [r["text"] for r in record["removed"]]
-        removed = dict(enumerate(removed.values(), 1))
+    if record["extractor"] == "text":
+        try:
+            lines = list(enumerate(decode_text(args.file.read_bytes())[0].split("\n"), 1))
+        except DecodeError as exc:
+            print(f"decruft: {exc}", file=sys.stderr)
+            return 1
+    else:  # HTML: the line rules ran on the extractor's text, not on the markup
+        print(f"# body extracted by {record['extractor']}: its removed lines, then the kept paragraphs")
+        lines = [(r["line"], r["text"]) for r in record["removed"]]
+        lines += [(0, paragraph) for paragraph in record["body"].split("\n\n")]
     width = max((len(reason) for reason in removed.values()), default=4)
-    for number, line in enumerate(lines, 1):
+    for number, line in lines:
         print(_explain_line(number, line, removed.get(number), width, colour))
     print(f"# title: {record['title']!r}  outlet: {record['outlet_id']}  date: {record['published_date']}")
     return 0
@@ -162,7 +166,7 @@ def _explain_line(number: int, line: str, reason: str | None, width: int, colour
     if not line.strip():
         return f"{number:4d}   {'':{width}}  " if not colour else f"{DIM}{number:4d}{RESET}"
     verdict = f"- {reason:{width}}" if reason else f"+ {'kept':{width}}"
-    text = f"{number:4d} {verdict}  {line}"
+    text = f"{number or '':>4} {verdict}  {line}"
     if colour:
         return f"{REMOVED_COLOUR if reason else KEPT_COLOUR}{text}{RESET}"
     return text
