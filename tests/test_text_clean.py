@@ -140,6 +140,43 @@ def test_outlet_profile_and_boilerplate_remove_lines():
     assert any(r.reason == "boilerplate" for r in extraction.removed)
 
 
+SIGNED = "\n".join([
+    "Home", "Poems", "Letters", "Contact",
+    "On keeping bees",
+    "Every spring the hives wake slowly. The first bees leave at noon. They fly low over the wet grass. "
+    "By May the whole garden hums from dawn to dusk and the honey smells of lime trees Anna Berg",
+    "Tags", "Bees", "Garden",
+])
+
+
+def test_long_paragraph_without_final_full_stop_is_prose():
+    extraction = clean_text(SIGNED)
+    assert len(extraction.body) == 1 and extraction.body[0].startswith("Every spring")
+
+
+TEASERS = "\n".join([
+    "Home", "News", "Opinion", "About",
+    "Why the river keeps rising",
+    "Share Tweet Email",
+    "The river rose again this week, and the town council met on Tuesday to discuss new flood walls. "
+    "Engineers said the old walls were built for a climate that no longer exists. Residents asked for help.",
+    "The council will vote on the plan next month, after a public meeting in the school hall on Friday evening.",
+    "You may also like",
+    *[line for n in range(5) for line in (
+        "Share Tweet Email",
+        f"Teaser number {n} tells another story at length, with several sentences of its own. It goes on. "
+        f"It is not part of the article above, although it reads like prose. It ends here.")],
+    "Contact", "Privacy",
+])
+
+
+def test_teasers_under_a_related_heading_end_the_article():
+    extraction = clean_text(TEASERS)
+    assert [p[:9] for p in extraction.body] == ["The river", "The counc"]
+    reasons = {r.text: r.reason for r in extraction.removed}
+    assert {reasons[t] for t in reasons if t.startswith("Teaser")} == {"related"}
+
+
 def non_blank_lines(text: str) -> int:
     """Lines with a character that is neither whitespace nor a control/format character."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")

@@ -6,8 +6,8 @@ to compute and combine:
 * concept patterns from ``rules/*.toml`` (navigation, login, caption, ...),
   outlet patterns from the profile, and corpus-wide boilerplate lines;
 * structure: the article is the densest run of prose (a maximum-sum segment
-  over per-line scores, where "barrier" lines such as "More stories" cannot be
-  crossed); the header zone above it holds section, title, standfirst, date and
+  over per-line scores, where "barrier" lines such as "More stories" cost much to
+  cross, and end it when only stand-alone teaser paragraphs follow); the header zone above it holds section, title, standfirst, date and
   byline; runs of short lines inside it are link lists; short lines in another
   language or script, or sitting on a photo credit, are captions.
 
@@ -43,6 +43,7 @@ class Tuning:
     pattern_max_chars: int = 250  # longer lines are tested only against phrases and the profile
     phrase_max_chars: int = 200
     prose_min_words: int = 8  # a prose line has this many words and sentence punctuation
+    long_prose_min_words: int = 20  # ... or this many words and three sentence breaks inside
     short_max_words: int = 6  # at most this many words: a menu item or heading
     short_penalty: float = 4.0
     medium_penalty: float = 1.0
@@ -92,10 +93,9 @@ class _Line:
     sentence: bool  # ends like a sentence
     prose: bool  # a sentence of some length
     base: float  # score before any rule has judged the line
-    lower: str = ""  # set when the line is tested against the rules
+    lower: str = ""  # set when the line is tested against the rules (so: tested)
     reason: str | None = None
     barrier: bool = False
-    seen: bool = False  # tested against the rules
 
 
 def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSet | None = None,
@@ -116,6 +116,7 @@ def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSe
     if start is None:
         start = end = len(lines)
     else:
+        end = _cut_teasers(lines, start, end)
         _read_header(lines, start, end, rules, profile, out)
         _read_footer(lines, start, end, rules, profile, out)
         _filter_article(lines, start, end)
@@ -131,7 +132,7 @@ def _split_lines(text: str) -> list[_Line]:
     parts = list(map(str.strip, text.split("\n")))
     lines: list[_Line] = []
     append, min_words, ends = lines.append, TUNING.prose_min_words, _SENTENCE_END
-    cap, short_words = TUNING.prose_cap, TUNING.short_max_words
+    cap, short_words, long_words = TUNING.prose_cap, TUNING.short_max_words, TUNING.long_prose_min_words
     short_score, medium_score = -TUNING.short_penalty, -TUNING.medium_penalty
     for i, (line, printable) in enumerate(zip(parts, map(str.isprintable, parts))):
         if not line:
@@ -145,12 +146,15 @@ def _split_lines(text: str) -> list[_Line]:
         words = line.count(" ") + 1
         if words == 1 and len(line) > 12 and not line.isascii():
             words = len(line) // 3  # scripts written without spaces
-        # the base score (see _base_score), inlined: this loop runs on every line
+        # the base score: positive for prose, negative for menu-like lines
         if line[-1] in ends:
             if words >= min_words:
                 append(_Line(i, line, words, True, True, words if words < cap else cap))
             else:
                 append(_Line(i, line, words, True, False, short_score if words <= short_words else words / 4))
+        elif words >= long_words and line.count(". ") >= 3:
+            # a long paragraph whose last sentence lost its full stop (a signature, a cut)
+            append(_Line(i, line, words, False, True, words if words < cap else cap))
         else:
             append(_Line(i, line, words, False, False, short_score if words <= short_words else medium_score))
     return lines
@@ -162,9 +166,8 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
     cap = TUNING.pattern_max_chars
     outlet = profile.cruft if profile else ()
     for line in lines:
-        if line.seen:
+        if line.lower:
             continue
-        line.seen = True
         line.lower = line.text.lower()
         if boilerplate and line_key(line.text) in boilerplate:
             line.reason = "boilerplate"
@@ -206,7 +209,7 @@ def _is_glued_teaser(text: str) -> bool:
 
 def _mark_repeated(lines: list[_Line], zone: list[_Line]) -> bool:
     """A short non-sentence line printed twice or more on the page is furniture."""
-    counts = Counter(line.text for line in lines if not line.prose)
+    counts = Counter([line.text for line in lines if not line.prose])
     hit = False
     for line in zone:
         if line.reason is None and counts[line.text] > 1 and line.words <= TUNING.short_max_words * 2:
@@ -234,44 +237,33 @@ def _mark_phrases(lines: list[_Line], rules: RuleSet) -> bool:
 
 # ---------------------------------------------------------------- the article block
 
-def _base_score(words: int, sentence: bool, prose: bool) -> float:
-    """Positive for prose, negative for menu-like lines."""
+def _cruft_score(line: _Line) -> float:
+    """Negative: a rule judged the line cruft; barriers weigh most."""
     t = TUNING
-    if prose:
-        return min(words, t.prose_cap)
-    if words <= t.short_max_words:
-        return -t.short_penalty
-    return words / 4 if sentence else -t.medium_penalty
-
-
-def _score(line: _Line) -> float:
-    """The base score, unless a rule judged the line cruft."""
-    t = TUNING
-    if line.reason is None:
-        return line.base
     if line.barrier:
         return -(t.hard_barrier_penalty if line.reason in t.hard_barriers else t.barrier_penalty)
     return -t.cruft_penalty
 
 
-_CRUFT, _PLAIN, _PROSE = 0, 1, 2  # line kinds for scoring
-
-
 def _scores(lines: list[_Line], headline: int | None) -> list[float]:
     """Line scores; a lone prose line between plain lines (a teaser under its
     headline) counts less, and the prose right after the headline counts more."""
-    kinds = [(_PROSE if line.prose else _PLAIN) if line.reason is None else _CRUFT for line in lines]
-    scores = [line.base if kind else _score(line) for kind, line in zip(kinds, lines)]
+    scores = [line.base if line.reason is None else _cruft_score(line) for line in lines]
     factor, last = TUNING.lone_prose_factor, len(lines) - 1
-    for i in [i for i, kind in enumerate(kinds) if kind == _PROSE]:
-        if (i == 0 or kinds[i - 1] == _PLAIN) and (i == last or kinds[i + 1] == _PLAIN):
+    prose = [i for i, line in enumerate(lines) if line.prose and line.reason is None]
+    for i in prose:
+        if (i == 0 or _is_plain(lines[i - 1])) and (i == last or _is_plain(lines[i + 1])):
             scores[i] *= factor
     if headline is not None:
-        first = next((i for i in range(headline + 1, min(len(lines), headline + TUNING.header_window))
-                      if kinds[i] == _PROSE), None)
+        first = next((i for i in prose if headline < i < headline + TUNING.header_window), None)
         if first is not None:
             scores[first] += TUNING.headline_bonus
     return scores
+
+
+def _is_plain(line: _Line) -> bool:
+    """Neither prose nor cruft: a heading, a menu item, a short link."""
+    return line.reason is None and not line.prose
 
 
 def _headline_index(lines: list[_Line]) -> int | None:
@@ -313,6 +305,24 @@ def _article_span(lines: list[_Line], headline: int | None) -> tuple[int | None,
         if total > best:
             best, best_span = total, (begin, i)
     return best_span
+
+
+def _cut_teasers(lines: list[_Line], start: int, end: int) -> int:
+    """End the article at a "More stories" heading when what follows is a list of
+    teasers: paragraphs that each stand alone between short lines, never two in a row."""
+    for b in range(start + 1, end):
+        line = lines[b]
+        if not line.barrier or line.reason in TUNING.hard_barriers:
+            continue
+        after = lines[b + 1:end + 1]
+        prose = [i for i, x in enumerate(after) if x.prose and x.reason is None]
+        if len(prose) >= 2 and all(j - i > 1 for i, j in zip(prose, prose[1:])):
+            before = [i for i in range(start, b) if lines[i].prose and lines[i].reason is None]
+            if before:
+                for teaser in after:
+                    teaser.reason = teaser.reason or line.reason
+                return before[-1]
+    return end
 
 
 # ---------------------------------------------------------------- header and footer
@@ -514,9 +524,8 @@ def _is_bare_date(line: _Line) -> bool:
 
 def _assemble(lines: list[_Line], start: int, end: int, out: Extraction) -> Extraction:
     """Kept lines become body paragraphs; everything else is reported as removed."""
+    out.removed = [RemovedLine(line.index + 1, line.text, line.reason or "header") for line in lines[:start]]
     removed, body = out.removed.append, out.body.append
-    for line in lines[:start]:
-        removed(RemovedLine(line.index + 1, line.text, line.reason or "header"))
     for line in lines[start:end + 1]:
         reason = line.reason
         if reason is None:
@@ -528,7 +537,6 @@ def _assemble(lines: list[_Line], start: int, end: int, out: Extraction) -> Extr
                 continue
             reason = "header"
         removed(RemovedLine(line.index + 1, line.text, reason))
-    for line in lines[end + 1:]:
-        removed(RemovedLine(line.index + 1, line.text, line.reason or "footer"))
+    out.removed += [RemovedLine(line.index + 1, line.text, line.reason or "footer") for line in lines[end + 1:]]
     out.urls.extend(r.text for r in out.removed if r.reason == "url")
     return out
