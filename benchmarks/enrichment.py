@@ -23,11 +23,12 @@ from pathlib import Path
 
 from decruft.credits import parse_byline, parse_credit_line
 from decruft.dates import choose_publication_date
+from decruft.evaluation import DEFAULT_EVAL_DIR, read_corpus
 from decruft.language import detect_language
 from decruft.outlets import load_registry
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_EVAL = Path("/work/shared/eval/scrapinghub-dev.text.jsonl.gz")
+DEFAULT_EVAL = DEFAULT_EVAL_DIR / "scrapinghub-dev.text.jsonl.gz"
 HEADER_LINES = 80  # the header zone: title, byline and date sit near the top
 BYLINE_RE = re.compile(r"^\s*(?:by|von|par|por|di|door|written by)\s+\S", re.IGNORECASE)
 CREDIT_RE = re.compile(r"\((?:[^()]*)\)\s*$")
@@ -65,10 +66,7 @@ def load_pages(eval_path: Path) -> list[Page]:
              for path in sorted((ROOT / "raw").glob("*.txt"))
              for text in [path.read_text(encoding="utf-8")]]
     if eval_path.exists():
-        with gzip.open(eval_path, "rt", encoding="utf-8") as handle:
-            for line in handle:
-                row = json.loads(line)
-                pages.append(_page(row["id"][:12], row["url"], row["text"], row["gold_text"]))
+        pages += [_page(row["id"][:12], row["url"], row["text"], row["gold_text"]) for row in read_corpus(eval_path)]
     return pages
 
 
