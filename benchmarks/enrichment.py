@@ -12,8 +12,6 @@ many pages got a publication date from their header text or their URL.
 from __future__ import annotations
 
 import argparse
-import gzip
-import json
 import re
 import statistics
 import time

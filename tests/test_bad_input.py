@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 import pytest
 from hypothesis import HealthCheck, given, settings, strategies as st
 
-from conftest import PROJECT, RAW
+from conftest import RAW
 from decruft import clean
 from decruft.dataset import Dataset, file_of
 

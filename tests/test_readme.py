@@ -1,7 +1,6 @@
 """The README's first two commands and its Python snippets stay true."""
 from __future__ import annotations
 
-import os
 import re
 
 import pytest
