@@ -18,7 +18,6 @@ import urllib.request
 from pathlib import Path
 
 import pyarrow.dataset as pads
-import pytest
 
 from conftest import PROJECT, SEED_NAMES
 
