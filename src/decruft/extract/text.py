@@ -104,14 +104,9 @@ def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSe
     rules = rules or default_rules()
     lines = _split_lines(text)
     headline = _headline_index(lines)
-    classify = partial(_classify, rules=rules, profile=profile, boilerplate=boilerplate)
+    classify = partial(_classify, rules=rules, profile=profile, boilerplate=boilerplate,
+                       repeated=_repeated_lines(lines))
     start, end = _find_article(lines, headline, classify)
-    if start is not None:
-        near = _near(lines, start, end)
-        if _mark_repeated(lines, near) | _mark_phrases(near, rules):
-            start, end = _article_span(lines, headline)
-            if start is not None:
-                classify(_near(lines, start, end))
     out = Extraction(body=[], extractor="text")
     if start is None:
         start = end = len(lines)
@@ -161,8 +156,9 @@ def _split_lines(text: str) -> list[_Line]:
 
 
 def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
-              boilerplate: frozenset[str]) -> None:
-    """Concept patterns, outlet patterns and corpus boilerplate, line by line."""
+              boilerplate: frozenset[str], repeated: frozenset[str]) -> None:
+    """Concept patterns, outlet patterns, corpus boilerplate and repeated lines, then
+    phrases on what is left."""
     cap = TUNING.pattern_max_chars
     outlet = profile.cruft if profile else ()
     for line in lines:
@@ -184,6 +180,10 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
             if cruft.pattern.search(line.text[:1000]):
                 line.reason = cruft.reason
                 break
+        else:
+            if line.text in repeated and line.words <= TUNING.short_max_words * 2:
+                line.reason = "repeated"
+    _mark_phrases(lines, rules)
 
 
 _GLUE_HINT = re.compile(r"[a-z\d?!’'”)][A-Z]")  # cheap test before _GLUE
@@ -207,22 +207,13 @@ def _is_glued_teaser(text: str) -> bool:
     return False
 
 
-def _mark_repeated(lines: list[_Line], zone: list[_Line]) -> bool:
-    """A short non-sentence line printed twice or more on the page is furniture."""
+def _repeated_lines(lines: list[_Line]) -> frozenset[str]:
+    """Short non-sentence lines printed twice or more on the page: furniture."""
     counts = Counter([line.text for line in lines if not line.prose])
-    hit = False
-    for line in zone:
-        if line.reason is None and counts[line.text] > 1 and line.words <= TUNING.short_max_words * 2:
-            line.reason, hit = "repeated", True
-    return hit
+    return frozenset(text for text, n in counts.items() if n > 1)
 
 
-def _near(lines: list[_Line], start: int, end: int) -> list[_Line]:
-    """The article block with its header and footer zones."""
-    return lines[max(0, start - TUNING.header_window):end + 1 + TUNING.footer_window]
-
-
-def _mark_phrases(lines: list[_Line], rules: RuleSet) -> bool:
+def _mark_phrases(lines: list[_Line], rules: RuleSet) -> None:
     """Phrase rules (substrings), only on short lines in and around the article block."""
     candidates = [line for line in lines if line.reason is None and len(line.text) <= TUNING.phrase_max_chars]
     joined = "\n".join(line.lower for line in candidates)
@@ -232,7 +223,6 @@ def _mark_phrases(lines: list[_Line], rules: RuleSet) -> bool:
             if phrase in line.lower:
                 line.reason = reason
                 break
-    return bool(found)
 
 
 # ---------------------------------------------------------------- the article block
@@ -252,7 +242,7 @@ def _scores(lines: list[_Line], headline: int | None) -> list[float]:
     factor, last = TUNING.lone_prose_factor, len(lines) - 1
     prose = [i for i, line in enumerate(lines) if line.prose and line.reason is None]
     for i in prose:
-        if (i == 0 or _is_plain(lines[i - 1])) and (i == last or _is_plain(lines[i + 1])):
+        if (i == 0 or _is_furniture(lines[i - 1])) and (i == last or _is_furniture(lines[i + 1])):
             scores[i] *= factor
     if headline is not None:
         first = next((i for i in prose if headline < i < headline + TUNING.header_window), None)
@@ -261,21 +251,26 @@ def _scores(lines: list[_Line], headline: int | None) -> list[float]:
     return scores
 
 
-def _is_plain(line: _Line) -> bool:
-    """Neither prose nor cruft: a heading, a menu item, a short link."""
-    return line.reason is None and not line.prose
+def _is_furniture(line: _Line) -> bool:
+    """A heading, a menu item, a short link or a line the page repeats (a share bar, a date)."""
+    return not line.prose and line.reason in (None, "repeated")
 
 
 def _headline_index(lines: list[_Line]) -> int | None:
     """The line the page title (first line) repeats: the article's headline."""
     if len(lines) < 3:
         return None
-    page_title = lines[0].text
+    page_title = _fold_ellipsis(lines[0].text)
     for i in range(1, len(lines) * 2 // 3):
-        text = lines[i].text
+        text = _fold_ellipsis(lines[i].text)
         if len(text) >= 15 and (text in page_title or page_title in text):
             return i
     return None
+
+
+def _fold_ellipsis(text: str) -> str:
+    """Titles are printed with "..." in one place and "…" in another."""
+    return text.replace("...", "…") if "..." in text else text
 
 
 def _find_article(lines: list[_Line], headline: int | None, classify) -> tuple[int | None, int | None]:
