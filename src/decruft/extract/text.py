@@ -19,6 +19,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import partial
+from itertools import repeat
 
 from decruft.extract.boilerplate import line_key
 from decruft.extract.rules import RuleSet, default_rules
@@ -125,20 +126,17 @@ def _split_lines(text: str) -> list[_Line]:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     parts = list(map(str.strip, text.split("\n")))
+    if "  " in text or not all(map(str.isprintable, parts)):  # rare: tidy line by line
+        parts = [line if line.isprintable() and "  " not in line else " ".join(_INVISIBLE.sub("", line).split())
+                 for line in parts]
     lines: list[_Line] = []
     append, min_words, ends = lines.append, TUNING.prose_min_words, _SENTENCE_END
     cap, short_words, long_words = TUNING.prose_cap, TUNING.short_max_words, TUNING.long_prose_min_words
     short_score, medium_score = -TUNING.short_penalty, -TUNING.medium_penalty
-    for i, (line, printable) in enumerate(zip(parts, map(str.isprintable, parts))):
+    for i, (line, spaces) in enumerate(zip(parts, map(str.count, parts, repeat(" ")))):
         if not line:
             continue
-        if not printable:
-            line = " ".join(_INVISIBLE.sub("", line).split())
-            if not line:
-                continue
-        elif "  " in line:
-            line = " ".join(line.split())
-        words = line.count(" ") + 1
+        words = spaces + 1
         if words == 1 and len(line) > 12 and not line.isascii():
             words = len(line) // 3  # scripts written without spaces
         # the base score: positive for prose, negative for menu-like lines
@@ -260,17 +258,17 @@ def _headline_index(lines: list[_Line]) -> int | None:
     """The line the page title (first line) repeats: the article's headline."""
     if len(lines) < 3:
         return None
-    page_title = _fold_ellipsis(lines[0].text)
+    page_title = lines[0].text
+    fold = "…" in page_title or "..." in page_title  # printed "..." in one place, "…" in another
+    if fold:
+        page_title = page_title.replace("...", "…")
     for i in range(1, len(lines) * 2 // 3):
-        text = _fold_ellipsis(lines[i].text)
+        text = lines[i].text
+        if fold:
+            text = text.replace("...", "…")
         if len(text) >= 15 and (text in page_title or page_title in text):
             return i
     return None
-
-
-def _fold_ellipsis(text: str) -> str:
-    """Titles are printed with "..." in one place and "…" in another."""
-    return text.replace("...", "…") if "..." in text else text
 
 
 def _find_article(lines: list[_Line], headline: int | None, classify) -> tuple[int | None, int | None]:
