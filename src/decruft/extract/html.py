@@ -33,8 +33,10 @@ from ..models import Extraction, RemovedLine
 from .rules import RuleSet, default_rules
 from .text import clean_text
 
-# Page furniture trafilatura's cleaning deletes in every mode (a tenth of its time goes to them).
-FURNITURE = tuple(tag for tag in ("nav", "footer", "aside") if tag in MANUALLY_CLEANED)
+# Elements trafilatura's cleaning deletes in every mode (navigation, footers, asides, widgets),
+# bar those it reads first: scripts and the head (JSON-LD), forms, figures (tables), math.
+# Taken out before its fast pass, they no longer cost it about a sixth of its time.
+FURNITURE = tuple(tag for tag in MANUALLY_CLEANED if tag not in ("script", "head", "form", "figure", "math"))
 # Below this many characters the fast pass probably missed the article.
 MIN_BODY_CHARS = 500
 # Lines after a "More stories"-style heading with at most this many words are its link list.
@@ -106,7 +108,7 @@ def article_text(html: str, tree: lxml.html.HtmlElement, url: str | None) -> tup
     """The article as text (one paragraph a line) and the trafilatura mode that found it.
 
     The fast precision pass usually suffices. It runs on ``tree`` (which it alters) without
-    the page furniture trafilatura deletes anyway, so its tree copies and XPath searches go
+    the furniture trafilatura deletes anyway, so its tree copies and XPath searches go
     through far fewer elements. When it finds too little, the slower passes, whose
     readability and jusText comparisons read the whole page, run on a fresh parse of ``html``.
     """
