@@ -35,6 +35,9 @@ def _factory() -> DetectorFactory:
     return factory
 
 
+_normalised_char = lru_cache(maxsize=65536)(NGram.normalize)
+
+
 class FastDetector(Detector):
     """langdetect's detector with less Python in its two hot loops, for the same answers.
 
@@ -77,9 +80,6 @@ class FastDetector(Detector):
         for i in range(len(prob)):
             prob[i] *= weight + lang_prob_map[i]
         return True
-
-
-_normalised_char = lru_cache(maxsize=65536)(NGram.normalize)
 
 
 def load_language_profiles() -> None:

@@ -4,7 +4,8 @@ One lxml parse feeds both the metadata readers and trafilatura's body
 extraction. The body pass runs in precision mode without trafilatura's fallback
 comparison, which is fast and precise; only when it finds too little text does a
 second pass run with the comparison (readability, jusText), then one in recall
-mode, and as a last resort the plain-text cleaner reads the page's visible text.
+mode, and as a last resort the plain-text cleaner reads the page's visible text; these read
+a fresh parse of the whole page.
 Trafilatura's output is already free of menus, so only the line patterns of the
 cruft concepts run over it (credits, captions, sign-up and share prompts), not
 the structural signals the plain-text cleaner needs for a whole page.
