@@ -26,12 +26,17 @@ from prefect.artifacts import (create_markdown_artifact, create_progress_artifac
 from prefect.cache_policies import NONE  # noqa: E402
 from prefect.context import FlowRunContext  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
+from pydantic import PositiveFloat, PositiveInt  # noqa: E402
 
 from decruft.ingest import RunReport, Settings, run  # noqa: E402
+from decruft.models import Limits  # noqa: E402
 from flows.runners import RUNNERS, runner_matches, task_runner  # noqa: E402
 
 #: Batch steps touch storage, so they retry with backoff; their inputs are never cached.
 TASK_OPTIONS = dict(retries=2, retry_delay_seconds=[2, 10], cache_policy=NONE)
+
+#: The library's default limits, in the units of the flow's parameters.
+LIMITS = Limits().options()
 
 #: The share of the progress bar each phase covers (scanning hashes files; processing cleans).
 PHASES = {"scan_batch": ("scan", 0.0, 0.2), "process_batch": ("clean", 0.2, 1.0)}
@@ -116,16 +121,25 @@ def _file_names(batch: list) -> list[str]:
 def ingest(raw: str = "raw", out: str = "processed", reprocess: bool = False,
            batch_files: int = 200, batch_bytes: int = 64 * 1024 * 1024,
            outlets_dirs: list[str] | None = None, rules_config: str | None = None,
-           runner: str = "threads", dask_address: str | None = None) -> dict:
+           runner: str = "threads", dask_address: str | None = None,
+           max_file_mb: PositiveFloat = LIMITS["max_file_mb"],
+           max_decompressed_mb: PositiveFloat = LIMITS["max_decompressed_mb"],
+           max_document_mb: PositiveFloat = LIMITS["max_document_mb"],
+           max_line_chars: PositiveInt = LIMITS["max_line_chars"],
+           doc_timeout: PositiveFloat = LIMITS["doc_timeout"]) -> dict:
     """Ingest new and changed raw files into the Parquet dataset under ``out``.
 
     ``raw`` and ``out`` are folders or URIs (``s3://bucket/prefix``, ``file:///...``).
     ``runner`` is threads, dask or ray; ``dask_address`` joins an existing Dask (or Ray) cluster.
+    The limits (sizes in megabytes, ``doc_timeout`` in seconds per page) are
+    ``decruft.models.Limits``.
     """
     logger = get_run_logger()
+    limits = dict(max_file_mb=max_file_mb, max_decompressed_mb=max_decompressed_mb,
+                  max_document_mb=max_document_mb, max_line_chars=max_line_chars, doc_timeout=doc_timeout)
     params = dict(raw=raw, out=out, reprocess=reprocess, batch_files=batch_files,
                   batch_bytes=batch_bytes, outlets_dirs=outlets_dirs, rules_config=rules_config,
-                  runner=runner, dask_address=dask_address)
+                  runner=runner, dask_address=dask_address, **limits)
     if runner not in RUNNERS:
         raise ValueError(f"unknown runner {runner!r}: choose one of {', '.join(RUNNERS)}")
     context = FlowRunContext.get()
@@ -135,7 +149,7 @@ def ingest(raw: str = "raw", out: str = "processed", reprocess: bool = False,
 
     settings = Settings(raw=raw, out=out, reprocess=reprocess, batch_files=batch_files,
                         batch_bytes=batch_bytes, outlets_dirs=tuple(outlets_dirs or ()),
-                        rules_config=rules_config)
+                        rules_config=rules_config, limits=Limits.from_options(**limits))
     mapper = BatchMapper(logger)
     mapper.artifact_id = create_progress_artifact(progress=0.0, key="ingest-progress",
                                                   description=f"decruft ingest {raw} -> {out}")

@@ -96,6 +96,17 @@ def test_slower_pass_when_the_fast_one_finds_too_little(monkeypatch: pytest.Monk
     assert result.extractor == "trafilatura+compare" and result.body == [PROSE * 5]
 
 
+def test_only_the_fast_pass_goes_without_page_furniture(monkeypatch: pytest.MonkeyPatch) -> None:
+    has_nav: dict[str, bool] = {}
+
+    def fake(tree, url, **options):
+        has_nav["fast" if options.get("fast") else "slower"] = tree.find(".//nav") is not None
+        return "Tiny." if options.get("fast") else PROSE * 5
+    monkeypatch.setattr(html_module, "_trafilatura_text", fake)
+    extract_html(article_page(PROSE))
+    assert has_nav == {"fast": False, "slower": True}
+
+
 def test_recall_pass_when_nothing_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(html_module, "_trafilatura_text",
                         lambda tree, url, **options: PROSE if options.get("favor_recall") else "")

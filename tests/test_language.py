@@ -1,11 +1,13 @@
-"""Language detection: right on news prose, deterministic, 'und' when too short, fast."""
+"""Language detection: right on news prose, deterministic, 'und' when too short, langdetect's answers."""
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
 
-from decruft.language import detect_language
+from langdetect.detector import Detector
+
+from decruft.language import TRIALS, FastDetector, _factory, detect_language
 
 RAW = Path(__file__).resolve().parents[1] / "raw"
 
@@ -67,3 +69,29 @@ def test_codes_are_iso_639_1():
 def test_reads_a_bounded_prefix():
     english = SAMPLES["en"] * 5
     assert detect_language(english + SAMPLES["de"] * 200)[0] == "en"
+
+
+
+MORE_SCRIPTS = [
+    "NATO and the USA said the UN-backed talks in GENEVA would resume. "
+    "See https://example.com/a?b=1 or mail desk@example.com.",
+    "Правительственные войска вернули районы на окраине Алеппо, которые повстанцы заняли за две недели.",
+    "قالت الحكومة إن القوات استعادت مناطق على أطراف حلب ی والمزيد من الأخبار",
+    "政府军夺回了叛军在过去两周占领的阿勒颇郊区，战斗造成四百五十多人死亡。",
+    "政府軍は反政府勢力が過去二週間に占拠したアレッポ郊外を奪還した。カタカナ ひらがな",
+    "정부군은 반군이 지난 2주 동안 점령한 알레포 외곽 지역을 탈환했다고 밝혔다.",
+    "Lực lượng chính phủ đã giành lại các khu vực ở ngoại ô Aleppo mà phiến quân chiếm giữ.",
+    "Forțele guvernamentale au recâștigat zone de la marginea orașului, spun surse din ț și ș.",
+]
+
+
+@pytest.mark.parametrize("text", [*SAMPLES.values(), *MORE_SCRIPTS])
+def test_fast_detector_gives_langdetects_probabilities_exactly(text):
+    def probabilities(detector_class):
+        detector = detector_class(_factory())
+        detector.n_trial = TRIALS
+        detector.append(text)
+        detector.get_probabilities()
+        return detector.langprob
+
+    assert probabilities(FastDetector) == probabilities(Detector)

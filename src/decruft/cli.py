@@ -7,18 +7,30 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import sys
 from collections import Counter
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .dataset import Dataset, DatasetLockedError
 from .decode import DecodeError, decode_text
+from .models import Limits
 from .pipeline import clean, make_context
 from .sources import read_sidecar
 
 REMOVED_COLOUR, KEPT_COLOUR, DIM, RESET = "\033[31m", "\033[32m", "\033[2m", "\033[0m"
+
+#: ``decruft ingest``'s limit options: the unit shown, and what the limit does.
+LIMIT_OPTIONS = {
+    "max_file_mb": ("MB", "a larger raw file is rejected as too_large"),
+    "max_decompressed_mb": ("MB", "a gzip inflating past this is rejected as decompression_limit"),
+    "max_document_mb": ("MB", "a larger page (file, JSON line or WARC record) is rejected as too_large"),
+    "max_line_chars": ("CHARS", "longer lines of a plain-text page are cut before cleaning"),
+    "doc_timeout": ("SECONDS", "a page taking longer to clean is stopped and rejected as timeout"),
+}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -42,16 +54,20 @@ def _parser() -> argparse.ArgumentParser:
                         help="folder or URI of raw files, e.g. s3://bucket/raw (default: raw)")
     ingest.add_argument("--out", default="processed", help="output folder or URI (default: processed)")
     ingest.add_argument("--reprocess", action="store_true", help="ignore the manifest, redo every file")
-    ingest.add_argument("--batch-files", type=int, default=200, help="files per task (default: 200)")
-    ingest.add_argument("--batch-mb", type=int, default=64, help="megabytes per task (default: 64)")
+    ingest.add_argument("--batch-files", type=_positive(int), default=200,
+                        help="files per task (default: 200)")
+    ingest.add_argument("--batch-mb", type=_positive(int), default=64,
+                        help="megabytes per task (default: 64)")
     ingest.add_argument("--runner", choices=("threads", "dask", "ray"), default="threads",
                         help="task runner: threads (default), dask or ray (optional extras)")
     ingest.add_argument("--dask-address", metavar="ADDRESS",
                         help="join this Dask (or Ray) cluster, e.g. tcp://scheduler:8786, instead of "
                              "starting a local one")
-    ingest.add_argument("--workers", type=int, help="worker processes of a local Dask cluster (default: cores)")
+    ingest.add_argument("--workers", type=_positive(int),
+                        help="worker processes of a local Dask cluster (default: cores)")
     ingest.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
     _add_config_options(ingest)
+    _add_limit_options(ingest)
     ingest.set_defaults(handler=_ingest)
 
     for name, handler, text in (("clean", _clean, "print one cleaned record"),
@@ -82,7 +98,32 @@ def _add_config_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--rules", metavar="FILE", help="rule config (TOML): disable concepts, add patterns")
 
 
+def _add_limit_options(cmd: argparse.ArgumentParser) -> None:
+    limits = cmd.add_argument_group("limits", "safety limits for untrusted input (positive numbers)")
+    for name, value in Limits().options().items():
+        kind = float if isinstance(value, float) else int
+        unit, text = LIMIT_OPTIONS[name]
+        limits.add_argument("--" + name.replace("_", "-"), type=_positive(kind), default=value,
+                            metavar=unit, help=f"{text} (default: {value:g})")
+
+
+def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+    """An argparse type: a finite number of ``kind`` above zero, or a clear usage error."""
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected {'an integer' if kind is int else 'a number'}, "
+                                             f"got {text!r}") from None
+        if not 0 < value < math.inf:
+            raise argparse.ArgumentTypeError(f"must be a positive number, got {text!r}")
+        return value
+    return parse
+
+
 def _ingest(args: argparse.Namespace) -> int:
+    limits = {name: getattr(args, name) for name in LIMIT_OPTIONS}
+    Limits.from_options(**limits)  # a size that rounds to 0 bytes fails here, before Prefect starts
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from contextlib import nullcontext
 
@@ -103,7 +144,8 @@ def _ingest(args: argparse.Namespace) -> int:
             summary = flow(raw=args.raw, out=args.out, reprocess=args.reprocess,
                            batch_files=args.batch_files, batch_bytes=args.batch_mb * 1024 * 1024,
                            outlets_dirs=args.outlets, rules_config=args.rules,
-                           runner=args.runner, dask_address=args.dask_address)
+                           runner=args.runner, dask_address=args.dask_address,
+                           **limits)
         except BatchesFailedError as exc:
             summary, status = exc.summary, 1
             print(f"decruft: {exc}", file=sys.stderr)

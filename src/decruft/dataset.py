@@ -43,6 +43,12 @@ MANIFEST = pa.schema([
     pa.field("ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
 ])
 
+#: The long-text columns, compressed with zstd. The short ones stay plain (most are dictionary
+#: encoded): a part of an incremental run holds few rows, and a codec per column would cost
+#: more time than it saves space.
+ZSTD_COLUMNS = {name: "zstd" for name in ("body", "removed.list.element.text", "title", "description",
+                                          "url", "detail")}
+
 _SAFE = re.compile(r"[^a-z0-9._-]+")
 _RECORD_SUFFIX = re.compile(r"#\d+$")
 
@@ -115,7 +121,7 @@ class Dataset:
         final = self.path(rel)
         tmp = f"{final}.{os.getpid()}.tmp"
         self.fs.create_dir(final.rsplit("/", 1)[0], recursive=True)
-        pq.write_table(table, tmp, filesystem=self.fs, compression="zstd", row_group_size=50_000)
+        pq.write_table(table, tmp, filesystem=self.fs, compression=ZSTD_COLUMNS, row_group_size=50_000)
         self.fs.move(tmp, final)
         return rel
 

@@ -41,7 +41,8 @@ _META_CHARSET = re.compile(
 )
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})""")
 _TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b")
-_NEWLINES = re.compile(r"\r\n?|[\u2028\u2029\x85]")
+#: Line breaks other than \n, replaced in this order (\r\n before a lone \r).
+_LINE_BREAKS = ("\r\n", "\r", "\u2028", "\u2029", "\x85")
 
 
 class DecodeError(ValueError):
@@ -74,7 +75,15 @@ def decode_text(data: bytes, *, declared: str | None = None) -> tuple[str, str]:
     text, encoding = _decode(data, declared)
     if text and _control_share(text) > 0.05:
         raise DecodeError(f"decoded as {encoding} but mostly control characters")
-    return _NEWLINES.sub("\n", text), encoding
+    return _normalise_newlines(text), encoding
+
+
+def _normalise_newlines(text: str) -> str:
+    """Every line break as \n. Plain replaces: a regex would cost a millisecond per 150 KB page."""
+    for line_break in _LINE_BREAKS:
+        if line_break in text:
+            text = text.replace(line_break, "\n")
+    return text
 
 
 def _decode(data: bytes, declared: str | None) -> tuple[str, str]:

@@ -3,9 +3,10 @@
 A page that raises becomes an ``error`` reject. A page that runs past the per-document time limit
 must be *stopped*, which Python can only do to a process: pages are therefore cleaned in a child
 process (forked from a preloaded fork server, so starting one costs milliseconds) and a child that
-overruns is killed, its page rejected as ``timeout``, and a fresh child takes the rest.
-Where a child process is not allowed (inside a daemonic worker process) or the limit is off,
-pages are cleaned inline with the same error handling.
+overruns is killed, its page rejected as ``timeout``, and a fresh child takes the rest. A child
+builds its cleaner before it takes a page, so start-up never counts against a page's limit.
+Where a child process is not allowed (inside a daemonic worker process), pages are cleaned
+inline with the same error handling.
 """
 from __future__ import annotations
 
@@ -18,6 +19,10 @@ from typing import Any
 from .models import RawDocument, Reject
 
 Processor = Callable[[RawDocument], "dict[str, Any] | Reject"]
+
+#: What a child sends once its cleaner is built, and how long it may take to get there.
+READY = "ready"
+STARTUP_TIMEOUT_S = 120.0
 
 
 def safely(process: Processor, doc: RawDocument) -> dict[str, Any] | Reject:
@@ -78,8 +83,18 @@ class GuardedProcessor:
             self._child.start()
             child.close()
             self._conn = parent
+            self._await_ready(parent)
         assert self._conn is not None
         return self._conn
+
+    def _await_ready(self, conn: Connection) -> None:
+        try:
+            ready = conn.poll(STARTUP_TIMEOUT_S) and conn.recv() == READY
+        except EOFError:
+            ready = False
+        if not ready:
+            self._stop_child()
+            raise RuntimeError(f"the page worker process did not start within {STARTUP_TIMEOUT_S:g} s")
 
     def _stop_child(self) -> None:
         if self._child is not None:
@@ -99,6 +114,7 @@ class GuardedProcessor:
 def _serve(conn: Connection, make_processor: Callable[[], Processor]) -> None:
     """The child's loop: receive a page, send back its record or reject, until told to stop."""
     process = make_processor()
+    conn.send(READY)
     while True:
         try:
             doc = conn.recv()

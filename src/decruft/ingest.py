@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from .dataset import Dataset, ManifestEntry, batch_key
-from .decode import DecodeError, decode_text
+from .decode import DecodeError
 from .extract.boilerplate import LineStats
 from .guard import GuardedProcessor, can_use_child_processes, safely
+from .language import load_language_profiles
 from .metadata import normalise_metadata
 from .models import Limits, RawDocument, Reject
-from .pipeline import Context, boilerplate_group, doc_id_for, make_context, process_document
+from .pipeline import Context, boilerplate_group, doc_id_for, make_context, page_text, process_document
 from .sources import RawFile, discover, read_documents, read_raw
 
 LINE_STATS_FILE = "line_stats.json"
@@ -120,7 +121,7 @@ def scan_batch(settings: Settings, files: list[RawFile]) -> tuple[list[WorkItem]
 
 def _observe(doc: RawDocument, ctx: Context, stats: LineStats) -> None:
     try:
-        text = decode_text(doc.data, declared=doc.metadata.get("charset"))[0]
+        text = page_text(doc, ctx.limits)
     except DecodeError:
         return
     meta = normalise_metadata(doc.metadata)
@@ -188,6 +189,7 @@ def document_processor(settings: Settings, line_stats: LineStats,
     """The per-page function of a batch (built where it runs: in this process or a child)."""
     ctx = settings.context(line_stats)
     ctx.ingested_at = ingested_at
+    load_language_profiles()  # now, not within the first page's time limit
     return partial(process_document, ctx=ctx)
 
 
@@ -195,7 +197,7 @@ def document_processor(settings: Settings, line_stats: LineStats,
 def page_processor(make: Callable[[], Callable[[RawDocument], dict | Reject]],
                    limits: Limits) -> Iterator[Callable[[RawDocument], dict | Reject]]:
     """A time-limited child process when possible, else inline; errors become rejects either way."""
-    if limits.document_timeout_s and can_use_child_processes():
+    if can_use_child_processes():
         with GuardedProcessor(make, limits.document_timeout_s) as guarded:
             yield guarded
     else:

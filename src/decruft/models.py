@@ -6,6 +6,7 @@ Anything that cannot go on becomes a Reject.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -104,12 +105,36 @@ class PublicationDate:
     raw: str  # the string it came from
 
 
+MB = 1024 * 1024
+
+
 @dataclass(frozen=True)
 class Limits:
-    """Safety limits for reading untrusted input; every one is configurable."""
+    """Safety limits for reading untrusted input; every one is configurable and positive."""
 
-    max_file_bytes: int = 50 * 1024 * 1024  # a raw file larger than this is rejected (too_large)
-    max_decompressed_bytes: int = 200 * 1024 * 1024  # per container, after gunzip
-    max_document_bytes: int = 20 * 1024 * 1024  # one page (file, JSONL line or WARC record)
-    max_line_chars: int = 100_000  # longer lines are cut before cleaning
+    max_file_bytes: int = 50 * MB  # a raw file larger than this is rejected (too_large)
+    max_decompressed_bytes: int = 200 * MB  # per container, after gunzip (decompression_limit)
+    max_document_bytes: int = 20 * MB  # one page (file, JSONL line or WARC record; too_large)
+    max_line_chars: int = 100_000  # longer lines of a plain-text page are cut before cleaning
     document_timeout_s: float = 30.0  # a runaway document is stopped and rejected (timeout)
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if not (isinstance(value, int | float) and 0 < value < math.inf):
+                raise ValueError(f"limit {name} must be a positive number, not {value!r}")
+
+    @classmethod
+    def from_options(cls, *, max_file_mb: float, max_decompressed_mb: float, max_document_mb: float,
+                     max_line_chars: int, doc_timeout: float) -> Limits:
+        """Limits in the units people type (megabytes, seconds): the CLI's and the flow's options."""
+        return cls(max_file_bytes=round(max_file_mb * MB),
+                   max_decompressed_bytes=round(max_decompressed_mb * MB),
+                   max_document_bytes=round(max_document_mb * MB),
+                   max_line_chars=max_line_chars, document_timeout_s=doc_timeout)
+
+    def options(self) -> dict[str, float]:
+        """These limits as ``from_options`` takes them."""
+        return {"max_file_mb": self.max_file_bytes / MB,
+                "max_decompressed_mb": self.max_decompressed_bytes / MB,
+                "max_document_mb": self.max_document_bytes / MB,
+                "max_line_chars": self.max_line_chars, "doc_timeout": self.document_timeout_s}

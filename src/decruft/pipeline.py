@@ -63,7 +63,7 @@ def boilerplate_group(outlet_id: str | None, folder: str | None) -> str:
 def process_document(doc: RawDocument, ctx: Context) -> dict[str, Any] | Reject:
     """Turn one raw page into an article record, or a Reject saying why not."""
     try:
-        text = decode_text(doc.data, declared=doc.metadata.get("charset"))[0]
+        text = page_text(doc, ctx.limits)
     except DecodeError as exc:
         return Reject(doc.source_path, doc.sha256, "decode_error", str(exc))
     if not text.strip():
@@ -76,6 +76,17 @@ def process_document(doc: RawDocument, ctx: Context) -> dict[str, Any] | Reject:
     if sum(len(p.split()) for p in extraction.body) < MIN_BODY_WORDS:
         return _no_body_reject(doc, extraction)
     return build_record(doc, meta, extraction, resolution, ctx)
+
+
+def page_text(doc: RawDocument, limits: Limits) -> str:
+    """The decoded page; a plain-text page's overlong lines are cut so that one cannot stall it.
+
+    Raises DecodeError. HTML is left whole: a minified page is one long line of markup.
+    """
+    text = decode_text(doc.data, declared=doc.metadata.get("charset"))[0]
+    if doc.source_format.endswith("html") or len(text) <= limits.max_line_chars:
+        return text
+    return "\n".join(line[:limits.max_line_chars] for line in text.split("\n"))
 
 
 def _extract_text_page(text: str, doc: RawDocument, meta: PageMetadata, ctx: Context):
