@@ -67,6 +67,25 @@ def prefect_api_env() -> dict[str, str]:
     return {"PREFECT_API_URL": url}
 
 
+def parallelism(runner: Any) -> int:
+    """How many batches a started task runner works on at once (1 when it cannot tell).
+
+    Threads: the pool's size, at most one per core (each batch cleans in a child process).
+    Dask: the cluster's worker threads. Ray: the cluster's CPUs.
+    """
+    name = type(runner).__name__
+    cores = os.cpu_count() or 1
+    if name == "ThreadPoolTaskRunner":
+        return min(getattr(runner, "_max_workers", 1), cores)
+    if name == "DaskTaskRunner":
+        return sum(runner.client.nthreads().values()) or 1
+    if name == "RayTaskRunner":
+        import ray
+
+        return int(ray.cluster_resources().get("CPU", 1))
+    return 1
+
+
 def runner_matches(current: Any, runner: str, address: str | None) -> bool:
     """Whether a flow run's task runner is the one asked for (so no subflow is needed)."""
     name = type(current).__name__

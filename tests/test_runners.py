@@ -76,15 +76,20 @@ def test_a_failing_batch_fails_the_flow_after_the_others_are_written(seed_raw, t
 
 
 def test_progress_listener_sees_every_batch_of_both_phases(seed_raw, tmp_path):
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    from decruft.ingest import SCAN_BATCH_FACTOR, even_sizes
     from flows.ingest import ingest, progress_listener
+    from flows.runners import parallelism
 
     seen = []
     with progress_listener(lambda phase, done, total: seen.append((phase, done, total))):
         ingest(raw=str(seed_raw), out=str(tmp_path / "out"), batch_files=2)
-    n = len(SEED_NAMES)
-    for phase in ("scan", "clean"):
+    n, workers = len(SEED_NAMES), parallelism(ThreadPoolTaskRunner())
+    for phase, batch_files in (("scan", 2 * SCAN_BATCH_FACTOR), ("clean", 2)):
         counts = [(done, total) for p, done, total in seen if p == phase]
-        assert counts[0] == (0, n) and counts[-1] == (n, n) and len(counts) == 1 + -(-n // 2)
+        assert counts[0] == (0, n) and counts[-1] == (n, n)
+        assert len(counts) == 1 + len(even_sizes(n, batch_files, workers))
 
 
 def test_summary_markdown_lists_counts_rejects_and_failures():
