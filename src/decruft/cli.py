@@ -49,7 +49,8 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--dask-address", metavar="ADDRESS",
                         help="join this Dask (or Ray) cluster, e.g. tcp://scheduler:8786, instead of "
                              "starting a local one")
-    ingest.add_argument("--workers", type=int, help="worker processes of a local Dask cluster (default: cores)")
+    ingest.add_argument("--workers", type=int,
+                        help="worker processes of a local Dask cluster or Ray instance (default: cores)")
     ingest.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
     _add_config_options(ingest)
     ingest.set_defaults(handler=_ingest)
