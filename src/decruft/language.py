@@ -26,7 +26,8 @@ CODE_ALIASES = {"zh-cn": "zh", "zh-tw": "zh"}
 
 
 @lru_cache(maxsize=1)
-def _factory() -> DetectorFactory:
+def detector_factory() -> DetectorFactory:
+    """langdetect's profiles, loaded once per process (a third of a second)."""
     factory = DetectorFactory()
     factory.load_profile(PROFILES_DIRECTORY)
     factory.seed = 0
@@ -46,7 +47,7 @@ def _normalise_code(code: str | None) -> str | None:
 
 
 def _probabilities(text: str) -> dict[str, float]:
-    detector = _factory().create()
+    detector = detector_factory().create()
     detector.n_trial = TRIALS
     detector.append(text)
     try:
