@@ -16,7 +16,8 @@ def files(n: int, size: int = 10) -> list[RawFile]:
     (10, 4, 1, [4, 3, 3]),            # even sizes instead of 4, 4, 2
     (10, 4, 2, [3, 3, 2, 2]),         # three groups for two workers: four, so no one idles at the end
     (2000, 400, 2, [334, 334, 333, 333, 333, 333]),  # five groups for two workers: six
-    (5, 200, 4, [5]),                 # fewer groups than workers: left as they are
+    (150, 200, 2, [75, 75]),          # one group would leave a worker idle: two halves
+    (5, 200, 4, [5]),                 # ... but not groups below half of max_files
     (3, 1, 2, [1, 1, 1]),             # never more groups than files
     (0, 10, 2, []),
 ])

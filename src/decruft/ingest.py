@@ -95,8 +95,8 @@ def batches(files: list[RawFile], max_files: int, max_bytes: int,
             parallelism: int = 1) -> Iterator[list[RawFile]]:
     """Consecutive groups of at most max_files files and (unless one file is bigger) max_bytes.
 
-    Files are spread evenly over the groups, and when there are more groups than workers
-    (``parallelism``) their number is a multiple of it, so no worker idles in the last wave.
+    Files are spread evenly over the groups, and their number suits the workers
+    (``parallelism``, see ``even_sizes``) so that none idles in the last wave.
     """
     sizes = iter(even_sizes(len(files), max_files, parallelism))
     limit = next(sizes, max_files)
@@ -113,13 +113,19 @@ def batches(files: list[RawFile], max_files: int, max_bytes: int,
 
 
 def even_sizes(count: int, max_files: int, parallelism: int = 1) -> list[int]:
-    """Sizes of at most max_files that add up to count, differ by at most one and whose number
-    is a multiple of parallelism when it exceeds parallelism."""
+    """Sizes of at most max_files that add up to count and differ by at most one.
+
+    With several workers there are more groups than workers in a multiple of their number, or,
+    when fewer groups would do, one per worker as far as groups of half of max_files go.
+    """
     if count <= 0:
         return []
     groups = -(-count // max_files)
     if groups > parallelism > 1:
-        groups = min(count, -(-groups // parallelism) * parallelism)
+        groups = -(-groups // parallelism) * parallelism
+    elif parallelism > 1:
+        groups = max(groups, min(parallelism, -(-count // max(1, max_files // 2))))
+    groups = min(groups, count)
     return [count // groups + (i < count % groups) for i in range(groups)]
 
 
