@@ -30,7 +30,7 @@ from pydantic import PositiveFloat, PositiveInt  # noqa: E402
 
 from decruft.ingest import RunReport, Settings, run  # noqa: E402
 from decruft.models import Limits  # noqa: E402
-from flows.runners import RUNNERS, runner_matches, task_runner  # noqa: E402
+from flows.runners import RUNNERS, parallelism, runner_matches, task_runner  # noqa: E402
 
 #: Batch steps touch storage, so they retry with backoff; their inputs are never cached.
 TASK_OPTIONS = dict(retries=2, retry_delay_seconds=[2, 10], cache_policy=NONE)
@@ -40,6 +40,9 @@ LIMITS = Limits().options()
 
 #: The share of the progress bar each phase covers (scanning hashes files; processing cleans).
 PHASES = {"scan_batch": ("scan", 0.0, 0.2), "process_batch": ("clean", 0.2, 1.0)}
+
+#: The progress artifact is updated at most this often (each update is an API call), and at the end.
+PROGRESS_ARTIFACT_EVERY_S = 2.0
 
 #: Callables told ``(phase, files_done, files_total)`` after each batch (the CLI's progress bar).
 _PROGRESS_LISTENERS: list[Callable[[str, int, int], None]] = []
@@ -82,6 +85,7 @@ class BatchMapper:
     logger: Any
     failures: list[BatchFailure] = field(default_factory=list)
     artifact_id: Any = None
+    artifact_updated: float = 0.0
 
     def __call__(self, fn: Callable[..., Any], calls: list[tuple]) -> list[Any]:
         phase, start, end = PHASES.get(fn.__name__, (fn.__name__, 0.0, 1.0))
@@ -107,8 +111,10 @@ class BatchMapper:
 
     def _progress(self, phase: str, start: float, end: float, done: int, total: int) -> None:
         share = start + (end - start) * (done / total if total else 1.0)
-        if self.artifact_id is not None:
+        now = time.monotonic()
+        if self.artifact_id is not None and (done == total or now - self.artifact_updated >= PROGRESS_ARTIFACT_EVERY_S):
             update_progress_artifact(self.artifact_id, progress=round(100 * share, 1))
+            self.artifact_updated = now
         for listener in list(_PROGRESS_LISTENERS):
             listener(phase, done, total)
 
@@ -153,7 +159,8 @@ def ingest(raw: str = "raw", out: str = "processed", reprocess: bool = False,
     mapper = BatchMapper(logger)
     mapper.artifact_id = create_progress_artifact(progress=0.0, key="ingest-progress",
                                                   description=f"decruft ingest {raw} -> {out}")
-    report = run(settings, map_batches=mapper, log=logger.info)
+    workers = parallelism(context.task_runner) if context is not None else 1
+    report = run(settings, map_batches=mapper, log=logger.info, parallelism=workers)
     for line in report.lines():
         logger.info(line)
     create_markdown_artifact(key="ingest-summary", markdown=summary_markdown(report, raw, out, mapper.failures),

@@ -7,7 +7,7 @@ import pytest
 
 from langdetect.detector import Detector
 
-from decruft.language import TRIALS, FastDetector, _factory, detect_language
+from decruft.language import TRIALS, FastDetector, detect_language, detector_factory
 
 RAW = Path(__file__).resolve().parents[1] / "raw"
 
@@ -88,7 +88,7 @@ MORE_SCRIPTS = [
 @pytest.mark.parametrize("text", [*SAMPLES.values(), *MORE_SCRIPTS])
 def test_fast_detector_gives_langdetects_probabilities_exactly(text):
     def probabilities(detector_class):
-        detector = detector_class(_factory())
+        detector = detector_class(detector_factory())
         detector.n_trial = TRIALS
         detector.append(text)
         detector.get_probabilities()

@@ -18,17 +18,17 @@ def rows(out):
             for r in table.select(["doc_id", "body", "title", "outlet_id"]).to_pylist()}
 
 
-def test_dask_cluster_with_two_worker_processes_writes_the_same_rows_as_threads(seed_raw, tmp_path):
-    pytest.importorskip("prefect_dask")
+@pytest.mark.parametrize("runner, module", [("dask", "prefect_dask"), ("ray", "prefect_ray")])
+def test_two_worker_processes_write_the_same_rows_as_threads(runner, module, seed_raw, tmp_path):
+    pytest.importorskip(module, reason=f"the {runner} extra is not installed: pip install -e '.[{runner}]'")
     from flows.ingest import ingest, with_runner
 
     threads = ingest(raw=str(seed_raw), out=str(tmp_path / "threads"), batch_files=2)
-    # A default-runner flow asked for runner=dask runs its batches as a subflow on a local
-    # cluster, here of two worker processes (as a deployment run with --param runner=dask does).
-    dask = with_runner("dask", workers=2)(raw=str(seed_raw), out=str(tmp_path / "dask"),
-                                          batch_files=2, runner="dask")
-    assert dask["articles"] == threads["articles"] == len(SEED_NAMES)
-    assert rows(tmp_path / "dask") == rows(tmp_path / "threads")
+    # A local Dask cluster or Ray instance of two worker processes, reporting to this server.
+    distributed = with_runner(runner, workers=2)(raw=str(seed_raw), out=str(tmp_path / runner),
+                                                 batch_files=2, runner=runner)
+    assert distributed["articles"] == threads["articles"] == len(SEED_NAMES)
+    assert rows(tmp_path / runner) == rows(tmp_path / "threads")
 
 
 def test_a_flow_run_asking_for_another_runner_starts_a_subflow_on_it(seed_raw, tmp_path, monkeypatch):
@@ -76,15 +76,20 @@ def test_a_failing_batch_fails_the_flow_after_the_others_are_written(seed_raw, t
 
 
 def test_progress_listener_sees_every_batch_of_both_phases(seed_raw, tmp_path):
+    from prefect.task_runners import ThreadPoolTaskRunner
+
+    from decruft.ingest import SCAN_BATCH_FACTOR, even_sizes
     from flows.ingest import ingest, progress_listener
+    from flows.runners import parallelism
 
     seen = []
     with progress_listener(lambda phase, done, total: seen.append((phase, done, total))):
         ingest(raw=str(seed_raw), out=str(tmp_path / "out"), batch_files=2)
-    n = len(SEED_NAMES)
-    for phase in ("scan", "clean"):
+    n, workers = len(SEED_NAMES), parallelism(ThreadPoolTaskRunner())
+    for phase, batch_files in (("scan", 2 * SCAN_BATCH_FACTOR), ("clean", 2)):
         counts = [(done, total) for p, done, total in seen if p == phase]
-        assert counts[0] == (0, n) and counts[-1] == (n, n) and len(counts) == 1 + -(-n // 2)
+        assert counts[0] == (0, n) and counts[-1] == (n, n)
+        assert len(counts) == 1 + len(even_sizes(n, batch_files, workers))
 
 
 def test_summary_markdown_lists_counts_rejects_and_failures():

@@ -64,7 +64,7 @@ def _parser() -> argparse.ArgumentParser:
                         help="join this Dask (or Ray) cluster, e.g. tcp://scheduler:8786, instead of "
                              "starting a local one")
     ingest.add_argument("--workers", type=_positive(int),
-                        help="worker processes of a local Dask cluster (default: cores)")
+                        help="worker processes of a local Dask cluster or Ray instance (default: cores)")
     ingest.add_argument("--no-progress", action="store_true", help="no progress bar or progress lines")
     _add_config_options(ingest)
     _add_limit_options(ingest)

@@ -2,11 +2,12 @@
 
 A page that raises becomes an ``error`` reject. A page that runs past the per-document time limit
 must be *stopped*, which Python can only do to a process: pages are therefore cleaned in a child
-process (forked from a preloaded fork server, so starting one costs milliseconds) and a child that
-overruns is killed, its page rejected as ``timeout``, and a fresh child takes the rest. A child
-builds its cleaner before it takes a page, so start-up never counts against a page's limit.
-Where a child process is not allowed (inside a daemonic worker process), pages are cleaned
-inline with the same error handling.
+process (forked from a fork server that has imported the library and built its rules, outlets and
+language profiles, so starting one costs milliseconds) and a child that overruns is killed, its
+page rejected as ``timeout``, and a fresh child takes the rest. A child builds its cleaner
+before it takes a page, so start-up never counts against a page's limit.
+Where a child process is not allowed (inside a daemonic worker process) or the limit is off,
+pages are cleaned inline with the same error handling.
 """
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ class GuardedProcessor:
         self._make = make_processor
         self._timeout = timeout_s
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["decruft.pipeline"])
+        self._context.set_forkserver_preload(["decruft.warm"])
         self._child: Any = None
         self._conn: Connection | None = None
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
@@ -25,13 +26,16 @@ from .dataset import Dataset, ManifestEntry, batch_key
 from .decode import DecodeError
 from .extract.boilerplate import LineStats
 from .guard import GuardedProcessor, can_use_child_processes, safely
-from .language import load_language_profiles
 from .metadata import normalise_metadata
 from .models import Limits, RawDocument, Reject
-from .pipeline import Context, boilerplate_group, doc_id_for, make_context, page_text, process_document
+from .pipeline import (Context, boilerplate_group, doc_id_for, make_context, page_text, process_document,
+                       warm_up)
 from .sources import RawFile, discover, read_documents, read_raw
 
 LINE_STATS_FILE = "line_stats.json"
+#: Scanning a file (hash it, count its lines) costs about a fifth of cleaning a text page (far
+#: less than an HTML one), so a scan batch holds this many times the files of a cleaning batch.
+SCAN_BATCH_FACTOR = 5
 
 
 @dataclass(frozen=True)
@@ -88,18 +92,42 @@ def discover_files(settings: Settings) -> tuple[list[RawFile], list[Reject]]:
     return files, rejects
 
 
-def batches(files: list[RawFile], max_files: int, max_bytes: int) -> Iterator[list[RawFile]]:
-    """Consecutive groups of at most max_files files and (unless one file is bigger) max_bytes."""
+def batches(files: list[RawFile], max_files: int, max_bytes: int,
+            parallelism: int = 1) -> Iterator[list[RawFile]]:
+    """Consecutive groups of at most max_files files and (unless one file is bigger) max_bytes.
+
+    Files are spread evenly over the groups, and their number suits the workers
+    (``parallelism``, see ``even_sizes``) so that none idles in the last wave.
+    """
+    sizes = iter(even_sizes(len(files), max_files, parallelism))
+    limit = next(sizes, max_files)
     batch: list[RawFile] = []
     size = 0
     for raw in files:
-        if batch and (len(batch) >= max_files or size + raw.size > max_bytes):
+        if batch and (len(batch) >= limit or size + raw.size > max_bytes):
             yield batch
-            batch, size = [], 0
+            batch, size, limit = [], 0, next(sizes, limit)
         batch.append(raw)
         size += raw.size
     if batch:
         yield batch
+
+
+def even_sizes(count: int, max_files: int, parallelism: int = 1) -> list[int]:
+    """Sizes of at most max_files that add up to count and differ by at most one.
+
+    With several workers there are more groups than workers in a multiple of their number, or,
+    when fewer groups would do, one per worker as far as groups of half of max_files go.
+    """
+    if count <= 0:
+        return []
+    groups = -(-count // max_files)
+    if groups > parallelism > 1:
+        groups = -(-groups // parallelism) * parallelism
+    elif parallelism > 1:
+        groups = max(groups, min(parallelism, -(-count // max(1, max_files // 2))))
+    groups = min(groups, count)
+    return [count // groups + (i < count % groups) for i in range(groups)]
 
 
 def scan_batch(settings: Settings, files: list[RawFile]) -> tuple[list[WorkItem], LineStats]:
@@ -167,9 +195,14 @@ def select_work(items: Iterable[WorkItem], manifest: dict[str, ManifestEntry], r
 
 
 def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.datetime,
-                  line_stats: LineStats | None = None) -> BatchSummary:
-    """Clean every page of a batch and write its parts; returns counts."""
-    stats = line_stats if line_stats is not None else load_line_stats(settings.out)
+                  line_stats_digest: str | None = None) -> BatchSummary:
+    """Clean every page of a batch and write its parts; returns counts.
+
+    The boilerplate table is the one saved under the output with ``line_stats_digest`` (read
+    once per process, see ``saved_line_stats``), or the latest saved one when it is None.
+    """
+    stats = (saved_line_stats(settings.out, line_stats_digest) if line_stats_digest
+             else load_line_stats(settings.out))
     make = partial(document_processor, settings, stats, ingested_at)
     records, rejects = [], []
     with page_processor(make, settings.limits) as process:
@@ -189,7 +222,7 @@ def document_processor(settings: Settings, line_stats: LineStats,
     """The per-page function of a batch (built where it runs: in this process or a child)."""
     ctx = settings.context(line_stats)
     ctx.ingested_at = ingested_at
-    load_language_profiles()  # now, not within the first page's time limit
+    warm_up()  # now, not within the first page's time limit (a no-op where already built)
     return partial(process_document, ctx=ctx)
 
 
@@ -220,24 +253,55 @@ def summarise(records: list[dict], rejects: list[Reject]) -> BatchSummary:
                         languages=Counter(r["language"] for r in records))
 
 
+#: The table a batch task last read, by (output, digest): each worker process reads it once per
+#: run instead of receiving it with every task (it can grow to megabytes per outlet).
+_SAVED: dict[tuple[str, str], LineStats] = {}
+_SAVED_LOCK = threading.Lock()
+
+
 def load_line_stats(out: str) -> LineStats:
     """The boilerplate table learnt by earlier runs (empty on a first run)."""
+    data = _read_line_stats(out)
+    return LineStats.from_json(data.decode("utf-8")) if data is not None else LineStats()
+
+
+def _read_line_stats(out: str) -> bytes | None:
     dataset = Dataset(out)
-    path = dataset.path("_state", LINE_STATS_FILE)
     try:
-        with dataset.fs.open_input_stream(path) as handle:
-            return LineStats.from_json(handle.read().decode("utf-8"))
+        with dataset.fs.open_input_stream(dataset.path("_state", LINE_STATS_FILE)) as handle:
+            return handle.read()
     except (FileNotFoundError, OSError):
-        return LineStats()
+        return None
 
 
-def save_line_stats(out: str, stats: LineStats) -> None:
+def save_line_stats(out: str, stats: LineStats) -> str:
+    """Save the table for this run's batches and later runs; returns the digest naming it."""
+    data = stats.to_json().encode("utf-8")
     dataset = Dataset(out)
     dataset.fs.create_dir(dataset.path("_state"), recursive=True)
     tmp = dataset.path("_state", LINE_STATS_FILE + ".tmp")
     with dataset.fs.open_output_stream(tmp) as handle:
-        handle.write(stats.to_json().encode("utf-8"))
+        handle.write(data)
     dataset.fs.move(tmp, dataset.path("_state", LINE_STATS_FILE))
+    digest = hashlib.sha256(data).hexdigest()
+    with _SAVED_LOCK:
+        _SAVED.clear()
+        _SAVED[(out, digest)] = stats
+    return digest
+
+
+def saved_line_stats(out: str, digest: str) -> LineStats:
+    """The table ``save_line_stats`` saved under out with that digest, read once per process."""
+    with _SAVED_LOCK:
+        stats = _SAVED.get((out, digest))
+        if stats is None:
+            data = _read_line_stats(out)
+            if data is None or hashlib.sha256(data).hexdigest() != digest:
+                raise RuntimeError(f"the boilerplate table under {out} changed during the run")
+            stats = LineStats.from_json(data.decode("utf-8"))
+            _SAVED.clear()
+            _SAVED[(out, digest)] = stats
+        return stats
 
 
 Mapper = Callable[[Callable[..., Any], list[tuple]], list[Any]]
@@ -249,8 +313,9 @@ def sequential_map(fn: Callable[..., Any], calls: list[tuple]) -> list[Any]:
 
 
 def run(settings: Settings, map_batches: Mapper = sequential_map,
-        log: Callable[[str], None] = lambda _: None) -> "RunReport":
-    """One ingest run. ``map_batches`` runs batch steps: sequentially here, as tasks in a flow."""
+        log: Callable[[str], None] = lambda _: None, parallelism: int = 1) -> "RunReport":
+    """One ingest run. ``map_batches`` runs batch steps: sequentially here, as tasks in a flow
+    whose runner has ``parallelism`` workers (batch counts are multiples of it)."""
     started = time.perf_counter()
     ingested_at = dt.datetime.now(dt.UTC)
     dataset = Dataset(settings.out)
@@ -263,18 +328,19 @@ def run(settings: Settings, map_batches: Mapper = sequential_map,
         log(f"found {len(files)} raw file(s) under {settings.raw}")
         stats = load_line_stats(settings.out)
         items: list[WorkItem] = []
-        scans = map_batches(scan_batch, [(settings, batch) for batch in
-                                         batches(files, settings.batch_files, settings.batch_bytes)])
-        for batch_items, batch_stats in scans:
+        scan_batches = batches(files, SCAN_BATCH_FACTOR * settings.batch_files,
+                               SCAN_BATCH_FACTOR * settings.batch_bytes, parallelism)
+        for batch_items, batch_stats in map_batches(scan_batch, [(settings, b) for b in scan_batches]):
             items += batch_items
             stats.merge(batch_stats)
-        save_line_stats(settings.out, stats)
+        digest = save_line_stats(settings.out, stats)
         manifest = dataset.manifest()
         selection = select_work(items, manifest, settings.reprocess)
         report.seen, report.new, report.skipped = (len(files) + len(early_rejects), len(selection.todo),
                                                    selection.skipped)
         log(f"{report.new} new or changed file(s), {report.skipped} already ingested")
-        calls = [(settings, batch, ingested_at, stats) for batch in batches_of_items(selection.todo, settings)]
+        calls = [(settings, batch, ingested_at, digest)
+                 for batch in batches_of_items(selection.todo, settings, parallelism)]
         rejects = [r for r in early_rejects if settings.reprocess or r.source_path not in manifest]
         rejects += selection.duplicates
         if rejects:
@@ -290,9 +356,9 @@ def run(settings: Settings, map_batches: Mapper = sequential_map,
     return report
 
 
-def batches_of_items(items: list[WorkItem], settings: Settings) -> Iterator[list[WorkItem]]:
+def batches_of_items(items: list[WorkItem], settings: Settings, parallelism: int = 1) -> Iterator[list[WorkItem]]:
     by_file = {item.file.rel_path: item for item in items}
-    for batch in batches([i.file for i in items], settings.batch_files, settings.batch_bytes):
+    for batch in batches([i.file for i in items], settings.batch_files, settings.batch_bytes, parallelism):
         yield [by_file[raw.rel_path] for raw in batch]
 
 

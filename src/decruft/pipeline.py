@@ -18,9 +18,9 @@ from .dates import choose_publication_date, find_updated
 from .decode import DecodeError, decode_text
 from .extract.boilerplate import LineStats
 from .extract.html import extract_html
-from .extract.rules import RuleSet, load_rules
+from .extract.rules import RuleSet, default_rules, load_rules
 from .extract.text import clean_text
-from .language import detect_language
+from .language import detect_language, detector_factory
 from .metadata import PageMetadata, normalise_metadata
 from .models import Extraction, Limits, RawDocument, Reject
 from .outlets import Registry, load_registry
@@ -46,8 +46,17 @@ class Context:
 def make_context(*, outlets_dirs: tuple[Path, ...] = (), rules_config: Path | None = None,
                  line_stats: LineStats | None = None, limits: Limits | None = None) -> Context:
     """A run context with the user's extra outlet profiles and rule config applied."""
-    return Context(registry=load_registry(outlets_dirs), rules=load_rules(rules_config),
+    return Context(registry=load_registry(outlets_dirs),
+                   rules=load_rules(rules_config) if rules_config else default_rules(),
                    line_stats=line_stats or LineStats(), limits=limits or Limits())
+
+
+def warm_up() -> None:
+    """Build what pages share (rules, outlets, language profiles) now, not on the first page:
+    child processes forked afterwards start with it instead of spending most of a second."""
+    default_rules()
+    load_registry()
+    detector_factory()
 
 
 def doc_id_for(source_path: str) -> str:

@@ -1,0 +1,49 @@
+"""The library's run steps: how files are split into batches, how batches get the boilerplate table."""
+from __future__ import annotations
+
+import pytest
+
+from decruft.extract.boilerplate import LineStats
+from decruft.ingest import batches, even_sizes, save_line_stats, saved_line_stats
+from decruft.sources import RawFile
+
+
+def files(n: int, size: int = 10) -> list[RawFile]:
+    return [RawFile("raw", f"{i:04d}.txt", size) for i in range(n)]
+
+
+@pytest.mark.parametrize("count, max_files, workers, sizes", [
+    (10, 4, 1, [4, 3, 3]),            # even sizes instead of 4, 4, 2
+    (10, 4, 2, [3, 3, 2, 2]),         # three groups for two workers: four, so no one idles at the end
+    (2000, 400, 2, [334, 334, 333, 333, 333, 333]),  # five groups for two workers: six
+    (150, 200, 2, [75, 75]),          # one group would leave a worker idle: two halves
+    (5, 200, 4, [5]),                 # ... but not groups below half of max_files
+    (3, 1, 2, [1, 1, 1]),             # never more groups than files
+    (0, 10, 2, []),
+])
+def test_even_sizes_spread_files_over_a_multiple_of_the_workers(count, max_files, workers, sizes):
+    assert even_sizes(count, max_files, workers) == sizes
+    assert sum(sizes) == count and all(size <= max_files for size in sizes)
+
+
+def test_batches_keep_order_and_the_byte_limit():
+    raw = files(10, size=10)
+    split = list(batches(raw, max_files=4, max_bytes=25, parallelism=1))
+    assert [f for batch in split for f in batch] == raw
+    assert all(len(batch) <= 2 for batch in split)  # 25 bytes hold two 10-byte files
+    assert [len(b) for b in batches(raw, max_files=4, max_bytes=10**6, parallelism=2)] == [3, 3, 2, 2]
+
+
+def test_batch_tasks_read_the_saved_boilerplate_table_once_by_its_digest(tmp_path):
+    stats = LineStats()
+    for _ in range(3):
+        stats.add_document("dw", "Menu\nHome\nA sentence of its own.")
+    out = str(tmp_path / "out")
+    digest = save_line_stats(out, stats)
+    assert saved_line_stats(out, digest) is stats  # the process that saved it reads nothing
+    save_line_stats(str(tmp_path / "other"), LineStats())  # evicts it: read back from storage
+    loaded = saved_line_stats(out, digest)
+    assert loaded is not stats and loaded.boilerplate_for("dw") == stats.boilerplate_for("dw")
+    assert saved_line_stats(out, digest) is loaded
+    with pytest.raises(RuntimeError, match="changed during the run"):
+        saved_line_stats(out, "0" * 64)
