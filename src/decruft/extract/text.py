@@ -515,9 +515,13 @@ def _is_bare_date(line: _Line) -> bool:
 
 # ---------------------------------------------------------------- result
 
+# RemovedLine from a tuple without a Python-level __new__: a page has hundreds of them
+_removed = partial(tuple.__new__, RemovedLine)
+
+
 def _assemble(lines: list[_Line], start: int, end: int, out: Extraction) -> Extraction:
     """Kept lines become body paragraphs; everything else is reported as removed."""
-    out.removed = [RemovedLine(line.index + 1, line.text, line.reason or "header") for line in lines[:start]]
+    out.removed = [_removed((line.index + 1, line.text, line.reason or "header")) for line in lines[:start]]
     removed, body = out.removed.append, out.body.append
     for line in lines[start:end + 1]:
         reason = line.reason
@@ -529,7 +533,7 @@ def _assemble(lines: list[_Line], start: int, end: int, out: Extraction) -> Extr
                 body(text)
                 continue
             reason = "header"
-        removed(RemovedLine(line.index + 1, line.text, reason))
-    out.removed += [RemovedLine(line.index + 1, line.text, line.reason or "footer") for line in lines[end + 1:]]
+        removed(_removed((line.index + 1, line.text, reason)))
+    out.removed += [_removed((line.index + 1, line.text, line.reason or "footer")) for line in lines[end + 1:]]
     out.urls.extend(r.text for r in out.removed if r.reason == "url")
     return out
