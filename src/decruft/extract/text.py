@@ -262,13 +262,11 @@ def _headline_index(lines: list[_Line]) -> int | None:
     fold = "…" in page_title or "..." in page_title  # printed "..." in one place, "…" in another
     if fold:
         page_title = page_title.replace("...", "…")
-    for i in range(1, len(lines) * 2 // 3):
-        text = lines[i].text
-        if fold:
-            text = text.replace("...", "…")
-        if len(text) >= 15 and (text in page_title or page_title in text):
-            return i
-    return None
+    texts = [line.text for line in lines[1:len(lines) * 2 // 3]]
+    if fold:
+        texts = [text.replace("...", "…") for text in texts]
+    return next((i for i, text in enumerate(texts, 1)
+                 if len(text) >= 15 and (text in page_title or page_title in text)), None)
 
 
 def _find_article(lines: list[_Line], headline: int | None, classify) -> tuple[int | None, int | None]:
