@@ -1,19 +1,23 @@
 """What Prefect costs: the ingest flow vs ``decruft.ingest.run`` on the same generated files.
 
-    python benchmarks/prefect_overhead.py [--docs 2000]
+    python benchmarks/prefect_overhead.py [--docs 2000] [--repeat 1]
 
 Generates seed-sized documents (copies of raw/*.txt, every longer line varied so each file's
-hash and body differ) in a temporary folder, then times, each in a fresh process:
+hash and body differ) in a temporary folder, starts a `prefect server` (as deployments use),
+then times, each in a fresh process:
 
-  library   decruft.ingest.run (sequential batches, no Prefect)
-  flow-1    the flow on one worker thread: same sequence of work, plus Prefect
-  flow      the flow as `decruft ingest` runs it (default thread pool)
-  empty     the flow on an empty folder: the fixed start-up cost (embedded server, flow run)
+  library        decruft.ingest.run (sequential batches, no Prefect)
+  flow-1         the flow on one worker thread: same sequence of work, plus Prefect
+  flow           the flow as `decruft ingest` runs it (default thread pool)
+  empty          the flow on an empty folder: the fixed start-up cost (server, flow run)
+  flow-1, empty  again against the running server
 
-then flow-1 and empty again against a running `prefect server start` (as deployments run).
-
-and prints the ratio flow-1 / library (target <= 1.15), the start-up cost and the per-document
-overhead beyond it. Also used by dask_speedup.py and memory.py for their corpora.
+``--repeat N`` runs that round N times (the variants interleaved, so a change in the machine's
+load touches all of them) and uses the medians. The headline is the cost per document beyond
+the fixed start-up, ``(flow-1 - start-up) / library`` (target <= 1.15), printed next to the raw
+ratio ``flow-1 / library`` and the start-up (see ``report``), for the embedded and the running
+server, with how many cores other processes kept busy meanwhile. Also used by dask_speedup.py and memory.py
+for their corpora.
 """
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ import json
 import os
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -45,30 +50,45 @@ def make_corpus(dest: Path, n: int, seeds_dir: Path = PROJECT / "raw") -> Path:
     return dest
 
 
-def measure(kind: str, raw: str, out: str) -> float:
-    """Seconds for one ingest of raw into out, in this process (called in a child process)."""
+def measure(kind: str, raw: str, out: str) -> tuple[float, float]:
+    """Seconds for one ingest of raw into out, in this process (called in a child process): the
+    whole call and ``decruft.ingest.run`` within it (the same for the library)."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     if kind == "library":
         from decruft.ingest import Settings, run
 
         started = time.perf_counter()
         run(Settings(raw=raw, out=out))
-        return time.perf_counter() - started
+        return (time.perf_counter() - started,) * 2
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
     from flows.ingest import with_runner
 
     flow = with_runner("threads", workers=1) if kind == "flow-1" else with_runner("threads")
     started = time.perf_counter()
-    flow(raw=raw, out=out)
-    return time.perf_counter() - started
+    summary = flow(raw=raw, out=out)
+    return time.perf_counter() - started, summary["seconds"]
 
 
-def timed(kind: str, raw: Path, out: Path, env: dict[str, str] | None = None) -> float:
+def cpu_seconds_elsewhere() -> float:
+    """CPU seconds the machine has spent so far outside this process and its children."""
+    import psutil
+
+    busy = sum(psutil.cpu_times()[:3])  # user, nice, system
+    mine = 0.0
+    for process in [psutil.Process(), *psutil.Process().children(recursive=True)]:
+        try:
+            mine += sum(process.cpu_times()[:4])  # own and reaped children's user and system time
+        except psutil.Error:
+            pass
+    return busy - mine
+
+
+def timed(kind: str, raw: Path, out: Path, env: dict[str, str] | None = None) -> tuple[float, float]:
     done = subprocess.run([sys.executable, __file__, "--measure", kind, str(raw), str(out)],
                           cwd=PROJECT, capture_output=True, text=True, check=False, env=env)
     if done.returncode:
         raise SystemExit(f"{kind} failed:\n{done.stderr[-3000:]}")
-    return json.loads(done.stdout.strip().splitlines()[-1])["seconds"]
+    return tuple(json.loads(done.stdout.strip().splitlines()[-1])["seconds"])
 
 
 @contextmanager
@@ -99,38 +119,62 @@ def running_server(home: Path):
         server.wait(timeout=30)
 
 
+#: (variant, against the running server): one round of the benchmark.
+ROUND = [("empty", False), ("library", False), ("flow-1", False), ("flow", False),
+         ("empty", True), ("flow-1", True)]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=2000)
+    parser.add_argument("--repeat", type=int, default=1, help="rounds of all variants; medians are used")
     parser.add_argument("--measure", nargs=3, metavar=("KIND", "RAW", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps({"seconds": measure(*args.measure)}))
         return
+    times: dict[tuple[str, bool], list[tuple[float, float]]] = {variant: [] for variant in ROUND}
     with tempfile.TemporaryDirectory(prefix="decruft-bench-") as tmp:
         root = Path(tmp)
         raw = make_corpus(root / "raw", args.docs)
         (root / "empty").mkdir()
-        seconds = {kind: timed(kind, root / ("empty" if kind == "empty" else "raw"), root / f"out-{kind}")
-                   for kind in ("empty", "library", "flow-1", "flow")}
-        with running_server(root / "prefect-home") as env:
-            for kind in ("empty", "flow-1"):
-                seconds[f"{kind}@server"] = timed(kind, root / ("empty" if kind == "empty" else "raw"),
-                                                  root / f"out-{kind}-server", env)
-    lib, flow1, flow, startup = (seconds[k] for k in ("library", "flow-1", "flow", "empty"))
-    n = args.docs
-    print(f"documents: {n} (seed-sized, generated)")
-    print(f"library  decruft.ingest.run:       {lib:7.1f} s  ({n / lib:6.1f} docs/s)")
-    print(f"flow     one worker thread:        {flow1:7.1f} s  ({n / flow1:6.1f} docs/s)")
-    print(f"flow     default threads:          {flow:7.1f} s  ({n / flow:6.1f} docs/s)")
-    print(f"ratio    flow (1 thread) / library: {flow1 / lib:.3f}  (target <= 1.15)")
-    print(f"ratio    flow (default) / library:  {flow / lib:.3f}")
-    print(f"start-up flow on an empty folder:   {startup:.1f} s (embedded server, flow run)")
-    print(f"per-document overhead beyond it:    {1000 * (flow1 - startup - lib) / n:+.2f} ms "
-          "(one thread; negative = within noise)")
-    served, served_startup = seconds["flow-1@server"], seconds["empty@server"]
-    print(f"with a running server (deployments): flow (1 thread) {served:.1f} s, ratio {served / lib:.3f}, "
-          f"start-up {served_startup:.1f} s, per-document {1000 * (served - served_startup - lib) / n:+.2f} ms")
+        with running_server(root / "prefect-home") as server_env:
+            started, elsewhere = time.perf_counter(), cpu_seconds_elsewhere()
+            for attempt in range(args.repeat):
+                for kind, served in ROUND:
+                    out = root / f"out-{kind}-{'server' if served else 'embedded'}-{attempt}"
+                    times[kind, served].append(timed(kind, root / "empty" if kind == "empty" else raw, out,
+                                                     server_env if served else None))
+            others = (cpu_seconds_elsewhere() - elsewhere) / (time.perf_counter() - started)
+    print(f"documents: {args.docs} (seed-sized, generated); medians of {args.repeat} round(s); "
+          f"other processes kept {others:.2f} cores busy on average")
+    for (kind, served), values in times.items():
+        print(f"  {kind:<8} {'running' if served else 'embedded'} server: "
+              + ", ".join(f"{call:.2f} ({inside:.2f})" for call, inside in values) + " s  (call (run))")
+    report(args.docs, {variant: (statistics.median(call for call, _ in values),
+                                 statistics.median(call - inside for call, inside in values))
+                       for variant, values in times.items()})
+
+
+def report(n: int, median: dict[tuple[str, bool], tuple[float, float]]) -> None:
+    """Per server: the ratio beyond start-up (the headline), the raw ratio and the start-up.
+
+    The start-up of a flow call is everything outside its ``decruft.ingest.run``: the server,
+    creating and ending the flow run. An empty folder's flow call measures it too, but less
+    exactly: a flow run's end waits for its heartbeat thread's one-second sleep, so calls end
+    on whole seconds and the empty call's rounding is not that of a long one.
+    """
+    library, default_threads = median["library", False][0], median["flow", False][0]
+    print(f"library  decruft.ingest.run:         {library:6.1f} s  ({n / library:6.1f} docs/s)")
+    print(f"flow     default threads (embedded): {default_threads:6.1f} s  ({n / default_threads:6.1f} docs/s)")
+    for name, served in (("embedded server", False), ("running server", True)):
+        (flow, startup), empty = median["flow-1", served], median["empty", served][0]
+        print(f"{name}: flow (1 thread) {flow:.1f} s, start-up {startup:.1f} s "
+              f"(empty folder: {empty:.1f} s)")
+        print(f"  (flow - start-up) / library: {(flow - startup) / library:.3f}  (target <= 1.15)  "
+              f"raw flow / library: {flow / library:.3f}  "
+              f"per document beyond start-up: {1000 * (flow - startup - library) / n:+.2f} ms  "
+              f"[with the empty folder's start-up: {(flow - empty) / library:.3f}]")
 
 
 if __name__ == "__main__":

@@ -267,6 +267,9 @@ class Dataset:
             self.fs.delete_file(path)
 
     def _try_lock(self, path: str) -> bool:
+        """Create the lock if absent: atomically on a local file system (O_EXCL); on object
+        storage by a check, then a write (pyarrow has no create-if-absent write), which two
+        runs starting at the same moment can both pass: keep one writer per output there."""
         if isinstance(self.fs, pafs.LocalFileSystem):
             if os.path.exists(path) and not _owner_alive(path):
                 os.unlink(path)  # its run died without releasing it
