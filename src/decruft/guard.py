@@ -6,7 +6,7 @@ process (forked from a fork server that has imported the library and built its r
 language profiles, so starting one costs milliseconds) and a child that overruns is killed, its
 page rejected as ``timeout``, and a fresh child takes the rest. A child builds its cleaner
 before it takes a page, so start-up never counts against a page's limit.
-Where a child process is not allowed (inside a daemonic worker process) or the limit is off,
+Where a child process is not allowed (inside a daemonic worker process),
 pages are cleaned inline with the same error handling.
 """
 from __future__ import annotations
