@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
+from prefect_overhead import cpu_seconds_elsewhere, make_corpus  # a sibling script: its folder is on sys.path
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
@@ -54,19 +54,7 @@ def warm_cluster(workers: int, warm: Path,
         yield timed_run
 
 
-def load_overhead_benchmark():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("prefect_overhead", HERE / "prefect_overhead.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def main() -> None:
-    shared = load_overhead_benchmark()
-    make_corpus, cpu_seconds_elsewhere = shared.make_corpus, shared.cpu_seconds_elsewhere
-
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--batch-files", type=int, default=100)

@@ -21,16 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-
-
-def load_make_corpus():
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location("prefect_overhead", HERE / "prefect_overhead.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.make_corpus
+from prefect_overhead import make_corpus  # a sibling script: its folder is on sys.path
 
 
 def tree_rss_sampler() -> tuple[threading.Event, list[int]]:
@@ -84,7 +75,6 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure(*args.measure)))
         return
-    make_corpus = load_make_corpus()
     results = {}
     with tempfile.TemporaryDirectory(prefix="decruft-mem-") as tmp:
         for n in args.docs:
