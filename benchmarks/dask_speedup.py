@@ -1,6 +1,6 @@
 """Throughput of the ingest flow on a local Dask cluster: one worker process vs two.
 
-    python benchmarks/dask_speedup.py [--docs 2000] [--batch-files 100] [--repeat 3]
+    python benchmarks/dask_speedup.py [--docs 4000] [--batch-files N] [--repeat 3]
 
 A LocalCluster of one worker process and one of two (one thread each) are started first and
 warmed up (each worker imports the library once); then the flow runs on them in turn, through
@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 
+from decruft.ingest import Settings
 from prefect_overhead import cpu_seconds_elsewhere, make_corpus  # a sibling script: its folder is on sys.path
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -56,8 +57,9 @@ def warm_cluster(workers: int, warm: Path,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--docs", type=int, default=2000)
-    parser.add_argument("--batch-files", type=int, default=100)
+    parser.add_argument("--docs", type=int, default=4000)
+    parser.add_argument("--batch-files", type=int, default=Settings.batch_files,
+                        help="files per cleaning task (default: the flow's)")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
     seconds: dict[int, list[tuple[float, float]]] = {1: [], 2: []}

@@ -133,3 +133,19 @@ def test_terminal_progress_prints_plain_lines_when_not_a_tty():
     lines = stream.getvalue().splitlines()
     assert lines[0].startswith("clean 0/200 files") and lines[-1].startswith("clean 200/200 files")
     assert "\r" not in stream.getvalue() and "ETA" in lines[-1]
+
+
+def test_batch_arguments_pass_through_prefect_and_dask_unwalked():
+    """Batches reach tasks as they are, Prefect does not walk them, and two batches with the
+    same content still get two Dask keys (one shared key would run only one of them)."""
+    from dask.base import tokenize
+    from prefect.utilities.collections import visit_collection
+
+    from flows.ingest import Opaque, unwrapping
+
+    visited = []
+    batch = Opaque([{"file": "a.txt"}, {"file": "b.txt"}])
+    assert visit_collection(batch, visit_fn=visited.append, return_data=False) is None
+    assert visited == [batch]
+    assert tokenize(Opaque([1])) != tokenize(Opaque([1]))
+    assert unwrapping(lambda files, n: files * n)(Opaque(["x"]), Opaque(2)) == ["x", "x"]

@@ -17,6 +17,7 @@ from typing import Any
 
 from .dataset import Dataset, DatasetLockedError
 from .decode import DecodeError, decode_text
+from .ingest import Settings
 from .models import Limits
 from .pipeline import clean, make_context
 from .sources import read_sidecar
@@ -54,8 +55,8 @@ def _parser() -> argparse.ArgumentParser:
                         help="folder or URI of raw files, e.g. s3://bucket/raw (default: raw)")
     ingest.add_argument("--out", default="processed", help="output folder or URI (default: processed)")
     ingest.add_argument("--reprocess", action="store_true", help="ignore the manifest, redo every file")
-    ingest.add_argument("--batch-files", type=_positive(int), default=200,
-                        help="files per task (default: 200)")
+    ingest.add_argument("--batch-files", type=_positive(int), default=Settings.batch_files,
+                        help=f"files per task (default: {Settings.batch_files})")
     ingest.add_argument("--batch-mb", type=_positive(int), default=64,
                         help="megabytes per task (default: 64)")
     ingest.add_argument("--runner", choices=("threads", "dask", "ray"), default="threads",

@@ -80,9 +80,12 @@ class GuardedProcessor:
     def _connection(self) -> Connection:
         if self._child is None or not self._child.is_alive():
             parent, child = self._context.Pipe()
-            self._child = self._context.Process(target=_serve, args=(child, self._make), daemon=True)
-            self._child.start()
-            child.close()
+            process = self._context.Process(target=_serve, args=(child, self._make), daemon=True)
+            try:
+                process.start()
+            finally:
+                child.close()
+            self._child = process
             self._conn = parent
             self._await_ready(parent)
         assert self._conn is not None
