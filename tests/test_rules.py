@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from decruft.extract.rules import RuleError, default_rules, load_rules
 from decruft.extract.text import clean_text
@@ -116,3 +118,21 @@ def test_bad_packaged_file_names_the_file(tmp_path):
     (tmp_path / "bad.toml").write_text("[caption]\npatterns = ['[oops']\n", encoding="utf-8")
     with pytest.raises(RuleError, match="bad.toml"):
         load_rules(rules_dir=tmp_path)
+
+
+_PHRASES = [phrase for phrase, _ in default_rules().phrases]
+
+
+@given(st.lists(st.one_of(st.sampled_from(_PHRASES), st.text(max_size=30)), max_size=12).map("".join))
+def test_grouped_phrase_search_finds_exactly_the_phrases_in_a_text(text):
+    rules = default_rules()
+    lowered = text.lower()
+    assert rules.phrases_in(lowered) == [(p, r) for p, r in rules.phrases if p in lowered]
+
+
+def test_user_phrases_are_searched_too(tmp_path):
+    config = tmp_path / "rules.toml"
+    config.write_text("[phrases]\nlegal = ['Nachdruck verboten', 'Nachdruck nur mit Genehmigung']\n",
+                      encoding="utf-8")
+    rules = load_rules(config)
+    assert ("nachdruck nur mit genehmigung", "legal") in rules.phrases_in("© x. nachdruck nur mit genehmigung.")

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -62,6 +63,15 @@ class RuleSet:
     byline: re.Pattern[str] | None
     credit: re.Pattern[str] | None
     disabled: frozenset[str] = field(default_factory=frozenset)
+    # (key, indices of the phrases containing it): a text without the key holds none of them
+    phrase_groups: tuple[tuple[str, tuple[int, ...]], ...] = ()
+
+    def phrases_in(self, lowered: str) -> list[tuple[str, str]]:
+        """The (phrase, reason) pairs occurring in a lower-cased text, in rule order."""
+        phrases = self.phrases
+        found = [i for key, members in self.phrase_groups if key in lowered
+                 for i in members if phrases[i][0] in lowered]
+        return [phrases[i] for i in sorted(found)] if found else []
 
     def classify(self, lowered: str) -> tuple[str, bool] | None:
         """Return (reason, is_barrier) when a lower-cased, stripped line is cruft, else None."""
@@ -261,6 +271,22 @@ def _compile_cruft(concepts: list[Concept]) -> tuple[dict[str, re.Pattern[str]],
     return buckets, (_alternation(anywhere) if anywhere else None)
 
 
+def _phrase_groups(phrases: list[str], key_chars: int = 5) -> tuple[tuple[str, tuple[int, ...]], ...]:
+    """Phrases grouped under substrings they share (greedily, the most shared first), so
+    that a text is searched once per group rather than once per phrase; the others alone."""
+    groups, left = [], list(range(len(phrases)))
+    while left:
+        keys = Counter(key for i in left for key in {phrases[i][j:j + key_chars]
+                                                     for j in range(len(phrases[i]) - key_chars + 1)})
+        key, shared = keys.most_common(1)[0] if keys else ("", 0)
+        if shared < 2:
+            break
+        members = tuple(i for i in left if key in phrases[i])
+        groups.append((key, members))
+        left = [i for i in left if key not in phrases[i]]
+    return tuple(groups) + tuple((phrases[i], (i,)) for i in left)
+
+
 def _compile_one(concept: Concept | None) -> re.Pattern[str] | None:
     if concept is None or not concept.patterns:
         return None
@@ -277,11 +303,13 @@ def load_rules(config: Path | None = None, rules_dir: Path = RULES_DIR) -> RuleS
     active = {name: c for name, c in concepts.items() if name not in disabled}
     cruft = [c for name, c in active.items() if name not in METADATA_CONCEPTS]
     buckets, anywhere = _compile_cruft(cruft)
+    phrases = tuple((phrase.lower(), c.name) for c in cruft for phrase in c.phrases)
     return RuleSet(
         concepts=tuple(cruft),
         buckets=buckets,
         anywhere=anywhere,
-        phrases=tuple((phrase.lower(), c.name) for c in cruft for phrase in c.phrases),
+        phrases=phrases,
+        phrase_groups=_phrase_groups([phrase for phrase, _ in phrases]),
         date=_compile_one(active.get("date")),
         byline=_compile_one(active.get("byline")),
         credit=_compile_one(active.get("credit")),

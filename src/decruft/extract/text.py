@@ -215,7 +215,7 @@ def _mark_phrases(lines: list[_Line], rules: RuleSet) -> None:
     """Phrase rules (substrings), only on short lines in and around the article block."""
     candidates = [line for line in lines if line.reason is None and len(line.text) <= TUNING.phrase_max_chars]
     joined = "\n".join(line.lower for line in candidates)
-    found = [(phrase, reason) for phrase, reason in rules.phrases if phrase in joined]
+    found = rules.phrases_in(joined)
     for line in candidates if found else ():
         for phrase, reason in found:
             if phrase in line.lower:
