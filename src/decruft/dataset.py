@@ -22,6 +22,7 @@ import re
 import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 
@@ -42,6 +43,10 @@ MANIFEST = pa.schema([
     pa.field("parts", pa.list_(pa.string())),
     pa.field("ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
 ])
+
+#: Parts of one batch written at once: a batch spread over many outlets and months has a part
+#: for each, and object stores take uploads in parallel.
+WRITER_THREADS = 4
 
 #: The long-text columns, compressed with zstd. The short ones stay plain (most are dictionary
 #: encoded): a part of an incremental run holds few rows, and a codec per column would cost
@@ -97,7 +102,9 @@ class Dataset:
 
         ``files`` are the (source_path, sha256) of the raw files the batch finished.
         """
-        parts = [self._write_table(path, table) for path, table in self._article_tables(batch, records)]
+        tables = dict(self._article_tables(batch, records))
+        with ThreadPoolExecutor(WRITER_THREADS) as pool:  # pyarrow writes without holding the GIL
+            parts = list(pool.map(self._write_table, tables, tables.values()))
         if rejects:
             parts.append(self._write_table(f"rejects/part-{batch}.parquet",
                                            reject_table(rejects, ingested_at)))
