@@ -136,3 +136,41 @@ def test_user_phrases_are_searched_too(tmp_path):
                       encoding="utf-8")
     rules = load_rules(config)
     assert ("nachdruck nur mit genehmigung", "legal") in rules.phrases_in("© x. nachdruck nur mit genehmigung.")
+
+
+def _unbucketed_judgement(rules, lowered: str):
+    """What all cruft patterns as one alternation, in rule order, say of a line: the buckets
+    must agree with it."""
+    from decruft.extract.rules import _GROUP_PREFIX, _alternation, _lower_pattern
+
+    whole = _alternation([(f"{_GROUP_PREFIX[kind]}{c.name}", _lower_pattern(raw))
+                          for c in rules.concepts for kind in ("barriers", "patterns")
+                          for raw in getattr(c, kind)])
+    m = whole.match(lowered)
+    stripped = lowered.rstrip(".… ")
+    if m is None and lowered.endswith(("...", "…")) and stripped:
+        m = whole.match(stripped)
+    return (m.lastgroup.partition("_")[2], m.lastgroup.startswith("b_")) if m else None
+
+
+_STARTS = [line.lower() for line in ("Skip to main content", "Sign in", "Share on Facebook", "Foto: Reuters",
+                                     "Comments (12)", "https://p.dw.com/p/2SbNt", "© 2019 Example Media",
+                                     "More stories", "Advertisement", "Lesen Sie auch", "Page not found")]
+
+
+@given(st.one_of(st.text(max_size=40), st.tuples(st.sampled_from(_STARTS), st.text(max_size=20)).map("".join),
+                 st.tuples(st.sampled_from(_STARTS), st.sampled_from(["", "...", "…", " ..."])).map("".join)))
+def test_bucketed_patterns_judge_a_line_as_all_patterns_together_do(line):
+    lowered = line.lower().strip()
+    if lowered:
+        assert default_rules().classify(lowered) == _unbucketed_judgement(default_rules(), lowered)
+
+
+def test_bucketed_patterns_agree_on_every_line_of_the_raw_samples():
+    from conftest import RAW
+
+    lines = {line.strip().lower() for path in RAW.rglob("*.txt")
+             for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
+    assert len(lines) > 100
+    for line in lines:
+        assert default_rules().classify(line) == _unbucketed_judgement(default_rules(), line), line

@@ -30,6 +30,7 @@ RULES_DIR = Path(__file__).with_name("rules")
 METADATA_CONCEPTS = ("date", "byline", "credit")
 _GROUP_PREFIX = {"patterns": "c_", "barriers": "b_"}
 _KEYS = ("patterns", "barriers", "phrases")
+_MAX_PREFIXES = 64  # more two-character prefixes than this: bucket the pattern by its first character
 
 
 class RuleError(ValueError):
@@ -52,7 +53,8 @@ class RuleSet:
     """Compiled rules.
 
     Cruft patterns are matched against the lower-cased line; each line is tried only
-    against the patterns that can start with its first character (a few, not all).
+    against the patterns that can start with its first two characters (a few, not all), or,
+    for the patterns whose first two characters are not fixed, with its first character.
     """
 
     concepts: tuple[Concept, ...]
@@ -65,6 +67,20 @@ class RuleSet:
     disabled: frozenset[str] = field(default_factory=frozenset)
     # (key, indices of the phrases containing it): a text without the key holds none of them
     phrase_groups: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    # two first characters -> the (group, pattern) entries a line starting so can match
+    pair_entries: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
+    # their alternations, compiled when a line first needs one (a page meets few of them)
+    _pairs: dict[str, re.Pattern[str]] = field(default_factory=dict, compare=False, repr=False)
+
+    def _patterns_for(self, lowered: str) -> re.Pattern[str] | None:
+        key = lowered[:2]
+        pattern = self._pairs.get(key)
+        if pattern is None:
+            entries = self.pair_entries.get(key)
+            if entries is None:
+                return self.buckets.get(lowered[0], self.anywhere)
+            pattern = self._pairs[key] = _alternation(entries)
+        return pattern
 
     def phrases_in(self, lowered: str) -> list[tuple[str, str]]:
         """The (phrase, reason) pairs occurring in a lower-cased text, in rule order."""
@@ -77,12 +93,13 @@ class RuleSet:
         """Return (reason, is_barrier) when a lower-cased, stripped line is cruft, else None."""
         if not lowered:
             return None
-        pattern = self.buckets.get(lowered[0], self.anywhere)
+        pattern = self._patterns_for(lowered)
         m = pattern.match(lowered) if pattern is not None else None
         if m is None and lowered[-1] in ".…" and lowered.endswith(("...", "…")):
             # a heading trailing off ("You may also like..."): test it without the dots
             stripped = lowered.rstrip(".… ")
-            m = pattern.match(stripped) if pattern is not None and stripped else None
+            pattern = self._patterns_for(stripped) if stripped else None
+            m = pattern.match(stripped) if pattern is not None else None
         if m is None or m.lastgroup is None:
             return None
         kind, _, name = m.lastgroup.partition("_")
@@ -238,6 +255,38 @@ def _union(results: list[tuple[set[str] | None, bool]]) -> tuple[set[str] | None
     return set().union(*(chars for chars, _ in results)), any(n for _, n in results)
 
 
+def _prefixes(items: list, n: int) -> set[str] | None:
+    """The n-character strings every match of a parsed pattern starts with; None when they
+    are not fixed (a repeat or a wide class within the first n characters, or a match that
+    can be shorter) or too many."""
+    if n == 0:
+        return {""}
+    for i, (op, arg) in enumerate(items):
+        name, rest = str(op), items[i + 1:]
+        if name in ("AT", "ASSERT", "ASSERT_NOT"):
+            continue
+        if name == "SUBPATTERN":
+            return _prefixes(list(arg[-1]) + rest, n)
+        if name == "BRANCH":
+            found = [_prefixes(list(alt) + rest, n) for alt in arg[1]]
+            return None if any(f is None for f in found) else set().union(*found)
+        heads = {chr(arg)} if name == "LITERAL" else _charset(arg) if name == "IN" else None
+        tails = _prefixes(rest, n - 1) if heads else None
+        if tails is None or len(heads) * len(tails) > _MAX_PREFIXES:
+            return None
+        return {head + tail for head in heads for tail in tails}
+    return None
+
+
+def _starting_pairs(pattern: str) -> set[str] | None:
+    """The two first characters of a lower-cased pattern's matches; None when not fixed."""
+    try:
+        from re import _parser  # the stdlib parser behind re.compile
+        return _prefixes(list(_parser.parse(pattern)), 2)
+    except Exception:  # an unknown parser layout only costs speed, never matches
+        return None
+
+
 def _starts(pattern: str) -> set[str] | None:
     """First characters of a lower-cased pattern; None when it can start with anything."""
     try:
@@ -256,19 +305,26 @@ def _alternation(entries: list[tuple[str, str]]) -> re.Pattern[str]:
     return re.compile("|".join(f"(?P<{g}>{'|'.join(ps)})" for g, ps in groups.items()))
 
 
-def _compile_cruft(concepts: list[Concept]) -> tuple[dict[str, re.Pattern[str]], re.Pattern[str] | None]:
+def _compile_cruft(concepts: list[Concept]) -> tuple[dict[str, re.Pattern[str]], re.Pattern[str] | None,
+                                                    dict[str, list[tuple[str, str]]]]:
     """Bucket the cruft patterns by the characters they can start with.
 
-    Patterns that can start with anything join every bucket.
+    Patterns whose first two characters are fixed go to a bucket per two-character prefix
+    (compiled when needed); the others to a bucket per first character, and those that can
+    start with anything to every bucket. Each bucket keeps the rules' order.
     """
     entries = [(f"{_GROUP_PREFIX[kind]}{concept.name}", _lower_pattern(raw))
                for concept in concepts for kind in ("barriers", "patterns") for raw in getattr(concept, kind)]
     starts = [_starts(pattern) for _, pattern in entries]
-    chars = set().union(*(s for s in starts if s is not None))
-    buckets = {char: _alternation([e for e, s in zip(entries, starts) if s is None or char in s])
-               for char in chars}
-    anywhere = [e for e, s in zip(entries, starts) if s is None]
-    return buckets, (_alternation(anywhere) if anywhere else None)
+    pairs = [_starting_pairs(pattern) for _, pattern in entries]
+    pair_entries = {key: [e for e, s, p in zip(entries, starts, pairs)
+                          if (key in p if p is not None else s is None or key[0] in s)]
+                    for key in set().union(*(p for p in pairs if p is not None))}
+    unfixed = [(e, s) for e, s, p in zip(entries, starts, pairs) if p is None]
+    chars = set().union(*(s for _, s in unfixed if s is not None))
+    buckets = {char: _alternation([e for e, s in unfixed if s is None or char in s]) for char in chars}
+    anywhere = [e for e, s in unfixed if s is None]
+    return buckets, (_alternation(anywhere) if anywhere else None), pair_entries
 
 
 def _phrase_groups(phrases: list[str], key_chars: int = 5) -> tuple[tuple[str, tuple[int, ...]], ...]:
@@ -302,7 +358,7 @@ def load_rules(config: Path | None = None, rules_dir: Path = RULES_DIR) -> RuleS
     disabled = _apply_user_config(concepts, Path(config)) if config is not None else frozenset()
     active = {name: c for name, c in concepts.items() if name not in disabled}
     cruft = [c for name, c in active.items() if name not in METADATA_CONCEPTS]
-    buckets, anywhere = _compile_cruft(cruft)
+    buckets, anywhere, pair_entries = _compile_cruft(cruft)
     phrases = tuple((phrase.lower(), c.name) for c in cruft for phrase in c.phrases)
     return RuleSet(
         concepts=tuple(cruft),
@@ -310,6 +366,7 @@ def load_rules(config: Path | None = None, rules_dir: Path = RULES_DIR) -> RuleS
         anywhere=anywhere,
         phrases=phrases,
         phrase_groups=_phrase_groups([phrase for phrase, _ in phrases]),
+        pair_entries=pair_entries,
         date=_compile_one(active.get("date")),
         byline=_compile_one(active.get("byline")),
         credit=_compile_one(active.get("credit")),
