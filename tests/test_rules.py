@@ -1,6 +1,8 @@
 """Rule concepts load from TOML, can be switched off or extended, and fail loudly."""
 from __future__ import annotations
 
+import functools
+
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
@@ -138,14 +140,19 @@ def test_user_phrases_are_searched_too(tmp_path):
     assert ("nachdruck nur mit genehmigung", "legal") in rules.phrases_in("© x. nachdruck nur mit genehmigung.")
 
 
-def _unbucketed_judgement(rules, lowered: str):
-    """What all cruft patterns as one alternation, in rule order, say of a line: the buckets
-    must agree with it."""
+@functools.lru_cache(maxsize=1)
+def _all_patterns():
+    """The packaged cruft patterns as one alternation, in rule order."""
     from decruft.extract.rules import _GROUP_PREFIX, _alternation, _lower_pattern
 
-    whole = _alternation([(f"{_GROUP_PREFIX[kind]}{c.name}", _lower_pattern(raw))
-                          for c in rules.concepts for kind in ("barriers", "patterns")
-                          for raw in getattr(c, kind)])
+    return _alternation([(f"{_GROUP_PREFIX[kind]}{c.name}", _lower_pattern(raw))
+                         for c in default_rules().concepts for kind in ("barriers", "patterns")
+                         for raw in getattr(c, kind)])
+
+
+def _unbucketed_judgement(lowered: str):
+    """What all cruft patterns together say of a line: the buckets must agree with it."""
+    whole = _all_patterns()
     m = whole.match(lowered)
     stripped = lowered.rstrip(".… ")
     if m is None and lowered.endswith(("...", "…")) and stripped:
@@ -163,7 +170,7 @@ _STARTS = [line.lower() for line in ("Skip to main content", "Sign in", "Share o
 def test_bucketed_patterns_judge_a_line_as_all_patterns_together_do(line):
     lowered = line.lower().strip()
     if lowered:
-        assert default_rules().classify(lowered) == _unbucketed_judgement(default_rules(), lowered)
+        assert default_rules().classify(lowered) == _unbucketed_judgement(lowered)
 
 
 def test_bucketed_patterns_agree_on_every_line_of_the_raw_samples():
@@ -173,4 +180,4 @@ def test_bucketed_patterns_agree_on_every_line_of_the_raw_samples():
              for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
     assert len(lines) > 100
     for line in lines:
-        assert default_rules().classify(line) == _unbucketed_judgement(default_rules(), line), line
+        assert default_rules().classify(line) == _unbucketed_judgement(line), line

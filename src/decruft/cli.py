@@ -57,8 +57,8 @@ def _parser() -> argparse.ArgumentParser:
     ingest.add_argument("--reprocess", action="store_true", help="ignore the manifest, redo every file")
     ingest.add_argument("--batch-files", type=_positive(int), default=Settings.batch_files,
                         help=f"files per task (default: {Settings.batch_files})")
-    ingest.add_argument("--batch-mb", type=_positive(int), default=64,
-                        help="megabytes per task (default: 64)")
+    ingest.add_argument("--batch-mb", type=_positive(int), default=Settings.batch_bytes // 2**20,
+                        help=f"megabytes per task (default: {Settings.batch_bytes // 2**20})")
     ingest.add_argument("--runner", choices=("threads", "dask", "ray"), default="threads",
                         help="task runner: threads (default), dask or ray (optional extras)")
     ingest.add_argument("--dask-address", metavar="ADDRESS",

@@ -278,23 +278,16 @@ def _prefixes(items: list, n: int) -> set[str] | None:
     return None
 
 
-def _starting_pairs(pattern: str) -> set[str] | None:
-    """The two first characters of a lower-cased pattern's matches; None when not fixed."""
+def _starts(pattern: str) -> tuple[set[str] | None, set[str] | None]:
+    """A lower-cased pattern's possible first characters (None: any) and first two characters
+    (None: not fixed)."""
     try:
         from re import _parser  # the stdlib parser behind re.compile
-        return _prefixes(list(_parser.parse(pattern)), 2)
+        items = list(_parser.parse(pattern))
+        chars, nullable = _first_chars(items)
+        return (None if nullable else chars), _prefixes(items, 2)
     except Exception:  # an unknown parser layout only costs speed, never matches
-        return None
-
-
-def _starts(pattern: str) -> set[str] | None:
-    """First characters of a lower-cased pattern; None when it can start with anything."""
-    try:
-        from re import _parser  # the stdlib parser behind re.compile
-        chars, nullable = _first_chars(list(_parser.parse(pattern)))
-    except Exception:  # an unknown parser layout only costs speed, never matches
-        return None
-    return None if nullable else chars
+        return None, None
 
 
 def _alternation(entries: list[tuple[str, str]]) -> re.Pattern[str]:
@@ -315,8 +308,7 @@ def _compile_cruft(concepts: list[Concept]) -> tuple[dict[str, re.Pattern[str]],
     """
     entries = [(f"{_GROUP_PREFIX[kind]}{concept.name}", _lower_pattern(raw))
                for concept in concepts for kind in ("barriers", "patterns") for raw in getattr(concept, kind)]
-    starts = [_starts(pattern) for _, pattern in entries]
-    pairs = [_starting_pairs(pattern) for _, pattern in entries]
+    starts, pairs = zip(*[_starts(pattern) for _, pattern in entries]) if entries else ((), ())
     pair_entries = {key: [e for e, s, p in zip(entries, starts, pairs)
                           if (key in p if p is not None else s is None or key[0] in s)]
                     for key in set().union(*(p for p in pairs if p is not None))}
