@@ -70,7 +70,7 @@ _INVISIBLE = re.compile(
     "\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd"
     "\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
     "\U000e0020-\U000e007f]")
-_LEADING_DASHES = re.compile(r"^(?:[-—–‐―]+\s*)+(?=\w|[\"“‘'(])")
+_LEADING_DASHES = re.compile(r"^[-—–‐―][-—–‐―\s]*(?=\w|[\"“‘'(])")  # one class: cannot backtrack
 _WORD = re.compile(r"\w+")
 _NON_LATIN_LETTER = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
 _STOPWORDS = {
