@@ -1,82 +1,108 @@
-"""Corpus statistics find lines repeated across an outlet's pages, never minority prose."""
+"""The learnt table: lines recurring across an outlet's documents, each document counted once,
+near-copies once together; never prose, dates, headlines or bylines; never a whole article."""
 from __future__ import annotations
 
-from decruft.extract.boilerplate import LineStats, Thresholds, line_key
-from decruft.extract.text import clean_text
+import random
+
+from hypothesis import given, settings, strategies as st
+
+from decruft.extract.boilerplate import LearntTable, Thresholds, build_table, line_key
+from decruft.extract.fingerprint import fingerprint, html_prose
+from decruft.extract.rules import default_rules
+from decruft.pipeline import MIN_BODY_WORDS, clean_with_table
 
 MENU = ["Home", "World", "Business", "Subscribe to the morning briefing", "3 comments"]
+WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar "
+         "papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu").split()
 
 
-WORDS = "alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar".split()
+def story(n: int) -> list[str]:
+    """Two paragraphs of prose that no other n shares."""
+    rng = random.Random(n)
+    return [" ".join(rng.choice(WORDS) for _ in range(30)).capitalize() + "." for _ in range(2)]
 
 
-def page(n: int, extra: str = "") -> str:
-    topic = " ".join(WORDS[(n + k) % len(WORDS)] for k in range(3)) + f" {WORDS[n // len(WORDS) % len(WORDS)]}"
-    body = [f"The story about {topic} reports events with enough words to be a real paragraph of prose."] * 2
-    return "\n".join(MENU[:4] + body + [extra, f"{n} comments"])
+def page(n: int, *extra: str) -> str:
+    return "\n".join(MENU[:4] + [f"Headline number {WORDS[n % len(WORDS)]} of the day", *extra, *story(n),
+                                 f"{n} comments"])
+
+
+def prints(pages: dict[str, str], group: str = "dw"):
+    rules = default_rules()
+    return [fingerprint(path, group, text, rules) for path, text in pages.items()]
 
 
 def test_line_key_ignores_case_spacing_and_numbers():
     assert line_key("  3  Comments ") == line_key("12 comments")
+    assert line_key("Home") != line_key("World")
 
 
 def test_recurring_lines_become_boilerplate_per_group():
-    stats = LineStats()
-    for n in range(10):
-        stats.add_document("dw", page(n))
-    stats.add_document("other", page(99))
-    found = stats.boilerplate_for("dw")
-    assert {line_key(m) for m in MENU} <= found
-    assert not any("the story about" in k for k in found)
-    assert stats.boilerplate_for("other") == frozenset()
-    assert stats.boilerplate_for("unknown") == frozenset()
+    docs = prints({f"dw/{n}.txt": page(n) for n in range(10)}) + prints({"x/1.txt": page(99)}, "other")
+    table = build_table(docs)
+    assert {line_key(m) for m in MENU} <= table.boilerplate_for("dw")
+    assert table.boilerplate_for("other") == frozenset()
+    assert table.boilerplate_for("unknown") == frozenset()
 
 
-def test_minority_prose_is_never_boilerplate():
-    stats = LineStats()
+def test_prose_and_date_lines_are_never_counted():
     sentence = "The minister said the plan would be published in full next week, officials confirmed."
-    for n in range(10):
-        stats.add_document("dw", page(n, sentence if n < 4 else ""))
-    assert line_key(sentence) not in stats.boilerplate_for("dw")
-    for n in range(10, 40):
-        stats.add_document("dw", page(n, sentence))
-    assert line_key(sentence) in stats.boilerplate_for("dw")  # nearly every page: a fixed footer
+    dates = [f"November {day}, 2016" for day in range(1, 11)]
+    docs = prints({f"dw/{n}.txt": page(n, sentence, dates[n]) for n in range(10)})
+    table = build_table(docs)
+    assert line_key(sentence) not in table.boilerplate_for("dw")  # on every page, but prose
+    assert not {line_key(d) for d in dates} & table.boilerplate_for("dw")
+    assert all(line_key(d) not in fp.keys for fp in docs for d in dates)
 
 
 def test_needs_a_minimum_number_of_documents():
-    stats = LineStats(Thresholds(min_docs=3))
-    stats.add_document("g", "Home\nA line")
-    stats.add_document("g", "Home\nAnother line")
-    assert stats.boilerplate_for("g") == frozenset()
+    docs = prints({"a": "Home\nA line", "b": "Home\nAnother line"})
+    assert build_table(docs, Thresholds(min_docs=3)).boilerplate_for("dw") == frozenset()
 
 
-def test_persists_and_merges(tmp_path):
-    first, second = LineStats(), LineStats()
-    for n in range(5):
-        first.add_document("dw", page(n))
-    for n in range(5, 8):
-        second.add_document("dw", page(n))
-    path = tmp_path / "lines.json"
-    first.save(path)
-    loaded = LineStats.load(path)
-    assert loaded.boilerplate_for("dw") == first.boilerplate_for("dw")
-    loaded.merge(second)
-    assert loaded.documents("dw") == 8
-    assert LineStats.from_json(loaded.to_json()).boilerplate_for("dw") == loaded.boilerplate_for("dw")
-    assert LineStats.load(tmp_path / "missing.json").documents("dw") == 0
+def test_near_copies_count_once_and_name_their_first():
+    copies = {f"dw/copy{n:02d}.txt": page(1, f"Updated at {n} o'clock") for n in range(12)}
+    table = build_table(prints(copies))
+    assert table.boilerplate_for("dw") == frozenset()  # one article: nothing recurs across outlets' pages
+    assert {table.duplicate_of(path) for path in copies} == {None, "dw/copy00.txt"}
+    assert table.duplicate_of("dw/copy00.txt") is None
+    distinct = build_table(prints({f"dw/{n}.txt": page(n) for n in range(12)}))
+    assert distinct.first_copy == {}
 
 
-def test_pruning_keeps_frequent_lines():
-    stats = LineStats(Thresholds(max_keys=50))
-    for n in range(40):
-        stats.add_document("g", f"Home\nunique line {n} " + "x" * (n + 1))
-    assert line_key("Home") in stats.boilerplate_for("g")
+def test_html_near_copies_are_found_from_their_text_runs():
+    body = "".join(f"<p>{p}</p>" for p in story(3))
+    pages = {f"p{n}.html": f"<html><script>var x = '<p>{n}</p>';</script><nav><a>Home</a></nav>{body}"
+                           f"<footer>Item {n}</footer></html>" for n in range(3)}
+    rules = default_rules()
+    table = build_table(fingerprint(path, "", text, rules, is_html=True) for path, text in pages.items())
+    assert table.duplicate_of("p2.html") == "p0.html"
+    assert html_prose("<p>" + "<" * 10_000 + "</p>") == []  # stray brackets: linear, no text runs
 
 
-def test_cleaner_uses_the_learnt_table():
-    stats = LineStats()
-    for n in range(6):
-        stats.add_document("dw", page(n))
-    extraction = clean_text(page(7), boilerplate=stats.boilerplate_for("dw"))
+@settings(max_examples=25, deadline=None)
+@given(st.randoms(use_true_random=False), st.integers(2, 12))
+def test_the_table_is_a_function_of_the_set_of_documents(rng, count):
+    pages = {f"dw/{n}.txt": page(n % 5) for n in range(count)}  # some exact and near copies
+    docs = prints(pages)
+    shuffled = docs[:]
+    rng.shuffle(shuffled)
+    assert build_table(shuffled) == build_table(docs)
+    assert LearntTable.from_json(build_table(docs).to_json()) == build_table(docs)
+
+
+def test_the_table_removes_menus_but_never_the_header_or_the_whole_article():
+    rules = default_rules()
+    byline = "By Jane Prolific"
+    text = page(42, byline, "November 4, 2016")
+    headline = f"Headline number {WORDS[42 % len(WORDS)]} of the day"
+    table = frozenset({line_key(m) for m in MENU} | {line_key(byline), line_key(headline)})
+    extraction = clean_with_table(text, None, rules, table)
+    assert extraction.title == headline
+    assert extraction.bylines == [byline]
     assert "Subscribe to the morning briefing" not in extraction.body
     assert any(r.reason == "boilerplate" for r in extraction.removed)
+    everything = frozenset(line_key(line) for line in "Tiny page\nA few short words here\nand here".split("\n"))
+    short = clean_with_table("Tiny page\nA few short words here\nand here", None, rules, everything)
+    assert sum(len(p.split()) for p in short.body) >= MIN_BODY_WORDS or not short.body
+    assert short == clean_with_table("Tiny page\nA few short words here\nand here", None, rules, frozenset())

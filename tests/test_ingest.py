@@ -1,10 +1,10 @@
-"""The library's run steps: how files are split into batches, how batches get the boilerplate table."""
+"""The library's run steps: how files are split into batches, how batches get the learnt table."""
 from __future__ import annotations
 
 import pytest
 
-from decruft.extract.boilerplate import LineStats
-from decruft.ingest import batches, even_sizes, save_line_stats, saved_line_stats
+from decruft.extract.boilerplate import LearntTable, line_key
+from decruft.ingest import batches, even_sizes, save_learnt_table, saved_learnt_table
 from decruft.sources import RawFile
 
 
@@ -34,16 +34,14 @@ def test_batches_keep_order_and_the_byte_limit():
     assert [len(b) for b in batches(raw, max_files=4, max_bytes=10**6, parallelism=2)] == [3, 3, 2, 2]
 
 
-def test_batch_tasks_read_the_saved_boilerplate_table_once_by_its_digest(tmp_path):
-    stats = LineStats()
-    for _ in range(3):
-        stats.add_document("dw", "Menu\nHome\nA sentence of its own.")
+def test_batch_tasks_read_the_saved_learnt_table_once_by_its_digest(tmp_path):
+    table = LearntTable({"dw": frozenset({line_key("Menu"), line_key("Home")})}, {"b.txt": "a.txt"})
     out = str(tmp_path / "out")
-    digest = save_line_stats(out, stats)
-    assert saved_line_stats(out, digest) is stats  # the process that saved it reads nothing
-    save_line_stats(str(tmp_path / "other"), LineStats())  # evicts it: read back from storage
-    loaded = saved_line_stats(out, digest)
-    assert loaded is not stats and loaded.boilerplate_for("dw") == stats.boilerplate_for("dw")
-    assert saved_line_stats(out, digest) is loaded
+    digest = save_learnt_table(out, table)
+    assert saved_learnt_table(out, digest) is table  # the process that saved it reads nothing
+    save_learnt_table(str(tmp_path / "other"), LearntTable())  # evicts it: read back from storage
+    loaded = saved_learnt_table(out, digest)
+    assert loaded is not table and loaded == table
+    assert saved_learnt_table(out, digest) is loaded
     with pytest.raises(RuntimeError, match="changed during the run"):
-        saved_line_stats(out, "0" * 64)
+        saved_learnt_table(out, "0" * 64)

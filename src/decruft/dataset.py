@@ -4,8 +4,11 @@ Layout under the output root (a local path or a URI pyarrow understands, e.g. s3
 
     articles/outlet=<id>/year_month=<YYYY-MM|unknown>/part-<batch>.parquet
     rejects/part-<batch>.parquet
-    _manifest/part-<batch>.parquet     one row per raw file a batch finished
-    _state/line_stats.json             learnt boilerplate lines, kept between runs
+    _manifest/part-<batch>.parquet     one row per raw file a batch finished (or a run retired)
+    _state/fingerprints.parquet        what each current document contributes to the learnt table
+    _state/learnt.json                 the learnt table (boilerplate lines, near-copy clusters)
+    _state/run.json                    the settings of the latest run (read by clean/explain --out)
+    _state/run.lock                    the run lock
 
 A batch writes its data parts first (each under a temporary name, then renamed) and its
 manifest part last. Part names derive from the batch's content, so redoing a batch after a crash
@@ -15,6 +18,7 @@ interrupted run and are removed by the next one.
 from __future__ import annotations
 
 import datetime as dt
+import fcntl
 import hashlib
 import json
 import os
@@ -25,12 +29,15 @@ from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pyarrow as pa
+import pyarrow.compute  # noqa: F401  (pa.compute)
 import pyarrow.dataset as pads
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from .extract.boilerplate import Fingerprint
 from .models import Reject
 from .schema import ARTICLE_PARTITIONS, ARTICLES, REJECTS
 
@@ -42,6 +49,17 @@ MANIFEST = pa.schema([
     pa.field("rejects", pa.int32(), nullable=False),
     pa.field("parts", pa.list_(pa.string())),
     pa.field("ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
+    pa.field("context", pa.string()),  # digest of what the learnt table decided for the file
+    pa.field("retired", pa.bool_()),  # true: the file was moved or pruned; its rows go
+])
+
+#: One row per raw file: the fingerprints of its documents (see ``extract.fingerprint``).
+FINGERPRINTS = pa.schema([
+    pa.field("file", pa.string(), nullable=False),
+    pa.field("sha256", pa.string(), nullable=False),
+    pa.field("documents", pa.list_(pa.struct([
+        pa.field("source_path", pa.string()), pa.field("group", pa.string()),
+        pa.field("keys", pa.list_(pa.uint64())), pa.field("signature", pa.list_(pa.uint32()))]))),
 ])
 
 #: Parts of one batch written at once: a batch spread over many outlets and months has a part
@@ -70,6 +88,15 @@ class ManifestEntry:
     articles: int
     rejects: int
     ingested_at: dt.datetime
+    context: str = ""
+
+
+class FileWork(NamedTuple):
+    """A raw file a batch finishes: its path, content hash and learnt-table decision digest."""
+
+    path: str
+    sha256: str
+    context: str = ""
 
 
 @dataclass(frozen=True)
@@ -97,11 +124,8 @@ class Dataset:
     # -- writing -------------------------------------------------------------------------------
 
     def write_batch(self, batch: str, records: list[dict], rejects: list[Reject],
-                    files: Iterable[tuple[str, str]], ingested_at: dt.datetime) -> list[str]:
-        """Write one batch's parts, then its manifest part; return the data parts written.
-
-        ``files`` are the (source_path, sha256) of the raw files the batch finished.
-        """
+                    files: Iterable[FileWork], ingested_at: dt.datetime) -> list[str]:
+        """Write one batch's parts, then its manifest part; return the data parts written."""
         tables = dict(self._article_tables(batch, records))
         with ThreadPoolExecutor(WRITER_THREADS) as pool:  # pyarrow writes without holding the GIL
             parts = list(pool.map(self._write_table, tables, tables.values()))
@@ -111,9 +135,18 @@ class Dataset:
         counts = _counts_by_file(records, rejects)
         rows = [{"source_path": path, "source_sha256": sha, "batch": batch,
                  "articles": counts[path][0], "rejects": counts[path][1], "parts": parts,
-                 "ingested_at": ingested_at} for path, sha in files]
+                 "ingested_at": ingested_at, "context": context} for path, sha, context in (FileWork(*f) for f in files)]
         self._write_table(f"_manifest/part-{batch}.parquet", pa.Table.from_pylist(rows, schema=MANIFEST))
         return parts
+
+    def retire(self, paths: Iterable[str], ingested_at: dt.datetime) -> None:
+        """Record that these raw files are gone for good (moved, or pruned): the next
+        compaction drops their rows."""
+        rows = [{"source_path": path, "source_sha256": "", "batch": "retired", "articles": 0, "rejects": 0,
+                 "parts": [], "ingested_at": ingested_at, "retired": True} for path in sorted(paths)]
+        if rows:
+            key = batch_key((row["source_path"], "retired") for row in rows)
+            self._write_table(f"_manifest/part-r{key}.parquet", pa.Table.from_pylist(rows, schema=MANIFEST))
 
     def _article_tables(self, batch: str, records: list[dict]) -> Iterator[tuple[str, pa.Table]]:
         groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
@@ -141,10 +174,52 @@ class Dataset:
         if table is None:
             return entries
         for row in table.sort_by("ingested_at").to_pylist():
+            if row["retired"]:
+                entries.pop(row["source_path"], None)
+                continue
             entries[row["source_path"]] = ManifestEntry(
                 row["source_sha256"], row["batch"], tuple(row["parts"] or ()), row["articles"],
-                row["rejects"], row["ingested_at"])
+                row["rejects"], row["ingested_at"], row["context"] or "")
         return entries
+
+    def has_superseded_rows(self) -> bool:
+        """Whether some rows are no longer current (their file was redone, moved or pruned):
+        a compaction removes them."""
+        table = self._read("_manifest", MANIFEST)
+        if table is None:
+            return False
+        paths = table.column("source_path")
+        return (len(pa.compute.unique(paths)) < len(paths)
+                or pa.compute.any(pa.compute.fill_null(table.column("retired"), False)).as_py())
+
+    # -- state ---------------------------------------------------------------------------------
+
+    def read_state(self, name: str) -> bytes | None:
+        """A file under ``_state`` (None when absent)."""
+        try:
+            with self.fs.open_input_stream(self.path("_state", name)) as handle:
+                return handle.read()
+        except (FileNotFoundError, OSError):
+            return None
+
+    def write_state(self, name: str, data: bytes) -> None:
+        """Replace a file under ``_state`` atomically."""
+        self._write_bytes(self.path("_state", name), data)
+
+    def fingerprints(self) -> dict[str, tuple[str, list[Fingerprint]]]:
+        """Saved fingerprints: raw file -> (its sha256, its documents' fingerprints)."""
+        path = self.path("_state", "fingerprints.parquet")
+        if self.fs.get_file_info(path).type != pafs.FileType.File:
+            return {}
+        table = pq.read_table(path, filesystem=self.fs, schema=FINGERPRINTS)
+        return {row["file"]: (row["sha256"], [Fingerprint(d["source_path"], d["group"], tuple(d["keys"]),
+                                                          tuple(d["signature"])) for d in row["documents"]])
+                for row in table.to_pylist()}
+
+    def save_fingerprints(self, entries: dict[str, tuple[str, list[Fingerprint]]]) -> None:
+        rows = [{"file": file, "sha256": sha, "documents": [fp._asdict() for fp in prints]}
+                for file, (sha, prints) in sorted(entries.items())]
+        self._write_table("_state/fingerprints.parquet", pa.Table.from_pylist(rows, schema=FINGERPRINTS))
 
     def articles(self) -> pa.Table | None:
         schema = ARTICLES
@@ -187,7 +262,7 @@ class Dataset:
         """Rewrite the dataset as one part per partition, keeping only current rows.
 
         A row is current when it comes from the latest ingest of its raw file (manifest), so a
-        changed or reprocessed file's older rows disappear. Crash-safe: new parts and a journal
+        changed or reprocessed file's older rows disappear, and so do the rows of retired files. Crash-safe: new parts and a journal
         naming the obsolete files are written first, the consolidated manifest part commits the
         compaction, then the obsolete files are deleted (``remove_leftovers`` finishes or undoes
         an interrupted one).
@@ -207,8 +282,8 @@ class Dataset:
         journal = self.path("_state", f"compaction-{key}.json")
         self._write_bytes(journal, json.dumps({"manifest": f"_manifest/part-{key}.parquet",
                                                "obsolete": obsolete}).encode())
-        rows = [{"source_path": path, "source_sha256": e.source_sha256, "batch": key,
-                 "articles": e.articles, "rejects": e.rejects, "parts": parts, "ingested_at": e.ingested_at}
+        rows = [{"source_path": path, "source_sha256": e.source_sha256, "batch": key, "articles": e.articles,
+                 "rejects": e.rejects, "parts": parts, "ingested_at": e.ingested_at, "context": e.context}
                 for path, e in sorted(manifest.items())]
         self._write_table(f"_manifest/part-{key}.parquet", pa.Table.from_pylist(rows, schema=MANIFEST))
         self._settle_compactions()
@@ -227,7 +302,7 @@ class Dataset:
         keep, seen = [], set()
         for index in sorted(range(len(paths)), key=lambda i: stamps[i], reverse=True):
             path = paths[index]
-            if path in seen or latest.get(file_of(path), stamps[index]) != stamps[index]:
+            if path in seen or latest.get(file_of(path)) != stamps[index]:
                 continue
             seen.add(path)
             keep.append(index)
@@ -258,61 +333,66 @@ class Dataset:
 
     @contextmanager
     def lock(self, wait_s: float = 0.0) -> Iterator[None]:
-        """Hold the output's run lock; a second run waits up to wait_s, then refuses."""
-        path = self.path("_state", "run.lock")
+        """Hold the output's run lock; a second run waits up to wait_s, then refuses.
+
+        On a local file system the lock is the kernel's (``flock``): it is released when its
+        process ends, however it ends, so no lock is ever left stale. Object storage offers no
+        create-if-absent write through pyarrow, so there the lock is a check, then a write:
+        two runs starting at the same moment can both pass it. Keep one writer per output
+        there (docs/operations.md).
+        """
         self.fs.create_dir(self.path("_state"), recursive=True)
+        path = self.path("_state", "run.lock")
         deadline = time.monotonic() + wait_s
-        while not self._try_lock(path):
+        take, release = ((self._flock, self._funlock) if isinstance(self.fs, pafs.LocalFileSystem)
+                         else (self._object_lock, self._object_unlock))
+        held = take(path)
+        while held is None:
             if time.monotonic() >= deadline:
                 raise DatasetLockedError(
-                    f"another decruft run is writing to {self.uri} (lock {path}: {self._lock_owner(path)}); "
-                    "wait for it to finish, or remove the lock file if that run is gone")
-            time.sleep(0.5)
+                    f"another decruft run is writing to {self.uri} ({self._lock_owner(path)}); "
+                    "wait for that run to finish")
+            time.sleep(0.2)
+            held = take(path)
         try:
             yield
         finally:
-            self.fs.delete_file(path)
+            release(path, held)
 
-    def _try_lock(self, path: str) -> bool:
-        """Create the lock if absent: atomically on a local file system (O_EXCL); on object
-        storage by a check, then a write (pyarrow has no create-if-absent write), which two
-        runs starting at the same moment can both pass: keep one writer per output there."""
-        if isinstance(self.fs, pafs.LocalFileSystem):
-            if os.path.exists(path) and not _owner_alive(path):
-                os.unlink(path)  # its run died without releasing it
-            try:
-                fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
-            except FileExistsError:
-                return False
-            with os.fdopen(fd, "w") as handle:
-                handle.write(f"{os.getpid()}\n")
-            return True
+    @staticmethod
+    def _flock(path: str) -> int | None:
+        fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+        return fd
+
+    @staticmethod
+    def _funlock(path: str, fd: int) -> None:
+        os.ftruncate(fd, 0)  # the file stays: deleting it would let a waiting run lock a dead inode
+        os.close(fd)  # closing releases the lock
+
+    def _object_lock(self, path: str) -> bool | None:
         if self.fs.get_file_info(path).type != pafs.FileType.NotFound:
-            return False
+            return None
         with self.fs.open_output_stream(path) as handle:
             handle.write(f"{os.getpid()}\n".encode())
         return True
 
+    def _object_unlock(self, path: str, _held: bool) -> None:
+        self.fs.delete_file(path)
+
     def _lock_owner(self, path: str) -> str:
         try:
             with self.fs.open_input_stream(path) as handle:
-                return f"held by process {handle.read().decode().strip()}"
+                pid = handle.read().decode().strip()
         except OSError:
-            return "holder unknown"
-
-
-def _owner_alive(path: str) -> bool:
-    try:
-        pid = int(open(path).read().strip())
-    except (OSError, ValueError):
-        return False
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+            pid = ""
+        return f"process {pid} holds {path}" if pid else f"lock {path}"
 
 
 def partition_of(record: dict) -> tuple[str, str]:
@@ -322,11 +402,11 @@ def partition_of(record: dict) -> tuple[str, str]:
     return outlet, published.strftime("%Y-%m") if published else "unknown"
 
 
-def batch_key(files: Iterable[tuple[str, str]]) -> str:
-    """A batch's name from its files and their contents: the same work gets the same name."""
+def batch_key(files: Iterable[tuple[str, ...]]) -> str:
+    """A batch's name from its files, their contents and decisions: the same work gets the same name."""
     digest = hashlib.sha256()
-    for path, sha in sorted(files):
-        digest.update(f"{path}\0{sha}\n".encode())
+    for entry in sorted(files):
+        digest.update(("\0".join(entry) + "\n").encode("utf-8", "surrogateescape"))
     return digest.hexdigest()[:20]
 
 

@@ -1,30 +1,38 @@
 """The steps of an ingest run, as plain functions the Prefect flow (or any caller) composes.
 
     discover  -> list the raw files (cheap: names and sizes)
-    scan      -> per batch: hash every file, learn boilerplate line statistics
-    select    -> skip files already in the manifest, turn exact duplicates into rejects
+    scan      -> per batch: hash every file, fingerprint the new and changed ones
+    learn     -> build the learnt table from the fingerprints of the current files alone
+    plan      -> skip files whose bytes and learnt-table decisions are unchanged; reject exact
+                 duplicates; retire moved (and, with prune, deleted) files
     process   -> per batch: clean every page, write the batch's parts and manifest part
 
 Batches carry file names, never documents, and return counts, so an orchestrator's cost per
-task stays small next to the work.
+task stays small next to the work. Every row is a function of the current raw files (and the
+settings): the learnt table counts each current document once, near-copies once together,
+and a file is redone whenever what the table decides for it changes.
 """
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import json
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from functools import partial
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .dataset import Dataset, ManifestEntry, batch_key
+from . import __version__
+from .dataset import Dataset, FileWork, ManifestEntry, batch_key
 from .decode import DecodeError
-from .extract.boilerplate import LineStats
+from .extract.boilerplate import Fingerprint, LearntTable, build_table
+from .extract.fingerprint import fingerprint
 from .guard import GuardedProcessor, can_use_child_processes, safely
 from .metadata import normalise_metadata
 from .models import Limits, RawDocument, Reject
@@ -32,10 +40,14 @@ from .pipeline import (Context, boilerplate_group, doc_id_for, make_context, pag
                        warm_up)
 from .sources import RawFile, discover, read_documents, read_raw
 
-LINE_STATS_FILE = "line_stats.json"
-#: Scanning a file (hash it, count its lines) costs about a fifth of cleaning a text page (far
-#: less than an HTML one), so a scan batch holds this many times the files of a cleaning batch.
+LEARNT_TABLE_FILE = "learnt.json"
+RUN_FILE = "run.json"
+#: Scanning a file (hash it, fingerprint its lines) costs about a fifth of cleaning a text page
+#: (far less than an HTML one), so a scan batch holds this many times the files of a cleaning batch.
 SCAN_BATCH_FACTOR = 5
+
+#: Fingerprints of raw files: rel_path -> (sha256 of the file, its documents' fingerprints).
+FileFingerprints = dict[str, tuple[str, list[Fingerprint]]]
 
 
 @dataclass(frozen=True)
@@ -48,22 +60,43 @@ class Settings:
     rules_config: str | None = None
     limits: Limits = field(default_factory=Limits)
     reprocess: bool = False
+    prune: bool = False  # retire the rows of raw files that are gone
     batch_files: int = 500  # Prefect's cost is per task: about 0.13 s of CPU on Dask
     batch_bytes: int = 64 * 1024 * 1024
 
-    def context(self, line_stats: LineStats | None = None) -> Context:
+    def context(self, learnt: LearntTable | None = None) -> Context:
         return make_context(outlets_dirs=tuple(Path(d) for d in self.outlets_dirs),
                             rules_config=Path(self.rules_config) if self.rules_config else None,
-                            line_stats=line_stats, limits=self.limits)
+                            learnt=learnt, limits=self.limits)
+
+    def config_digest(self) -> str:
+        """A digest of everything besides the raw files that shapes a row: the version, the
+        built-in and the user's rules and outlet profiles. A change redoes every file."""
+        digest = hashlib.sha256(__version__.encode())
+        package = resources.files("decruft")
+        builtin = [package / "extract" / "rules", package / "outlets" / "profiles"]
+        user = [Path(d) for d in self.outlets_dirs] + ([Path(self.rules_config)] if self.rules_config else [])
+        for base in builtin + user:
+            for path in sorted(_toml_files(Path(str(base)))):
+                digest.update(f"{path.name}\0".encode() + path.read_bytes())
+        return digest.hexdigest()[:24]
+
+
+def _toml_files(base: Path) -> Iterator[Path]:
+    if base.is_file():
+        yield base
+    elif base.is_dir():
+        yield from base.rglob("*.toml")
 
 
 @dataclass
 class WorkItem:
-    """A raw file with its content hash (empty when it could not be read)."""
+    """A raw file with its content hash (empty when it could not be read) and the digest of
+    what the learnt table decides for it."""
 
     file: RawFile
     sha256: str
-
+    context: str = ""
 
 @dataclass
 class BatchSummary:
@@ -130,80 +163,119 @@ def even_sizes(count: int, max_files: int, parallelism: int = 1) -> list[int]:
     return [count // groups + (i < count % groups) for i in range(groups)]
 
 
-def scan_batch(settings: Settings, files: list[RawFile]) -> tuple[list[WorkItem], LineStats]:
-    """Hash each file and learn which lines recur across documents of the same outlet."""
-    ctx = settings.context()
-    stats = LineStats()
-    items = []
+def scan_batch(settings: Settings, files: list[RawFile], known: dict[str, str] | None = None
+               ) -> tuple[list[WorkItem], FileFingerprints]:
+    """Hash each file, and fingerprint those whose hash is not ``known`` (rel_path -> sha256)."""
+    known = known or {}
+    ctx: Context | None = None
+    items: list[WorkItem] = []
+    prints: FileFingerprints = {}
     for raw in files:
         data = read_raw(raw, settings.limits)
         if isinstance(data, Reject):
             items.append(WorkItem(raw, ""))
             continue
-        items.append(WorkItem(raw, hashlib.sha256(data).hexdigest()))
-        for doc in read_documents(raw, settings.limits, data):
-            if isinstance(doc, RawDocument) and not doc.source_format.endswith("html"):
-                _observe(doc, ctx, stats)
-    return items, stats
+        sha = hashlib.sha256(data).hexdigest()
+        items.append(WorkItem(raw, sha))
+        if known.get(raw.rel_path) != sha:
+            ctx = ctx or settings.context()
+            docs = read_documents(raw, settings.limits, data)
+            prints[raw.rel_path] = (sha, [fp for doc in docs if isinstance(doc, RawDocument)
+                                          for fp in _fingerprint(doc, ctx)])
+    return items, prints
 
 
-def _observe(doc: RawDocument, ctx: Context, stats: LineStats) -> None:
+def _fingerprint(doc: RawDocument, ctx: Context) -> list[Fingerprint]:
+    """The document's fingerprint (none when it cannot be decoded: it will be a reject)."""
     try:
         text = page_text(doc, ctx.limits)
     except DecodeError:
-        return
+        return []
+    if doc.source_format.endswith("html"):
+        return [fingerprint(doc.source_path, "", text, ctx.rules, is_html=True)]
     meta = normalise_metadata(doc.metadata)
     resolution = ctx.registry.resolve(metadata=meta.outlet, folder=doc.folder, url=meta.url, text=text)
-    stats.add_document(boilerplate_group(resolution.outlet_id, doc.folder), text)
+    return [fingerprint(doc.source_path, boilerplate_group(resolution.outlet_id, doc.folder), text, ctx.rules)]
+
+
+def current_fingerprints(files: list[RawFile], items: list[WorkItem], saved: FileFingerprints,
+                         scanned: FileFingerprints) -> FileFingerprints:
+    """The fingerprints of the files present now: freshly scanned, or saved for the same bytes.
+    A file whose scan failed keeps what was saved for it; a file that is gone is dropped."""
+    current = {path: saved[path] for path in (f.rel_path for f in files) if path in saved}
+    for item in items:
+        path = item.file.rel_path
+        if path in scanned:
+            current[path] = scanned[path]
+        elif path in current and current[path][0] != item.sha256:
+            del current[path]
+    return current
+
+
+def exact_copy_owners(items: Iterable[WorkItem]) -> dict[str, str]:
+    """sha256 -> the first path (in path order) of the files with those exact bytes."""
+    owners: dict[str, str] = {}
+    for item in sorted(items, key=lambda i: i.file.rel_path):
+        if item.sha256:
+            owners.setdefault(item.sha256, item.file.rel_path)
+    return owners
+
+
+def learn(current: FileFingerprints, owners: dict[str, str]) -> LearntTable:
+    """The learnt table of the current files; an exact duplicate file does not count again."""
+    return build_table(fp for path, (sha, prints) in current.items() if owners.get(sha, path) == path
+                       for fp in prints)
 
 
 @dataclass
-class Selection:
-    """What a run must do: files to process, duplicates to reject, how many to skip."""
+class Plan:
+    """What a run must do: files to process, duplicates to reject, files to retire."""
 
     todo: list[WorkItem] = field(default_factory=list)
-    duplicates: list[Reject] = field(default_factory=list)
+    duplicates: list[WorkItem] = field(default_factory=list)
+    owners: dict[str, str] = field(default_factory=dict)
+    retired: list[str] = field(default_factory=list)
     skipped: int = 0
-    changed: int = 0  # files processed before whose bytes changed: their old rows are superseded
+    changed: int = 0  # files processed before: their old rows are superseded
 
 
-def select_work(items: Iterable[WorkItem], manifest: dict[str, ManifestEntry], reprocess: bool) -> Selection:
-    """Files still to process, duplicate rejects, and how many were skipped as already ingested.
+def plan_work(items: Iterable[WorkItem], present: set[str], manifest: dict[str, ManifestEntry],
+              current: FileFingerprints, owners: dict[str, str], table: LearntTable,
+              settings: Settings, config: str) -> Plan:
+    """Which files to redo: those whose bytes, exact-duplicate owner or learnt-table decisions
+    differ from what their current rows were made with.
 
-    A file whose exact bytes were already seen under another path is a duplicate of that path's
-    article: it gets a ``duplicate`` reject naming the kept doc_id instead of a second row.
+    A file whose exact bytes are also under an earlier path is a ``duplicate`` of that path's
+    article. A file that is gone is retired (its rows removed) when its bytes are under another
+    path now (it was moved), or with ``prune``; otherwise its rows stay.
     """
-    owner_of_hash = {} if reprocess else {
-        entry.source_sha256: path for path, entry in manifest.items() if entry.source_sha256}
-    selection = Selection()
+    plan = Plan(owners=owners)
     for item in sorted(items, key=lambda i: i.file.rel_path):
         path, sha = item.file.rel_path, item.sha256
+        owner = owners.get(sha, path)
+        decisions = [table.decision_for(fp) for fp in current.get(path, ("", []))[1]]
+        item.context = hashlib.sha256("\0".join([config, sha, owner, *decisions]).encode()).hexdigest()[:24]
         entry = manifest.get(path)
-        if entry is not None and entry.source_sha256 == sha and not reprocess:
-            selection.skipped += 1
+        if entry is not None and not settings.reprocess and (entry.source_sha256, entry.context) == (sha, item.context):
+            plan.skipped += 1
             continue
-        selection.changed += entry is not None
-        owner = owner_of_hash.get(sha) if sha else None
-        if owner is not None and owner != path:
-            selection.duplicates.append(Reject(path, sha, "duplicate",
-                                               f"same content as {owner} (doc_id {doc_id_for(owner)})"))
-            continue
-        if sha:
-            owner_of_hash[sha] = path
-        selection.todo.append(item)
-    return selection
+        plan.changed += entry is not None
+        (plan.todo if owner == path else plan.duplicates).append(item)
+    moved = set(owners)
+    plan.retired = sorted(path for path, entry in manifest.items() if path not in present
+                          and (settings.prune or entry.source_sha256 in moved))
+    return plan
 
 
 def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.datetime,
-                  line_stats_digest: str | None = None) -> BatchSummary:
+                  table_digest: str | None = None) -> BatchSummary:
     """Clean every page of a batch and write its parts; returns counts.
 
-    The boilerplate table is the one saved under the output with ``line_stats_digest`` (read
-    once per process, see ``saved_line_stats``), or the latest saved one when it is None.
+    The learnt table is the one saved under the output with ``table_digest`` (read once per
+    process, see ``saved_learnt_table``), or the latest saved one when it is None.
     """
-    stats = (saved_line_stats(settings.out, line_stats_digest) if line_stats_digest
-             else load_line_stats(settings.out))
-    make = partial(document_processor, settings, stats, ingested_at)
+    table = saved_learnt_table(settings.out, table_digest) if table_digest else load_learnt_table(settings.out)
+    make = partial(document_processor, settings, table, ingested_at)
     records, rejects = [], []
     with page_processor(make, settings.limits) as process:
         for item in items:
@@ -212,15 +284,15 @@ def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.dat
                 (records if isinstance(result, dict) else rejects).append(result)
     summary = summarise(records, rejects)
     summary.files = len(items)
-    files = [(item.file.rel_path, item.sha256) for item in items]
+    files = [FileWork(item.file.rel_path, item.sha256, item.context) for item in items]
     summary.parts = Dataset(settings.out).write_batch(batch_key(files), records, rejects, files, ingested_at)
     return summary
 
 
-def document_processor(settings: Settings, line_stats: LineStats,
+def document_processor(settings: Settings, table: LearntTable,
                        ingested_at: dt.datetime) -> Callable[[RawDocument], dict | Reject]:
     """The per-page function of a batch (built where it runs: in this process or a child)."""
-    ctx = settings.context(line_stats)
+    ctx = settings.context(table)
     ctx.ingested_at = ingested_at
     warm_up()  # now, not within the first page's time limit (a no-op where already built)
     return partial(process_document, ctx=ctx)
@@ -238,9 +310,11 @@ def page_processor(make: Callable[[], Callable[[RawDocument], dict | Reject]],
         yield partial(safely, process)
 
 
-def write_rejects(settings: Settings, rejects: list[Reject], ingested_at: dt.datetime) -> BatchSummary:
+def write_rejects(settings: Settings, rejects: list[Reject], ingested_at: dt.datetime,
+                  contexts: dict[str, str] | None = None) -> BatchSummary:
     """Record rejects found before processing (discovery, duplicates) like a batch of their own."""
-    files = [(r.source_path, r.source_sha256 or "") for r in rejects]
+    contexts = contexts or {}
+    files = [FileWork(r.source_path, r.source_sha256 or "", contexts.get(r.source_path, "")) for r in rejects]
     summary = summarise([], rejects)
     summary.files = len(rejects)
     summary.parts = Dataset(settings.out).write_batch(batch_key(files), [], rejects, files, ingested_at)
@@ -255,53 +329,53 @@ def summarise(records: list[dict], rejects: list[Reject]) -> BatchSummary:
 
 #: The table a batch task last read, by (output, digest): each worker process reads it once per
 #: run instead of receiving it with every task (it can grow to megabytes per outlet).
-_SAVED: dict[tuple[str, str], LineStats] = {}
+_SAVED: dict[tuple[str, str], LearntTable] = {}
 _SAVED_LOCK = threading.Lock()
 
 
-def load_line_stats(out: str) -> LineStats:
-    """The boilerplate table learnt by earlier runs (empty on a first run)."""
-    data = _read_line_stats(out)
-    return LineStats.from_json(data.decode("utf-8")) if data is not None else LineStats()
+def load_learnt_table(out: str) -> LearntTable:
+    """The learnt table of the latest run under out (empty before the first)."""
+    data = Dataset(out).read_state(LEARNT_TABLE_FILE)
+    return LearntTable.from_json(data.decode("utf-8")) if data is not None else LearntTable()
 
 
-def _read_line_stats(out: str) -> bytes | None:
-    dataset = Dataset(out)
-    try:
-        with dataset.fs.open_input_stream(dataset.path("_state", LINE_STATS_FILE)) as handle:
-            return handle.read()
-    except (FileNotFoundError, OSError):
-        return None
-
-
-def save_line_stats(out: str, stats: LineStats) -> str:
-    """Save the table for this run's batches and later runs; returns the digest naming it."""
-    data = stats.to_json().encode("utf-8")
-    dataset = Dataset(out)
-    dataset.fs.create_dir(dataset.path("_state"), recursive=True)
-    tmp = dataset.path("_state", LINE_STATS_FILE + ".tmp")
-    with dataset.fs.open_output_stream(tmp) as handle:
-        handle.write(data)
-    dataset.fs.move(tmp, dataset.path("_state", LINE_STATS_FILE))
+def save_learnt_table(out: str, table: LearntTable) -> str:
+    """Save the table for this run's batches (and clean/explain); returns the digest naming it."""
+    data = table.to_json().encode("utf-8")
+    Dataset(out).write_state(LEARNT_TABLE_FILE, data)
     digest = hashlib.sha256(data).hexdigest()
     with _SAVED_LOCK:
         _SAVED.clear()
-        _SAVED[(out, digest)] = stats
+        _SAVED[(out, digest)] = table
     return digest
 
 
-def saved_line_stats(out: str, digest: str) -> LineStats:
-    """The table ``save_line_stats`` saved under out with that digest, read once per process."""
+def saved_learnt_table(out: str, digest: str) -> LearntTable:
+    """The table ``save_learnt_table`` saved under out with that digest, read once per process."""
     with _SAVED_LOCK:
-        stats = _SAVED.get((out, digest))
-        if stats is None:
-            data = _read_line_stats(out)
+        table = _SAVED.get((out, digest))
+        if table is None:
+            data = Dataset(out).read_state(LEARNT_TABLE_FILE)
             if data is None or hashlib.sha256(data).hexdigest() != digest:
-                raise RuntimeError(f"the boilerplate table under {out} changed during the run")
-            stats = LineStats.from_json(data.decode("utf-8"))
+                raise RuntimeError(f"the learnt table under {out} changed during the run")
+            table = LearntTable.from_json(data.decode("utf-8"))
             _SAVED.clear()
-            _SAVED[(out, digest)] = stats
-        return stats
+            _SAVED[(out, digest)] = table
+        return table
+
+
+def dataset_context(out: str, outlets_dirs: tuple[str, ...] = (), rules_config: str | None = None
+                    ) -> tuple[Context, str | None]:
+    """The context the latest run under out cleaned with (its learnt table, outlet profiles and
+    rules, unless others are given), and its raw root: so one page cleaned now is cleaned as
+    ingest cleaned it."""
+    data = Dataset(out).read_state(RUN_FILE)
+    if data is None:
+        raise FileNotFoundError(f"no decruft dataset under {out} (run decruft ingest first)")
+    run = json.loads(data)
+    settings = Settings(raw=run["raw"], out=out, outlets_dirs=tuple(outlets_dirs or run["outlets_dirs"]),
+                        rules_config=rules_config or run["rules_config"], limits=Limits(**run["limits"]))
+    return settings.context(load_learnt_table(out)), run["raw"]
 
 
 Mapper = Callable[[Callable[..., Any], list[tuple]], list[Any]]
@@ -321,39 +395,84 @@ def run(settings: Settings, map_batches: Mapper = sequential_map,
     dataset = Dataset(settings.out)
     report = RunReport()
     with dataset.lock():
-        leftovers = dataset.remove_leftovers()
-        if leftovers:
-            log(f"removed {len(leftovers)} leftover part(s) of an interrupted run")
+        settle(dataset, log)
         files, early_rejects = discover_files(settings)
         log(f"found {len(files)} raw file(s) under {settings.raw}")
-        stats = load_line_stats(settings.out)
-        items: list[WorkItem] = []
-        scan_batches = batches(files, SCAN_BATCH_FACTOR * settings.batch_files,
-                               SCAN_BATCH_FACTOR * settings.batch_bytes, parallelism)
-        for batch_items, batch_stats in map_batches(scan_batch, [(settings, b) for b in scan_batches]):
-            items += batch_items
-            stats.merge(batch_stats)
-        digest = save_line_stats(settings.out, stats)
+        config = settings.config_digest()
+        saved = {} if settings.reprocess or _saved_config(dataset) != config else dataset.fingerprints()
+        items, scanned = scan(settings, files, saved, map_batches, parallelism)
+        current = current_fingerprints(files, items, saved, scanned)
+        if current != saved:
+            dataset.save_fingerprints(current)
+        owners = exact_copy_owners(items)
+        table = learn(current, owners)
+        digest = save_learnt_table(settings.out, table)
+        dataset.write_state(RUN_FILE, _run_state(settings, config))
         manifest = dataset.manifest()
-        selection = select_work(items, manifest, settings.reprocess)
-        report.seen, report.new, report.skipped = (len(files) + len(early_rejects), len(selection.todo),
-                                                   selection.skipped)
-        log(f"{report.new} new or changed file(s), {report.skipped} already ingested")
-        calls = [(settings, batch, ingested_at, digest)
-                 for batch in batches_of_items(selection.todo, settings, parallelism)]
+        present = {f.rel_path for f in files} | {r.source_path for r in early_rejects}
+        plan = plan_work(items, present, manifest, current, owners, table, settings, config)
+        report.seen, report.new, report.skipped = (len(files) + len(early_rejects), len(plan.todo),
+                                                   plan.skipped)
+        report.retired = len(plan.retired)
+        log(f"{report.new} new or changed file(s), {report.skipped} unchanged, {report.retired} retired")
+        dataset.retire(plan.retired, ingested_at)
         rejects = [r for r in early_rejects if settings.reprocess or r.source_path not in manifest]
-        rejects += selection.duplicates
+        rejects += [Reject(i.file.rel_path, i.sha256, "duplicate", _duplicate_detail(plan.owners[i.sha256]))
+                    for i in plan.duplicates]
         if rejects:
-            report.totals.add(write_rejects(settings, rejects, ingested_at))
+            report.totals.add(write_rejects(settings, rejects, ingested_at,
+                                            {i.file.rel_path: i.context for i in plan.duplicates}))
+        calls = [(settings, batch, ingested_at, digest)
+                 for batch in batches_of_items(plan.todo, settings, parallelism)]
         for summary in map_batches(process_batch, calls):
             report.totals.add(summary)
-        if selection.changed:
-            compaction = dataset.compact()
-            log(f"{selection.changed} changed file(s) superseded their earlier rows; compacted "
-                f"{compaction.rows_before} rows in {compaction.files_before} parts into "
-                f"{compaction.rows_after} rows in {compaction.files_after}")
+        settle(dataset, log)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def scan(settings: Settings, files: list[RawFile], saved: FileFingerprints, map_batches: Mapper,
+         parallelism: int) -> tuple[list[WorkItem], FileFingerprints]:
+    """Scan every file in batches: hashes for all, fingerprints for the new and changed."""
+    known = {path: sha for path, (sha, _) in saved.items()}
+    scan_batches = batches(files, SCAN_BATCH_FACTOR * settings.batch_files,
+                           SCAN_BATCH_FACTOR * settings.batch_bytes, parallelism)
+    calls = [(settings, b, {f.rel_path: known[f.rel_path] for f in b if f.rel_path in known})
+             for b in scan_batches]
+    items: list[WorkItem] = []
+    scanned: FileFingerprints = {}
+    for batch_items, prints in map_batches(scan_batch, calls):
+        items += batch_items
+        scanned.update(prints)
+    return items, scanned
+
+
+def settle(dataset: Dataset, log: Callable[[str], None]) -> None:
+    """Finish what an interrupted run left (half-written parts, a half-done compaction) and
+    remove superseded rows, so that no document is visible twice once a run has settled."""
+    leftovers = dataset.remove_leftovers()
+    if leftovers:
+        log(f"removed {len(leftovers)} leftover file(s) of an interrupted run")
+    if dataset.has_superseded_rows():
+        compaction = dataset.compact()
+        log(f"compacted {compaction.rows_before} rows in {compaction.files_before} parts into "
+            f"{compaction.rows_after} current rows in {compaction.files_after}")
+
+
+def _duplicate_detail(owner: str) -> str:
+    return f"same content as {owner} (doc_id {doc_id_for(owner)})"
+
+
+def _saved_config(dataset: Dataset) -> str | None:
+    data = dataset.read_state(RUN_FILE)
+    return json.loads(data).get("config") if data else None
+
+
+def _run_state(settings: Settings, config: str) -> bytes:
+    """What clean/explain --out need to clean a page as this run does."""
+    return json.dumps({"raw": settings.raw, "outlets_dirs": list(settings.outlets_dirs),
+                       "rules_config": settings.rules_config, "limits": asdict(settings.limits),
+                       "config": config}).encode()
 
 
 def batches_of_items(items: list[WorkItem], settings: Settings, parallelism: int = 1) -> Iterator[list[WorkItem]]:
@@ -369,13 +488,15 @@ class RunReport:
     seen: int = 0
     new: int = 0
     skipped: int = 0
+    retired: int = 0
     seconds: float = 0.0
     totals: BatchSummary = field(default_factory=BatchSummary)
 
     def lines(self) -> list[str]:
         t = self.totals
         rate = t.files / self.seconds if self.seconds else 0.0
-        out = [f"files seen: {self.seen}  new: {self.new}  already ingested: {self.skipped}",
+        out = [f"files seen: {self.seen}  new: {self.new}  already ingested: {self.skipped}  "
+               f"retired: {self.retired}",
                f"articles written: {t.articles}",
                "rejects: " + (", ".join(f"{k}={v}" for k, v in sorted(t.rejects.items())) or "none"),
                "outlets: " + (", ".join(f"{k}={v}" for k, v in t.outlets.most_common()) or "none"),
@@ -385,7 +506,7 @@ class RunReport:
 
     def as_dict(self) -> dict[str, Any]:
         t = self.totals
-        return {"seen": self.seen, "new": self.new, "skipped": self.skipped,
+        return {"seen": self.seen, "new": self.new, "skipped": self.skipped, "retired": self.retired,
                 "articles": t.articles, "rejects": dict(t.rejects), "outlets": dict(t.outlets),
                 "languages": dict(t.languages), "parts": len(t.parts),
                 "seconds": round(self.seconds, 3)}

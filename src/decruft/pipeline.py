@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -16,15 +17,16 @@ from .containers import read_source
 from .credits import parse_byline, parse_credit_line
 from .dates import choose_publication_date, find_updated
 from .decode import DecodeError, decode_text
-from .extract.boilerplate import LineStats
+from .extract.boilerplate import LearntTable, line_key
 from .extract.html import extract_html
 from .extract.rules import RuleSet, default_rules, load_rules
 from .extract.text import clean_text
 from .language import detect_language, detector_factory
 from .metadata import PageMetadata, normalise_metadata
-from .models import Extraction, Limits, RawDocument, Reject
+from .models import Extraction, Limits, OutletProfile, RawDocument, Reject
 from .outlets import Registry, load_registry
 from .schema import ARTICLES
+from .sources import top_folder
 
 #: Reason codes of removed lines that mean "this page is an error page, not an article".
 ERROR_PAGE_REASONS = frozenset({"error_page"})
@@ -34,21 +36,21 @@ MIN_BODY_WORDS = 5
 
 @dataclass
 class Context:
-    """What every page of a run shares: registry, rules, learnt boilerplate, limits, run time."""
+    """What every page of a run shares: registry, rules, learnt table, limits, run time."""
 
     registry: Registry = field(default_factory=load_registry)
     rules: RuleSet = field(default_factory=load_rules)
-    line_stats: LineStats = field(default_factory=LineStats)
+    learnt: LearntTable = field(default_factory=LearntTable)
     limits: Limits = field(default_factory=Limits)
     ingested_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
 
 def make_context(*, outlets_dirs: tuple[Path, ...] = (), rules_config: Path | None = None,
-                 line_stats: LineStats | None = None, limits: Limits | None = None) -> Context:
+                 learnt: LearntTable | None = None, limits: Limits | None = None) -> Context:
     """A run context with the user's extra outlet profiles and rule config applied."""
     return Context(registry=load_registry(outlets_dirs),
                    rules=load_rules(rules_config) if rules_config else default_rules(),
-                   line_stats=line_stats or LineStats(), limits=limits or Limits())
+                   learnt=learnt or LearntTable(), limits=limits or Limits())
 
 
 def warm_up() -> None:
@@ -82,7 +84,7 @@ def process_document(doc: RawDocument, ctx: Context) -> dict[str, Any] | Reject:
         extraction, resolution = _extract_html_page(text, doc, meta, ctx)
     else:
         extraction, resolution = _extract_text_page(text, doc, meta, ctx)
-    if sum(len(p.split()) for p in extraction.body) < MIN_BODY_WORDS:
+    if _word_count(extraction.body) < MIN_BODY_WORDS:
         return _no_body_reject(doc, extraction)
     return build_record(doc, meta, extraction, resolution, ctx)
 
@@ -101,13 +103,36 @@ def page_text(doc: RawDocument, limits: Limits) -> str:
 def _extract_text_page(text: str, doc: RawDocument, meta: PageMetadata, ctx: Context):
     resolution = ctx.registry.resolve(metadata=meta.outlet, folder=doc.folder, url=meta.url, text=text)
     group = boilerplate_group(resolution.outlet_id, doc.folder)
-    extraction = clean_text(text, profile=resolution.profile, rules=ctx.rules,
-                            boilerplate=ctx.line_stats.boilerplate_for(group))
+    extraction = clean_with_table(text, resolution.profile, ctx.rules, ctx.learnt.boilerplate_for(group))
     if resolution.source in ("text", "unknown") and extraction.urls:
         by_url = ctx.registry.resolve(metadata=None, folder=None, url=extraction.urls[0], text=None)
         if by_url.profile is not None and resolution.profile is None:
             resolution = by_url
     return extraction, resolution
+
+
+def clean_with_table(text: str, profile: OutletProfile | None, rules: RuleSet,
+                     boilerplate: frozenset[int]) -> Extraction:
+    """Clean a text page, letting the learnt table remove only what cannot be the article's.
+
+    The table never removes the headline, standfirst, bylines or date lines the cleaner finds
+    without it (a prolific author's byline recurs across an outlet), and it never reduces an
+    article to nothing: then the page is cleaned as if nothing had been learnt.
+    """
+    plain = clean_text(text, profile=profile, rules=rules)
+    if not boilerplate:
+        return plain
+    header = [plain.title, plain.description, *plain.bylines, *plain.date_strings]
+    learnt = boilerplate - {line_key(line) for line in header if line}
+    lines = chain(plain.body, (removed.text for removed in plain.removed))
+    if learnt.isdisjoint(map(line_key, lines)):
+        return plain
+    with_table = clean_text(text, profile=profile, rules=rules, boilerplate=learnt)
+    return with_table if _word_count(with_table.body) >= MIN_BODY_WORDS else plain
+
+
+def _word_count(paragraphs: list[str]) -> int:
+    return sum(len(p.split()) for p in paragraphs)
 
 
 def _extract_html_page(text: str, doc: RawDocument, meta: PageMetadata, ctx: Context):
@@ -144,6 +169,7 @@ def build_record(doc: RawDocument, meta: PageMetadata, extraction: Extraction, r
         sources["title"] = extraction.extractor
     return {
         "doc_id": doc_id_for(doc.source_path),
+        "duplicate_of": _first_copy_id(ctx.learnt, doc.source_path),
         "source_path": doc.source_path,
         "source_sha256": doc.sha256,
         "source_format": doc.source_format,
@@ -177,6 +203,11 @@ def build_record(doc: RawDocument, meta: PageMetadata, extraction: Extraction, r
     }
 
 
+def _first_copy_id(learnt: LearntTable, source_path: str) -> str | None:
+    first = learnt.duplicate_of(source_path)
+    return doc_id_for(first) if first else None
+
+
 def _domain_id(resolution) -> str | None:
     """An unregistered outlet's id is its registered domain; report it as the domain too."""
     oid = resolution.outlet_id
@@ -206,7 +237,9 @@ def clean(data: str | bytes, *, name: str | None = None, url: str | None = None,
     """Clean one page (text or HTML, str or bytes) and return its record as a dict.
 
     The record has the articles columns; a page that yields no article comes back with an
-    empty body and a ``reject`` entry (reason and detail) instead of raising.
+    empty body and a ``reject`` entry (reason and detail) instead of raising. ``name`` is the
+    page's path relative to the raw root, as ingest would see it (its first folder may name
+    the outlet); ``context`` carries a dataset's learnt table (see ``ingest.dataset_context``).
     """
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     meta = dict(metadata or {})
@@ -216,6 +249,7 @@ def clean(data: str | bytes, *, name: str | None = None, url: str | None = None,
     ctx = context or _default_context()
     for item in read_source(source, raw, limits=ctx.limits):
         if isinstance(item, RawDocument):
+            item.folder = top_folder(source)
             if meta:
                 item.metadata, item.metadata_origin = {**item.metadata, **meta}, item.metadata_origin or metadata_origin
             result = process_document(item, ctx)

@@ -23,6 +23,9 @@ REMOVED_LINE = pa.struct([
 ARTICLE_FIELDS = [
     _field("doc_id", pa.string(), "Stable id: sha256 of the source path, first 16 hex digits. "
            "The same raw path gives the same id on every run; a changed file keeps its id.", False),
+    _field("duplicate_of", pa.string(), "doc_id of the first article (in source path order) of this "
+           "one's near-duplicate cluster: re-scrapes, AMP, print or mobile copies, syndicated copy "
+           "whose bodies nearly match. Null for the first and for articles without near-copies."),
     _field("source_path", pa.string(), "Path relative to the raw root (POSIX); container records "
            "add '#N' (e.g. crawl.warc.gz#17).", False),
     _field("source_sha256", pa.string(), "sha256 of the page's raw bytes.", False),

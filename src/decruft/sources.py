@@ -98,13 +98,18 @@ def read_documents(raw: RawFile, limits: Limits = Limits(), data: bytes | None =
         data = read
     sidecar = (storage.read_sidecar(raw.root, raw.rel_path) if storage.is_remote(raw.root)
                else read_sidecar(raw.path))
-    folder = raw.rel_path.split("/")[0] if "/" in raw.rel_path else None
+    folder = top_folder(raw.rel_path)
     for item in read_source(raw.rel_path, data, limits=limits):
         if isinstance(item, RawDocument):
             item.folder = folder
             if sidecar and not item.metadata:
                 item.metadata, item.metadata_origin = sidecar, "sidecar"
         yield item
+
+
+def top_folder(rel_path: str) -> str | None:
+    """The first folder of a path under the raw root (a possible outlet name), if any."""
+    return rel_path.split("/", 1)[0] if "/" in rel_path else None
 
 
 def read_sidecar(path: Path) -> dict | None:

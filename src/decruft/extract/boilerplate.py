@@ -1,137 +1,144 @@
-"""Corpus statistics: lines that recur across many pages of one outlet are boilerplate.
+"""The learnt boilerplate table: lines that recur across many documents of one outlet.
 
-A menu item, a footer or a newsletter box is printed on every page of a site; a
-sentence of an article is not. ``LineStats`` counts, per group (an outlet, or the raw
-folder when the outlet is unknown), in how many documents each line occurs, and
-``boilerplate_for`` returns the keys that recur often enough. The table persists as
-JSON so an incremental run still knows what it learnt before.
+A menu item, a footer or a newsletter box is printed on every page of a site; a line of an
+article is not. The table is built from the fingerprints of the current raw files alone
+(see ``fingerprint``): each document counts once, near-copies of one article (re-scrapes,
+AMP or print copies, syndicated wire copy) count once together, and nothing is carried over
+from earlier runs, so the same raw files give the same table whatever the run history, and a
+rebuild from scratch equals the table an incremental run keeps.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import re
-from collections import Counter
+from collections import Counter, defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import NamedTuple
+
+from datasketch import MinHash, MinHashLSH
 
 _SPACE = re.compile(r"\s+")
 _DIGITS = re.compile(r"\d+")
-_SENTENCE_END = (".", "!", "?", "…", "。", "！", "？", '"', "”", "’", "»")
 KEY_MAX_CHARS = 300  # longer lines are article text, never counted
+#: MinHash permutations of a body signature, and the estimated Jaccard similarity of body
+#: shingles from which two documents are near-copies.
+SIGNATURE_PERMUTATIONS = 64
+NEAR_COPY_SIMILARITY = 0.7
+SIGNATURE_SCHEME = "affine32"  # 32-bit hash values: stored as uint32
+TABLE_VERSION = 2
 
 
-def line_key(line: str) -> str:
-    """Normalise a line for counting: case, spacing and numbers do not matter.
-
-    "3 Comments" and "12 comments" share a key, so do dates in a footer.
-    """
-    return _DIGITS.sub("0", _SPACE.sub(" ", line).strip().lower())[:KEY_MAX_CHARS]
-
-
-def _is_sentence_like(key: str) -> bool:
-    """A long line ending like a sentence: prose unless nearly every page prints it."""
-    return key.count(" ") >= 9 and key.endswith(_SENTENCE_END)
+def line_key(line: str) -> int:
+    """A line's counting key: case, spacing and numbers do not matter ("3 Comments" and
+    "12 comments" share one). Date lines are never counted, so masking numbers cannot merge
+    two dates (see ``fingerprint``)."""
+    text = _DIGITS.sub("0", _SPACE.sub(" ", line).strip().lower())
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
 
 
-@dataclass
+class Fingerprint(NamedTuple):
+    """What one document contributes to the learnt table."""
+
+    source_path: str  # the document ('#N' for a container record)
+    group: str  # its outlet, else its raw folder (see ``pipeline.boilerplate_group``)
+    keys: tuple[int, ...]  # sorted distinct keys of its countable lines
+    signature: tuple[int, ...]  # MinHash of its body shingles; empty when too short to compare
+
+
+@dataclass(frozen=True)
 class Thresholds:
     """When a recurring line counts as boilerplate."""
 
-    min_docs: int = 3  # seen in at least this many documents
+    min_docs: int = 3  # seen in at least this many documents (near-copies counting once)
     min_share: float = 0.3  # ... and in at least this share of the group's documents
-    sentence_min_share: float = 0.8  # sentence-like lines must be nearly everywhere
-    sentence_min_docs: int = 5
-    max_keys: int = 200_000  # per group; rarest keys are pruned beyond this
 
 
 @dataclass
-class _Group:
-    docs: int = 0
-    lines: Counter = field(default_factory=Counter)
+class LearntTable:
+    """Boilerplate keys per group, and the near-copy clusters of the current documents."""
 
+    boilerplate: dict[str, frozenset[int]] = field(default_factory=dict)
+    first_copy: dict[str, str] = field(default_factory=dict)  # source path -> its cluster's first
 
-class LineStats:
-    """Per-group document frequencies of line keys."""
+    def boilerplate_for(self, group: str) -> frozenset[int]:
+        return self.boilerplate.get(group, frozenset())
 
-    def __init__(self, thresholds: Thresholds | None = None) -> None:
-        self.thresholds = thresholds or Thresholds()
-        self._groups: dict[str, _Group] = {}
-        self._cache: dict[str, frozenset[str]] = {}  # boilerplate_for runs once per document
+    def duplicate_of(self, source_path: str) -> str | None:
+        """The source path of the first document of this one's near-copy cluster (None for
+        the first itself and for documents without near-copies)."""
+        return self.first_copy.get(source_path)
 
-    def add_document(self, group: str, text: str) -> None:
-        """Count each distinct line of one document once."""
-        entry = self._groups.setdefault(group, _Group())
-        self._cache.pop(group, None)
-        entry.docs += 1
-        keys = {line_key(line) for line in text.splitlines() if line.strip()}
-        keys.discard("")
-        entry.lines.update(keys)
-        if len(entry.lines) > self.thresholds.max_keys:
-            self._prune(entry)
-
-    def _prune(self, entry: _Group) -> None:
-        """Drop the keys seen once (then twice, ...) until the table fits again."""
-        floor = 1
-        while len(entry.lines) > self.thresholds.max_keys // 2:
-            entry.lines = Counter({k: n for k, n in entry.lines.items() if n > floor})
-            floor += 1
-
-    def documents(self, group: str) -> int:
-        """How many documents of the group were counted."""
-        entry = self._groups.get(group)
-        return entry.docs if entry else 0
-
-    def boilerplate_for(self, group: str) -> frozenset[str]:
-        """Keys (see ``line_key``) that recur in enough of the group's documents."""
-        if group in self._cache:
-            return self._cache[group]
-        entry = self._groups.get(group)
-        if entry is None:
-            return frozenset()
-        t = self.thresholds
-        plain = max(t.min_docs, t.min_share * entry.docs)
-        sentence = max(t.sentence_min_docs, t.sentence_min_share * entry.docs)
-        found = frozenset(key for key, n in entry.lines.items()
-                          if n >= (sentence if _is_sentence_like(key) else plain))
-        self._cache[group] = found
-        return found
-
-    def merge(self, other: LineStats) -> None:
-        """Add another table's counts (e.g. from a parallel worker) to this one."""
-        for group, theirs in other._groups.items():
-            self._cache.pop(group, None)
-            mine = self._groups.setdefault(group, _Group())
-            mine.docs += theirs.docs
-            mine.lines.update(theirs.lines)
-            if len(mine.lines) > self.thresholds.max_keys:
-                self._prune(mine)
+    def decision_for(self, fp: Fingerprint) -> str:
+        """A digest of everything the table decides for one document: which of its lines are
+        boilerplate and which document it copies. Equal digests, equal cleaning."""
+        table = self.boilerplate_for(fp.group)
+        learnt = [key for key in fp.keys if key in table]
+        text = f"{fp.group}\0{self.first_copy.get(fp.source_path, '')}\0{','.join(map(str, learnt))}"
+        return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
     def to_json(self) -> str:
-        return json.dumps({"version": 1, "groups": {
-            g: {"docs": e.docs, "lines": dict(e.lines)} for g, e in sorted(self._groups.items())}},
-            ensure_ascii=False)
+        return json.dumps({"version": TABLE_VERSION,
+                           "boilerplate": {g: sorted(keys) for g, keys in sorted(self.boilerplate.items())},
+                           "first_copy": dict(sorted(self.first_copy.items()))}, ensure_ascii=False)
 
     @classmethod
-    def from_json(cls, data: str, thresholds: Thresholds | None = None) -> LineStats:
+    def from_json(cls, data: str) -> LearntTable:
         raw = json.loads(data)
-        if raw.get("version") != 1:
-            raise ValueError(f"unsupported line statistics version {raw.get('version')!r}")
-        stats = cls(thresholds)
-        for group, entry in raw["groups"].items():
-            stats._groups[group] = _Group(int(entry["docs"]), Counter(entry["lines"]))
-        return stats
+        if raw.get("version") != TABLE_VERSION:
+            raise ValueError(f"unsupported learnt table version {raw.get('version')!r}")
+        return cls({g: frozenset(keys) for g, keys in raw["boilerplate"].items()}, dict(raw["first_copy"]))
 
-    def save(self, path: Path) -> None:
-        """Write atomically, so a crash never leaves half a table."""
-        path = Path(path)
-        tmp = path.with_name(path.name + ".tmp")
-        tmp.write_text(self.to_json(), encoding="utf-8")
-        tmp.replace(path)
 
-    @classmethod
-    def load(cls, path: Path, thresholds: Thresholds | None = None) -> LineStats:
-        """Read a saved table; a missing file gives an empty one."""
-        path = Path(path)
-        if not path.exists():
-            return cls(thresholds)
-        return cls.from_json(path.read_text(encoding="utf-8"), thresholds)
+def build_table(fingerprints: Iterable[Fingerprint], thresholds: Thresholds = Thresholds()) -> LearntTable:
+    """The table of a set of documents: a function of the set, whatever order it comes in."""
+    prints = sorted(fingerprints, key=lambda fp: fp.source_path)
+    first_copy = near_copy_clusters(prints)
+    counted: dict[str, set[str]] = defaultdict(set)  # group -> clusters already counted
+    docs: Counter = Counter()
+    lines: dict[str, Counter] = defaultdict(Counter)
+    for fp in prints:
+        cluster = first_copy.get(fp.source_path, fp.source_path)
+        if cluster in counted[fp.group]:
+            continue
+        counted[fp.group].add(cluster)
+        docs[fp.group] += 1
+        lines[fp.group].update(fp.keys)
+    boilerplate = {}
+    for group, counts in lines.items():
+        needed = max(thresholds.min_docs, thresholds.min_share * docs[group])
+        found = frozenset(key for key, n in counts.items() if n >= needed)
+        if found:
+            boilerplate[group] = found
+    return LearntTable(boilerplate, first_copy)
+
+
+def near_copy_clusters(prints: list[Fingerprint]) -> dict[str, str]:
+    """Source path -> the first (smallest) source path of its cluster, for documents whose
+    bodies are near-copies of another's (MinHash LSH candidates, confirmed by their estimated
+    similarity, joined transitively)."""
+    signed = [fp for fp in prints if fp.signature]
+    if len(signed) < 2:
+        return {}
+    lsh = MinHashLSH(threshold=NEAR_COPY_SIMILARITY, num_perm=SIGNATURE_PERMUTATIONS)
+    hashes = {}
+    for fp in signed:
+        hashes[fp.source_path] = MinHash(num_perm=SIGNATURE_PERMUTATIONS, hashvalues=fp.signature,
+                                           scheme=SIGNATURE_SCHEME)
+        lsh.insert(fp.source_path, hashes[fp.source_path], check_duplication=False)
+    parent: dict[str, str] = {}
+
+    def root(path: str) -> str:
+        while parent.get(path, path) != path:
+            path = parent[path]
+        return path
+
+    for fp in signed:
+        mine = hashes[fp.source_path]
+        for other in lsh.query(mine):
+            if other != fp.source_path and mine.jaccard(hashes[other]) >= NEAR_COPY_SIMILARITY:
+                a, b = sorted((root(fp.source_path), root(other)))
+                if a != b:
+                    parent[b] = a
+    return {path: root(path) for path in parent}

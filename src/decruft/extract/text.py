@@ -103,7 +103,7 @@ def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSe
                boilerplate: frozenset[str] = frozenset()) -> Extraction:
     """Split page text into the article body and removed lines, each with a reason."""
     rules = rules or default_rules()
-    lines = _split_lines(text)
+    lines = split_lines(text)
     headline = _headline_index(lines)
     classify = partial(_classify, rules=rules, profile=profile, boilerplate=boilerplate,
                        repeated=_repeated_lines(lines))
@@ -121,7 +121,7 @@ def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSe
 
 # ---------------------------------------------------------------- lines and features
 
-def _split_lines(text: str) -> list[_Line]:
+def split_lines(text: str) -> list[_Line]:
     """Split on line breaks; drop control and format characters, fold odd spacing."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
