@@ -154,7 +154,7 @@ def _file_names(batch: list) -> list[str]:
 
 
 @flow(name="ingest")
-def ingest(raw: str = "raw", out: str = "processed", reprocess: bool = False,
+def ingest(raw: str = "raw", out: str = "processed", reprocess: bool = False, prune: bool = False,
            batch_files: int = Settings.batch_files, batch_bytes: int = Settings.batch_bytes,
            outlets_dirs: list[str] | None = None, rules_config: str | None = None,
            runner: str = "threads", dask_address: str | None = None,
@@ -166,6 +166,7 @@ def ingest(raw: str = "raw", out: str = "processed", reprocess: bool = False,
     """Ingest new and changed raw files into the Parquet dataset under ``out``.
 
     ``raw`` and ``out`` are folders or URIs (``s3://bucket/prefix``, ``file:///...``).
+    ``reprocess`` redoes every file; ``prune`` removes the rows of raw files that are gone.
     ``runner`` is threads, dask or ray; ``dask_address`` joins an existing Dask (or Ray) cluster.
     The limits (sizes in megabytes, ``doc_timeout`` in seconds per page) are
     ``decruft.models.Limits``.
@@ -173,7 +174,7 @@ def ingest(raw: str = "raw", out: str = "processed", reprocess: bool = False,
     logger = get_run_logger()
     limits = dict(max_file_mb=max_file_mb, max_decompressed_mb=max_decompressed_mb,
                   max_document_mb=max_document_mb, max_line_chars=max_line_chars, doc_timeout=doc_timeout)
-    params = dict(raw=raw, out=out, reprocess=reprocess, batch_files=batch_files,
+    params = dict(raw=raw, out=out, reprocess=reprocess, prune=prune, batch_files=batch_files,
                   batch_bytes=batch_bytes, outlets_dirs=outlets_dirs, rules_config=rules_config,
                   runner=runner, dask_address=dask_address, **limits)
     if runner not in RUNNERS:
@@ -183,7 +184,7 @@ def ingest(raw: str = "raw", out: str = "processed", reprocess: bool = False,
         logger.info("running the batches on the %s task runner (a subflow)", runner)
         return with_runner(runner, dask_address)(**params)
 
-    settings = Settings(raw=raw, out=out, reprocess=reprocess, batch_files=batch_files,
+    settings = Settings(raw=raw, out=out, reprocess=reprocess, prune=prune, batch_files=batch_files,
                         batch_bytes=batch_bytes, outlets_dirs=tuple(outlets_dirs or ()),
                         rules_config=rules_config, limits=Limits.from_options(**limits))
     mapper = BatchMapper(logger)
@@ -225,6 +226,7 @@ def summary_markdown(report: RunReport, raw: str, out: str, failures: list[Batch
           f"Raw files: `{raw}`  ", f"Output: `{out}`", "",
           "| what | value |", "|---|---|",
           f"| files seen | {report.seen} |", f"| new or changed | {report.new} |",
+          f"| retired (moved or pruned) | {report.retired} |",
           f"| skipped (already ingested) | {report.skipped} |",
           f"| articles written | {t.articles} |", f"| rejects | {sum(t.rejects.values())} |",
           f"| parts written | {len(t.parts)} |",

@@ -15,9 +15,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from . import storage
 from .dataset import Dataset, DatasetLockedError
 from .decode import DecodeError, decode_text
-from .ingest import Settings
+from .ingest import Settings, dataset_context
 from .models import Limits
 from .pipeline import clean, make_context
 from .sources import read_sidecar
@@ -47,14 +48,17 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="decruft", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="decruft", description=__doc__.splitlines()[0], allow_abbrev=False)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    ingest = commands.add_parser("ingest", help="run the ingest flow: raw files -> Parquet")
+    ingest = commands.add_parser("ingest", help="run the ingest flow: raw files -> Parquet", allow_abbrev=False)
     ingest.add_argument("--raw", default="raw",
                         help="folder or URI of raw files, e.g. s3://bucket/raw (default: raw)")
     ingest.add_argument("--out", default="processed", help="output folder or URI (default: processed)")
-    ingest.add_argument("--reprocess", action="store_true", help="ignore the manifest, redo every file")
+    ingest.add_argument("--reprocess", action="store_true",
+                        help="redo every file and rebuild the learnt table from scratch")
+    ingest.add_argument("--prune", action="store_true",
+                        help="remove the rows of raw files that are gone (by default they stay)")
     ingest.add_argument("--batch-files", type=_positive(int), default=Settings.batch_files,
                         help=f"files per task (default: {Settings.batch_files})")
     ingest.add_argument("--batch-mb", type=_positive(int), default=Settings.batch_bytes // 2**20,
@@ -73,9 +77,12 @@ def _parser() -> argparse.ArgumentParser:
 
     for name, handler, text in (("clean", _clean, "print one cleaned record"),
                                 ("explain", _explain, "show every input line, kept or removed and why")):
-        cmd = commands.add_parser(name, help=text)
+        cmd = commands.add_parser(name, help=text, allow_abbrev=False)
         cmd.add_argument("file", type=Path)
         cmd.add_argument("--url", help="the page's URL, if known")
+        cmd.add_argument("--out", metavar="DIR",
+                         help="clean as the ingest into this dataset did: with its learnt table, "
+                              "outlet profiles and rules")
         _add_config_options(cmd)
         if name == "clean":
             cmd.add_argument("--json", action="store_true", help="all fields as JSON, not just the body")
@@ -83,11 +90,11 @@ def _parser() -> argparse.ArgumentParser:
             cmd.add_argument("--color", choices=("auto", "always", "never"), default="auto")
         cmd.set_defaults(handler=handler)
 
-    compact = commands.add_parser("compact", help="merge small parts, keep the newest row per doc_id")
+    compact = commands.add_parser("compact", help="merge small parts, keep the newest row per doc_id", allow_abbrev=False)
     compact.add_argument("--out", default="processed", help="dataset folder or URI (default: processed)")
     compact.set_defaults(handler=_compact)
 
-    stats = commands.add_parser("stats", help="counts by outlet, language, month and reject reason")
+    stats = commands.add_parser("stats", help="counts by outlet, language, month and reject reason", allow_abbrev=False)
     stats.add_argument("--out", default="processed", help="dataset folder or URI (default: processed)")
     stats.set_defaults(handler=_stats)
     return parser
@@ -142,7 +149,7 @@ def _ingest(args: argparse.Namespace) -> int:
     status = 0
     with progress_listener(bar) if bar else nullcontext():
         try:
-            summary = flow(raw=args.raw, out=args.out, reprocess=args.reprocess,
+            summary = flow(raw=args.raw, out=args.out, reprocess=args.reprocess, prune=args.prune,
                            batch_files=args.batch_files, batch_bytes=args.batch_mb * 1024 * 1024,
                            outlets_dirs=args.outlets, rules_config=args.rules,
                            runner=args.runner, dask_address=args.dask_address,
@@ -154,7 +161,8 @@ def _ingest(args: argparse.Namespace) -> int:
             if bar:
                 bar.close()
     rejects = ", ".join(f"{k}={v}" for k, v in sorted(summary["rejects"].items())) or "none"
-    print(f"files seen: {summary['seen']} (new {summary['new']}, already ingested {summary['skipped']})")
+    print(f"files seen: {summary['seen']} (new {summary['new']}, already ingested {summary['skipped']}, "
+          f"retired {summary['retired']})")
     print(f"articles written: {summary['articles']}")
     print(f"rejects: {rejects}")
     if summary.get("failed_files"):
@@ -165,10 +173,25 @@ def _ingest(args: argparse.Namespace) -> int:
 
 def _record_for(args: argparse.Namespace) -> dict[str, Any]:
     data = args.file.read_bytes()
-    context = make_context(outlets_dirs=tuple(Path(d) for d in args.outlets),
-                           rules_config=Path(args.rules) if args.rules else None)
-    return clean(data, name=args.file.name, url=args.url, metadata=read_sidecar(args.file),
+    name = args.file.name
+    if args.out:
+        context, raw = dataset_context(args.out, tuple(args.outlets), args.rules)
+        name = _path_under(args.file, raw) or name
+    else:
+        context = make_context(outlets_dirs=tuple(Path(d) for d in args.outlets),
+                               rules_config=Path(args.rules) if args.rules else None)
+    return clean(data, name=name, url=args.url, metadata=read_sidecar(args.file),
                  context=context, metadata_origin="sidecar")
+
+
+def _path_under(file: Path, root: str) -> str | None:
+    """The file's path relative to a local raw root, as ingest named it (None when outside)."""
+    if storage.is_remote(root):
+        return None
+    try:
+        return file.resolve().relative_to(Path(storage.local_root(root)).resolve()).as_posix()
+    except ValueError:
+        return None
 
 
 def _clean(args: argparse.Namespace) -> int:
