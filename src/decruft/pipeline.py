@@ -8,7 +8,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
-from itertools import chain
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from .containers import read_source
 from .credits import parse_byline, parse_credit_line
 from .dates import choose_publication_date, find_updated
 from .decode import DecodeError, decode_text
-from .extract.boilerplate import LearntTable, line_key
+from .extract.boilerplate import LearntTable
 from .extract.html import extract_html
 from .extract.rules import RuleSet, default_rules, load_rules
 from .extract.text import clean_text
@@ -113,22 +112,13 @@ def _extract_text_page(text: str, doc: RawDocument, meta: PageMetadata, ctx: Con
 
 def clean_with_table(text: str, profile: OutletProfile | None, rules: RuleSet,
                      boilerplate: frozenset[int]) -> Extraction:
-    """Clean a text page, letting the learnt table remove only what cannot be the article's.
-
-    The table never removes the headline, standfirst, bylines or date lines the cleaner finds
-    without it (a prolific author's byline recurs across an outlet), and it never reduces an
-    article to nothing: then the page is cleaned as if nothing had been learnt.
-    """
-    plain = clean_text(text, profile=profile, rules=rules)
-    if not boilerplate:
-        return plain
-    header = [plain.title, plain.description, *plain.bylines, *plain.date_strings]
-    learnt = boilerplate - {line_key(line) for line in header if line}
-    lines = chain(plain.body, (removed.text for removed in plain.removed))
-    if learnt.isdisjoint(map(line_key, lines)):
-        return plain
-    with_table = clean_text(text, profile=profile, rules=rules, boilerplate=learnt)
-    return with_table if _word_count(with_table.body) >= MIN_BODY_WORDS else plain
+    """Clean a text page with the learnt table, which never reduces an article to nothing:
+    then the page is cleaned as if nothing had been learnt. (Nor does it take the headline,
+    standfirst, bylines or date lines: the cleaner's header zone reclaims those.)"""
+    extraction = clean_text(text, profile=profile, rules=rules, boilerplate=boilerplate)
+    if not boilerplate or _word_count(extraction.body) >= MIN_BODY_WORDS:
+        return extraction
+    return clean_text(text, profile=profile, rules=rules)
 
 
 def _word_count(paragraphs: list[str]) -> int:

@@ -12,9 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from functools import cache
 from typing import NamedTuple
 
 from datasketch import MinHash, MinHashLSH
@@ -115,30 +117,36 @@ def build_table(fingerprints: Iterable[Fingerprint], thresholds: Thresholds = Th
 
 
 def near_copy_clusters(prints: list[Fingerprint]) -> dict[str, str]:
-    """Source path -> the first (smallest) source path of its cluster, for documents whose
-    bodies are near-copies of another's (MinHash LSH candidates, confirmed by their estimated
-    similarity, joined transitively)."""
-    signed = [fp for fp in prints if fp.signature]
-    if len(signed) < 2:
-        return {}
+    """Source path -> the first (smallest) source path of its near-copy cluster.
+
+    Documents are taken in path order; each joins the earliest cluster whose first document's
+    body it nearly copies (MinHash LSH candidates, confirmed by their estimated similarity),
+    or starts a cluster of its own. Only a cluster's first document is indexed, so a thousand
+    copies of one article cost a thousand look-ups, not a million comparisons.
+    """
     lsh = MinHashLSH(threshold=NEAR_COPY_SIMILARITY, num_perm=SIGNATURE_PERMUTATIONS)
-    hashes = {}
-    for fp in signed:
-        hashes[fp.source_path] = MinHash(num_perm=SIGNATURE_PERMUTATIONS, hashvalues=fp.signature,
-                                           scheme=SIGNATURE_SCHEME)
-        lsh.insert(fp.source_path, hashes[fp.source_path], check_duplication=False)
-    parent: dict[str, str] = {}
+    firsts: dict[str, MinHash] = {}
+    first_copy: dict[str, str] = {}
+    for fp in prints:
+        if not fp.signature:
+            continue
+        mine = minhash_of(fp.signature)
+        similar = [path for path in lsh.query(mine) if mine.jaccard(firsts[path]) >= NEAR_COPY_SIMILARITY]
+        if similar:
+            first_copy[fp.source_path] = min(similar)
+        else:
+            firsts[fp.source_path] = mine
+            lsh.insert(fp.source_path, mine, check_duplication=False)
+    return first_copy
 
-    def root(path: str) -> str:
-        while parent.get(path, path) != path:
-            path = parent[path]
-        return path
 
-    for fp in signed:
-        mine = hashes[fp.source_path]
-        for other in lsh.query(mine):
-            if other != fp.source_path and mine.jaccard(hashes[other]) >= NEAR_COPY_SIMILARITY:
-                a, b = sorted((root(fp.source_path), root(other)))
-                if a != b:
-                    parent[b] = a
-    return {path: root(path) for path in parent}
+@cache
+def permutations() -> tuple:
+    """The MinHash permutations of every signature (built once: they cost more than a page)."""
+    return MinHash(num_perm=SIGNATURE_PERMUTATIONS, scheme=SIGNATURE_SCHEME).permutations
+
+
+def minhash_of(values: tuple[int, ...] | None = None) -> MinHash:
+    """A MinHash with the signatures' permutations, empty or with the given hash values."""
+    return MinHash(num_perm=SIGNATURE_PERMUTATIONS, scheme=SIGNATURE_SCHEME, permutations=permutations(),
+                   hashvalues=values, hashfunc=zlib.crc32)

@@ -10,10 +10,7 @@ from __future__ import annotations
 import html
 import re
 
-from datasketch import MinHash
-
-from decruft.extract.boilerplate import (KEY_MAX_CHARS, SIGNATURE_PERMUTATIONS, SIGNATURE_SCHEME,
-                                         Fingerprint, line_key)
+from decruft.extract.boilerplate import KEY_MAX_CHARS, Fingerprint, line_key, minhash_of
 from decruft.extract.rules import RuleSet
 from decruft.extract.text import split_lines
 
@@ -53,8 +50,8 @@ def signature(paragraphs: list[str]) -> tuple[int, ...]:
     shingles = {" ".join(words[i:i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
     if len(shingles) < MIN_SHINGLES:
         return ()
-    minhash = MinHash(num_perm=SIGNATURE_PERMUTATIONS, scheme=SIGNATURE_SCHEME)
-    minhash.update_batch([s.encode("utf-8", "surrogatepass") for s in sorted(shingles)])
+    minhash = minhash_of()
+    minhash.update_batch([s.encode("utf-8", "surrogatepass") for s in shingles])
     return tuple(int(v) for v in minhash.hashvalues)
 
 

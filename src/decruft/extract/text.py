@@ -163,14 +163,14 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
         if line.lower:
             continue
         line.lower = line.text.lower()
-        if boilerplate and line_key(line.text) in boilerplate:
-            line.reason = "boilerplate"
-            continue
         if len(line.lower) <= cap:
             found = rules.classify(line.lower)
             if found:
                 line.reason, line.barrier = found
                 continue
+        if boilerplate and line_key(line.text) in boilerplate:  # after the rules: theirs is the finer reason
+            line.reason = "boilerplate"
+            continue
         if line.words >= 8 and _GLUE_HINT.search(line.text, 0, 160) and _is_glued_teaser(line.text):
             line.reason = "related"
             continue
@@ -337,9 +337,14 @@ def _is_credit(line: _Line, rules: RuleSet, profile: OutletProfile | None) -> bo
     return rules.credit is not None and len(line.text) <= 500 and rules.credit.match(line.text) is not None
 
 
+#: Reasons the header zone may overrule: the learnt table never takes an article's headline,
+#: standfirst, byline or date line (a prolific author's byline recurs across an outlet).
+_HEADER_MAY_RECLAIM = (None, "boilerplate")
+
+
 def _title_like(line: _Line) -> bool:
     """A headline: a few words, not a sentence ending in a full stop, not cruft."""
-    return (line.reason is None and 3 <= line.words <= 30 and not line.text.endswith((".", ":"))
+    return (line.reason in _HEADER_MAY_RECLAIM and 3 <= line.words <= 30 and not line.text.endswith((".", ":"))
             and len(line.text) <= 250)
 
 
@@ -350,7 +355,7 @@ def _read_header(lines: list[_Line], start: int, end: int, rules: RuleSet,
     lead = [i for i in range(start, min(end, start + 2) + 1) if not lines[i].prose]
     for i in window + lead:
         line = lines[i]
-        if line.reason is not None:
+        if line.reason not in _HEADER_MAY_RECLAIM:
             continue
         if _is_date(line, rules):
             line.reason = "date"
@@ -362,7 +367,7 @@ def _read_header(lines: list[_Line], start: int, end: int, rules: RuleSet,
     if title is None:
         return
     _take(lines[title], "title", out)
-    following = next((j for j in window if j > title and lines[j].reason is None), None)
+    following = next((j for j in window if j > title and lines[j].reason in _HEADER_MAY_RECLAIM), None)
     if following is not None and following == title + 1 and _title_like(lines[following]):
         _take(lines[following], "description", out)
     above = title - 1
