@@ -61,7 +61,7 @@ def dw_page(n: int, day: int) -> str:
                       "Date 12.11.2016", "Keywords Syria", "Share", "Send Facebook Twitter", "Print"])
 
 
-def test_seed_rows_are_the_same_after_ten_runs_and_two_reprocesses(seed_raw, tmp_path):
+def test_rows_are_the_same_after_ten_runs_and_two_reprocesses(seed_raw, tmp_path):
     out = tmp_path / "out"
     ingest(seed_raw, out)
     first = rows(out)

@@ -2,10 +2,13 @@
 from __future__ import annotations
 
 import re
+import shutil
 
 import pytest
 
 from decruft import clean
+from decruft.dataset import Dataset
+from decruft.ingest import Settings, run
 from conftest import EXPECTED, RAW, SEED_NAMES
 
 
@@ -13,9 +16,18 @@ def norm(text: str | None) -> str:
     return re.sub(r"\s+", " ", (text or "").replace("\u00a0", " ")).strip()
 
 
-@pytest.fixture(scope="module")
-def records() -> dict[str, dict]:
-    return {name: clean((RAW / name).read_bytes(), name=name) for name in SEED_NAMES}
+@pytest.fixture(scope="module", params=["clean", "ingest-10-runs-2-reprocesses"])
+def records(request, tmp_path_factory) -> dict[str, dict]:
+    """The seeds' records from ``decruft.clean``, and as stored by ingest after ten runs and two
+    reprocesses of the same folder (the run history must change nothing)."""
+    if request.param == "clean":
+        return {name: clean((RAW / name).read_bytes(), name=name) for name in SEED_NAMES}
+    raw, out = tmp_path_factory.mktemp("raw"), tmp_path_factory.mktemp("out")
+    for name in SEED_NAMES:
+        shutil.copy(RAW / name, raw / name)
+    for reprocess in [False] * 10 + [True] * 2:
+        run(Settings(raw=str(raw), out=str(out), reprocess=reprocess))
+    return {r["source_path"]: r for r in Dataset(out).articles().to_pylist()}
 
 
 @pytest.mark.parametrize("name", SEED_NAMES)
