@@ -30,6 +30,7 @@ from prefect.context import FlowRunContext  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
 from pydantic import PositiveFloat, PositiveInt  # noqa: E402
 
+from decruft.dataset import Layout  # noqa: E402
 from decruft.ingest import RunReport, Settings, run  # noqa: E402
 from decruft.models import Limits  # noqa: E402
 from flows.runners import RUNNERS, parallelism, runner_matches, task_runner  # noqa: E402
@@ -157,6 +158,7 @@ def _file_names(batch: list) -> list[str]:
 def ingest(raw: str = "raw", out: str = "processed", reprocess: bool = False, prune: bool = False,
            batch_files: int = Settings.batch_files, batch_bytes: int = Settings.batch_bytes,
            outlets_dirs: list[str] | None = None, rules_config: str | None = None,
+           partition_by: str = "outlet,year_month",
            runner: str = "threads", dask_address: str | None = None,
            max_file_mb: PositiveFloat = LIMITS["max_file_mb"],
            max_decompressed_mb: PositiveFloat = LIMITS["max_decompressed_mb"],
@@ -167,6 +169,7 @@ def ingest(raw: str = "raw", out: str = "processed", reprocess: bool = False, pr
 
     ``raw`` and ``out`` are folders or URIs (``s3://bucket/prefix``, ``file:///...``).
     ``reprocess`` redoes every file; ``prune`` removes the rows of raw files that are gone.
+    ``partition_by`` is ``outlet,year_month``, ``year_month``, ``outlet`` or ``none``.
     ``runner`` is threads, dask or ray; ``dask_address`` joins an existing Dask (or Ray) cluster.
     The limits (sizes in megabytes, ``doc_timeout`` in seconds per page) are
     ``decruft.models.Limits``.
@@ -175,6 +178,7 @@ def ingest(raw: str = "raw", out: str = "processed", reprocess: bool = False, pr
     limits = dict(max_file_mb=max_file_mb, max_decompressed_mb=max_decompressed_mb,
                   max_document_mb=max_document_mb, max_line_chars=max_line_chars, doc_timeout=doc_timeout)
     params = dict(raw=raw, out=out, reprocess=reprocess, prune=prune, batch_files=batch_files,
+                  partition_by=partition_by,
                   batch_bytes=batch_bytes, outlets_dirs=outlets_dirs, rules_config=rules_config,
                   runner=runner, dask_address=dask_address, **limits)
     if runner not in RUNNERS:
@@ -185,6 +189,7 @@ def ingest(raw: str = "raw", out: str = "processed", reprocess: bool = False, pr
         return with_runner(runner, dask_address)(**params)
 
     settings = Settings(raw=raw, out=out, reprocess=reprocess, prune=prune, batch_files=batch_files,
+                        partition_by=Layout.parse_partitioning(partition_by),
                         batch_bytes=batch_bytes, outlets_dirs=tuple(outlets_dirs or ()),
                         rules_config=rules_config, limits=Limits.from_options(**limits))
     mapper = BatchMapper(logger)

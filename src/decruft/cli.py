@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from . import storage
-from .dataset import Dataset, DatasetLockedError
+from .dataset import PARTITION_COLUMNS, Dataset, DatasetLockedError, Layout
 from .decode import DecodeError, decode_text
 from .ingest import Settings, dataset_context
 from .models import Limits
@@ -63,6 +63,9 @@ def _parser() -> argparse.ArgumentParser:
                         help=f"files per task (default: {Settings.batch_files})")
     ingest.add_argument("--batch-mb", type=_positive(int), default=Settings.batch_bytes // 2**20,
                         help=f"megabytes per task (default: {Settings.batch_bytes // 2**20})")
+    ingest.add_argument("--partition-by", type=_partitioning, default=PARTITION_COLUMNS, metavar="COLUMNS",
+                        help="article partition folders: outlet,year_month (default), year_month, "
+                             "outlet or none")
     ingest.add_argument("--runner", choices=("threads", "dask", "ray"), default="threads",
                         help="task runner: threads (default), dask or ray (optional extras)")
     ingest.add_argument("--dask-address", metavar="ADDRESS",
@@ -115,6 +118,13 @@ def _add_limit_options(cmd: argparse.ArgumentParser) -> None:
                             metavar=unit, help=f"{text} (default: {value:g})")
 
 
+def _partitioning(text: str) -> tuple[str, ...]:
+    try:
+        return Layout.parse_partitioning(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
 def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
     """An argparse type: a finite number of ``kind`` above zero, or a clear usage error."""
     def parse(text: str) -> int | float:
@@ -152,6 +162,7 @@ def _ingest(args: argparse.Namespace) -> int:
             summary = flow(raw=args.raw, out=args.out, reprocess=args.reprocess, prune=args.prune,
                            batch_files=args.batch_files, batch_bytes=args.batch_mb * 1024 * 1024,
                            outlets_dirs=args.outlets, rules_config=args.rules,
+                           partition_by=",".join(args.partition_by) or "none",
                            runner=args.runner, dask_address=args.dask_address,
                            **limits)
         except BatchesFailedError as exc:

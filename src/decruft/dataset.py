@@ -28,7 +28,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import NamedTuple
 
 import pyarrow as pa
@@ -39,7 +39,7 @@ import pyarrow.parquet as pq
 
 from .extract.boilerplate import Fingerprint
 from .models import Reject
-from .schema import ARTICLE_PARTITIONS, ARTICLES, REJECTS
+from .schema import ARTICLES, REJECTS
 
 MANIFEST = pa.schema([
     pa.field("source_path", pa.string(), nullable=False),
@@ -107,16 +107,83 @@ class CompactionReport:
     rows_after: int
 
 
+MB = 1024 * 1024
+#: The article partition columns one may choose, and how a record gives each one's value.
+PARTITION_COLUMNS = ("outlet", "year_month")
+LAYOUT_FILE = "layout.json"
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How the articles are laid out in files: partition columns, part and row-group sizes.
+
+    The defaults suit DuckDB, polars and Spark: parts of up to 256 MB or 250,000 rows, row
+    groups of 50,000 rows, rows sorted by outlet and publication date so that the statistics
+    of those columns let engines skip row groups.
+    """
+
+    partition_by: tuple[str, ...] = PARTITION_COLUMNS
+    part_rows: int = 250_000
+    part_bytes: int = 256 * MB
+    row_group_rows: int = 50_000
+
+    def __post_init__(self) -> None:
+        unknown = [c for c in self.partition_by if c not in PARTITION_COLUMNS]
+        if unknown or len(set(self.partition_by)) != len(self.partition_by):
+            raise ValueError(f"partition columns must be distinct ones of {', '.join(PARTITION_COLUMNS)}, "
+                             f"not {','.join(self.partition_by) or 'none'}")
+        for name in ("part_rows", "part_bytes", "row_group_rows"):
+            if getattr(self, name) <= 0:
+                raise ValueError(f"{name} must be positive")
+
+    @classmethod
+    def parse_partitioning(cls, text: str) -> tuple[str, ...]:
+        """``outlet,year_month``, ``year_month``, ``none`` -> partition columns."""
+        columns = tuple(c.strip() for c in text.split(",") if c.strip())
+        columns = () if columns == ("none",) else columns
+        cls(partition_by=columns)  # validates
+        return columns
+
+    def directory(self, record: dict) -> str:
+        """The folder under ``articles/`` a record belongs in (empty when unpartitioned)."""
+        values = dict(zip(PARTITION_COLUMNS, partition_of(record)))
+        return "/".join(f"{c}={values[c]}" for c in self.partition_by)
+
+    def holds(self, rel_dir: str) -> bool:
+        """Whether a folder under ``articles/`` is one this layout writes."""
+        names = [part.split("=", 1)[0] for part in rel_dir.split("/") if part]
+        return tuple(names) == self.partition_by
+
+
+@dataclass(frozen=True)
+class _PartInfo:
+    """A part file as compaction sees it: its size, and which of its rows are current."""
+
+    path: str
+    rows: int
+    size: int
+    current: int
+    sources: frozenset[str]  # raw files with current rows in it
+
+
 class Dataset:
     """An output root on a pyarrow filesystem."""
 
-    def __init__(self, out: str | os.PathLike[str]):
+    def __init__(self, out: str | os.PathLike[str], layout: Layout | None = None):
         self.uri = str(out)
         if "://" in self.uri:
             self.fs, self.root = pafs.FileSystem.from_uri(self.uri)
         else:
             self.fs, self.root = pafs.LocalFileSystem(), os.path.abspath(self.uri)
         self.root = self.root.rstrip("/")
+        self._layout = layout
+
+    @property
+    def layout(self) -> Layout:
+        """The layout given, else the one the dataset was written with, else the default."""
+        if self._layout is None:
+            self._layout = self._saved_layout() or Layout()
+        return self._layout
 
     def path(self, *parts: str) -> str:
         return "/".join([self.root, *parts])
@@ -149,21 +216,41 @@ class Dataset:
             self._write_table(f"_manifest/part-r{key}.parquet", pa.Table.from_pylist(rows, schema=MANIFEST))
 
     def _article_tables(self, batch: str, records: list[dict]) -> Iterator[tuple[str, pa.Table]]:
-        groups: dict[tuple[str, str], list[dict]] = defaultdict(list)
+        groups: dict[str, list[dict]] = defaultdict(list)
         for record in records:
-            groups[partition_of(record)].append(record)
-        for (outlet, month), rows in sorted(groups.items()):
-            rel = f"articles/outlet={outlet}/year_month={month}/part-{batch}.parquet"
-            yield rel, pa.Table.from_pylist(rows, schema=ARTICLES)
+            groups[self.layout.directory(record)].append(record)
+        for folder, rows in sorted(groups.items()):
+            yield "/".join(filter(None, ("articles", folder, f"part-{batch}.parquet"))), \
+                pa.Table.from_pylist(rows, schema=ARTICLES)
 
     def _write_table(self, rel: str, table: pa.Table) -> str:
         """Write under a temporary name, then rename: readers never see half a file."""
         final = self.path(rel)
         tmp = f"{final}.{os.getpid()}.tmp"
         self.fs.create_dir(final.rsplit("/", 1)[0], recursive=True)
-        pq.write_table(table, tmp, filesystem=self.fs, compression=ZSTD_COLUMNS, row_group_size=50_000)
+        pq.write_table(table, tmp, filesystem=self.fs, compression=ZSTD_COLUMNS,
+                       row_group_size=self.layout.row_group_rows)
         self.fs.move(tmp, final)
         return rel
+
+    def write_common_metadata(self) -> None:
+        """``_common_metadata`` beside the parts: the schema for engines that read it (Spark)."""
+        for rel, schema in (("articles", ARTICLES), ("rejects", REJECTS)):
+            path = self.path(rel, "_common_metadata")
+            if self.fs.get_file_info(path).type != pafs.FileType.File:
+                self.fs.create_dir(self.path(rel), recursive=True)
+                with self.fs.open_output_stream(path) as handle:
+                    pq.write_metadata(schema, handle)
+
+    def save_layout(self) -> None:
+        self.write_state(LAYOUT_FILE, json.dumps(asdict(self.layout)).encode())
+
+    def _saved_layout(self) -> Layout | None:
+        data = self.read_state(LAYOUT_FILE)
+        if data is None:
+            return None
+        saved = json.loads(data)
+        return Layout(**{**saved, "partition_by": tuple(saved["partition_by"])})
 
     # -- reading -------------------------------------------------------------------------------
 
@@ -223,7 +310,7 @@ class Dataset:
 
     def articles(self) -> pa.Table | None:
         schema = ARTICLES
-        for name in ARTICLE_PARTITIONS:
+        for name in self.layout.partition_by:
             schema = schema.append(pa.field(name, pa.string()))
         return self._read("articles", schema, partitioning="hive")
 
@@ -258,55 +345,111 @@ class Dataset:
 
     # -- compaction ----------------------------------------------------------------------------
 
+    def needs_compaction(self) -> bool:
+        """Whether some rows are superseded (their file was redone, moved or pruned), some parts
+        lie outside the layout, or a partition has several parts below the target size."""
+        return self.has_superseded_rows() or bool(self._unsettled(self._part_infos("articles", None)))
+
     def compact(self) -> CompactionReport:
-        """Rewrite the dataset as one part per partition, keeping only current rows.
+        """Merge small parts towards the target size and drop rows that are no longer current.
 
         A row is current when it comes from the latest ingest of its raw file (manifest), so a
-        changed or reprocessed file's older rows disappear, and so do the rows of retired files. Crash-safe: new parts and a journal
-        naming the obsolete files are written first, the consolidated manifest part commits the
-        compaction, then the obsolete files are deleted (``remove_leftovers`` finishes or undoes
-        an interrupted one).
+        changed or reprocessed file's older rows disappear, and so do the rows of retired files.
+        Parts of the target size holding only current rows stay as they are; the rows of the
+        others are rewritten by partition, sorted by outlet and date, in parts of the layout's
+        size. Crash-safe: new parts and a journal naming the obsolete files are written first,
+        the consolidated manifest part commits the compaction, then the obsolete files are
+        deleted (``remove_leftovers`` finishes or undoes an interrupted one).
         """
         manifest = self.manifest()
-        old_files = self._files("articles", ".parquet") + self._files("rejects", ".parquet")
-        old_manifests = self._files("_manifest", ".parquet")
-        before = [t for t in (self.articles(), self.rejects()) if t is not None]
-        articles, rejects = self._current(self.articles(), manifest), self._current(self.rejects(), manifest)
+        latest = {path: entry.ingested_at for path, entry in manifest.items()}
+        articles, rejects = self._part_infos("articles", latest), self._part_infos("rejects", latest)
+        redo = set(self._unsettled(articles)) | {p.path for p in articles if p.current < p.rows}
+        if len(rejects) > 1 or any(p.current < p.rows for p in rejects):
+            redo |= {p.path for p in rejects}
         key = "c" + batch_key((e.batch, path) for path, e in manifest.items())
-        parts = [self._write_table(rel, table) for rel, table in
-                 self._article_tables(key, articles.drop_columns(list(ARTICLE_PARTITIONS)).to_pylist()
-                                      if articles is not None else [])]
-        if rejects is not None and rejects.num_rows:
-            parts.append(self._write_table(f"rejects/part-{key}.parquet", rejects.select(REJECTS.names)))
-        obsolete = [p for p in old_files + old_manifests if p not in {self.path(q) for q in parts}]
+        holders: dict[str, set[str]] = defaultdict(set)  # raw file -> parts holding its rows
+        for part in articles + rejects:
+            if part.path not in redo:
+                for source in part.sources:
+                    holders[source].add(self.relative(part.path))
+        self._rewrite([p for p in articles if p.path in redo], latest, key, holders, ARTICLES)
+        self._rewrite([p for p in rejects if p.path in redo], latest, key, holders, REJECTS)
+        obsolete = sorted(redo) + [p for p in self._files("_manifest", ".parquet")
+                                   if p != self.path(f"_manifest/part-{key}.parquet")]
         journal = self.path("_state", f"compaction-{key}.json")
         self._write_bytes(journal, json.dumps({"manifest": f"_manifest/part-{key}.parquet",
                                                "obsolete": obsolete}).encode())
         rows = [{"source_path": path, "source_sha256": e.source_sha256, "batch": key, "articles": e.articles,
-                 "rejects": e.rejects, "parts": parts, "ingested_at": e.ingested_at, "context": e.context}
-                for path, e in sorted(manifest.items())]
+                 "rejects": e.rejects, "parts": sorted(holders.get(path, ())), "ingested_at": e.ingested_at,
+                 "context": e.context} for path, e in sorted(manifest.items())]
         self._write_table(f"_manifest/part-{key}.parquet", pa.Table.from_pylist(rows, schema=MANIFEST))
         self._settle_compactions()
-        return CompactionReport(
-            files_before=len(old_files), files_after=len(parts),
-            rows_before=sum(t.num_rows for t in before),
-            rows_after=sum(t.num_rows for t in (articles, rejects) if t is not None))
+        after = self._part_infos("articles", None) + self._part_infos("rejects", None)
+        return CompactionReport(files_before=len(articles) + len(rejects), files_after=len(after),
+                                rows_before=sum(p.rows for p in articles + rejects),
+                                rows_after=sum(p.rows for p in after))
 
-    def _current(self, table: pa.Table | None, manifest: dict[str, ManifestEntry]) -> pa.Table | None:
-        """Rows written by the latest ingest of their raw file; one row per source path."""
-        if table is None:
-            return None
-        latest = {path: entry.ingested_at for path, entry in manifest.items()}
-        paths = table.column("source_path").to_pylist()
-        stamps = table.column("ingested_at").to_pylist()
-        keep, seen = [], set()
-        for index in sorted(range(len(paths)), key=lambda i: stamps[i], reverse=True):
-            path = paths[index]
-            if path in seen or latest.get(file_of(path)) != stamps[index]:
+    def relative(self, path: str) -> str:
+        """A path under the root, relative to it (as the manifest names parts)."""
+        return path[len(self.root) + 1:]
+
+    def _part_infos(self, rel: str, latest: dict[str, dt.datetime] | None) -> list[_PartInfo]:
+        """Each part under rel, with (when ``latest`` is given) its current rows and sources."""
+        infos = []
+        selector = pafs.FileSelector(self.path(rel), allow_not_found=True, recursive=True)
+        for info in self.fs.get_file_info(selector):
+            if info.type != pafs.FileType.File or not info.path.endswith(".parquet"):
                 continue
-            seen.add(path)
-            keep.append(index)
-        return table.take(pa.array(sorted(keep), type=pa.int64()))
+            if latest is None:
+                rows = pq.ParquetFile(info.path, filesystem=self.fs).metadata.num_rows
+                infos.append(_PartInfo(info.path, rows, info.size, rows, frozenset()))
+                continue
+            table = pq.read_table(info.path, filesystem=self.fs, columns=["source_path", "ingested_at"])
+            current = _current_rows(table, latest)
+            sources = frozenset(file_of(p) for p in table.column("source_path").take(current).to_pylist())
+            infos.append(_PartInfo(info.path, table.num_rows, info.size, len(current), sources))
+        return infos
+
+    def _unsettled(self, parts: list[_PartInfo]) -> list[str]:
+        """Article parts to rewrite: outside the layout, or small in a partition holding more
+        than one small part."""
+        small: dict[str, list[str]] = defaultdict(list)
+        misplaced = []
+        for part in parts:
+            folder = part.path[len(self.path("articles")) + 1:].rpartition("/")[0]
+            if not self.layout.holds(folder):
+                misplaced.append(part.path)
+            elif part.rows < self.layout.part_rows // 2 and part.size < self.layout.part_bytes // 2:
+                small[folder].append(part.path)
+        return misplaced + [path for paths in small.values() if len(paths) > 1 for path in paths]
+
+    def _rewrite(self, parts: list[_PartInfo], latest: dict[str, dt.datetime], key: str,
+                 holders: dict[str, set[str]], schema: pa.Schema) -> None:
+        """Write the current rows of these parts anew, by partition, in parts of the target size."""
+        if not parts:
+            return
+        tables = []
+        for part in parts:
+            table = pq.read_table(part.path, filesystem=self.fs, schema=schema)
+            tables.append(table.take(_current_rows(table, latest)))
+        records = pa.concat_tables(tables).to_pylist()
+        bytes_per_row = max(1, sum(p.size for p in parts) // max(1, sum(p.rows for p in parts)))
+        per_part = max(1, min(self.layout.part_rows, self.layout.part_bytes // bytes_per_row))
+        groups: dict[str, list[dict]] = defaultdict(list)
+        for record in records:
+            folder = "rejects" if schema is REJECTS else "/".join(
+                filter(None, ("articles", self.layout.directory(record))))
+            groups[folder].append(record)
+        for folder, rows in sorted(groups.items()):
+            rows.sort(key=lambda r: (r.get("outlet_id") or "", r.get("published_date") or dt.date.min,
+                                     r["source_path"]))
+            for index in range(0, len(rows), per_part):
+                chunk = rows[index:index + per_part]
+                rel = self._write_table(f"{folder}/part-{key}-{index // per_part}.parquet",
+                                        pa.Table.from_pylist(chunk, schema=schema))
+                for record in chunk:
+                    holders[file_of(record["source_path"])].add(rel)
 
     def _settle_compactions(self) -> list[str]:
         """Complete a compaction whose manifest part was written; forget one whose wasn't."""
@@ -393,6 +536,18 @@ class Dataset:
         except OSError:
             pid = ""
         return f"process {pid} holds {path}" if pid else f"lock {path}"
+
+
+def _current_rows(table: pa.Table, latest: dict[str, dt.datetime]) -> pa.Array:
+    """Indices of the rows written by the latest ingest of their raw file, one per source path."""
+    paths = table.column("source_path").to_pylist()
+    stamps = table.column("ingested_at").to_pylist()
+    keep, seen = [], set()
+    for index, (path, stamp) in enumerate(zip(paths, stamps)):
+        if path not in seen and latest.get(file_of(path)) == stamp:
+            seen.add(path)
+            keep.append(index)
+    return pa.array(keep, type=pa.int64())
 
 
 def partition_of(record: dict) -> tuple[str, str]:

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .dataset import Dataset, FileWork, ManifestEntry, batch_key
+from .dataset import PARTITION_COLUMNS, Dataset, FileWork, Layout, ManifestEntry, batch_key
 from .decode import DecodeError
 from .extract.boilerplate import Fingerprint, LearntTable, build_table
 from .extract.fingerprint import fingerprint
@@ -63,6 +63,11 @@ class Settings:
     prune: bool = False  # retire the rows of raw files that are gone
     batch_files: int = 500  # Prefect's cost is per task: about 0.13 s of CPU on Dask
     batch_bytes: int = 64 * 1024 * 1024
+    partition_by: tuple[str, ...] = PARTITION_COLUMNS  # see Layout: () for one folder
+
+    def dataset(self) -> Dataset:
+        """The output, laid out as these settings say."""
+        return Dataset(self.out, Layout(partition_by=tuple(self.partition_by)))
 
     def context(self, learnt: LearntTable | None = None) -> Context:
         return make_context(outlets_dirs=tuple(Path(d) for d in self.outlets_dirs),
@@ -285,7 +290,7 @@ def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.dat
     summary = summarise(records, rejects)
     summary.files = len(items)
     files = [FileWork(item.file.rel_path, item.sha256, item.context) for item in items]
-    summary.parts = Dataset(settings.out).write_batch(batch_key(files), records, rejects, files, ingested_at)
+    summary.parts = settings.dataset().write_batch(batch_key(files), records, rejects, files, ingested_at)
     return summary
 
 
@@ -317,7 +322,7 @@ def write_rejects(settings: Settings, rejects: list[Reject], ingested_at: dt.dat
     files = [FileWork(r.source_path, r.source_sha256 or "", contexts.get(r.source_path, "")) for r in rejects]
     summary = summarise([], rejects)
     summary.files = len(rejects)
-    summary.parts = Dataset(settings.out).write_batch(batch_key(files), [], rejects, files, ingested_at)
+    summary.parts = settings.dataset().write_batch(batch_key(files), [], rejects, files, ingested_at)
     return summary
 
 
@@ -392,9 +397,11 @@ def run(settings: Settings, map_batches: Mapper = sequential_map,
     whose runner has ``parallelism`` workers (batch counts are multiples of it)."""
     started = time.perf_counter()
     ingested_at = dt.datetime.now(dt.UTC)
-    dataset = Dataset(settings.out)
+    dataset = settings.dataset()
     report = RunReport()
     with dataset.lock():
+        dataset.save_layout()
+        dataset.write_common_metadata()
         settle(dataset, log)
         files, early_rejects = discover_files(settings)
         log(f"found {len(files)} raw file(s) under {settings.raw}")
@@ -448,12 +455,13 @@ def scan(settings: Settings, files: list[RawFile], saved: FileFingerprints, map_
 
 
 def settle(dataset: Dataset, log: Callable[[str], None]) -> None:
-    """Finish what an interrupted run left (half-written parts, a half-done compaction) and
-    remove superseded rows, so that no document is visible twice once a run has settled."""
+    """Finish what an interrupted run left (half-written parts, a half-done compaction), remove
+    superseded rows and merge small parts, so that no document is visible twice and touched
+    partitions hold few files once a run has settled."""
     leftovers = dataset.remove_leftovers()
     if leftovers:
         log(f"removed {len(leftovers)} leftover file(s) of an interrupted run")
-    if dataset.has_superseded_rows():
+    if dataset.needs_compaction():
         compaction = dataset.compact()
         log(f"compacted {compaction.rows_before} rows in {compaction.files_before} parts into "
             f"{compaction.rows_after} current rows in {compaction.files_after}")
@@ -471,6 +479,7 @@ def _saved_config(dataset: Dataset) -> str | None:
 def _run_state(settings: Settings, config: str) -> bytes:
     """What clean/explain --out need to clean a page as this run does."""
     return json.dumps({"raw": settings.raw, "outlets_dirs": list(settings.outlets_dirs),
+                       "partition_by": list(settings.partition_by),
                        "rules_config": settings.rules_config, "limits": asdict(settings.limits),
                        "config": config}).encode()
 
