@@ -25,6 +25,7 @@ from .metadata import PageMetadata, normalise_metadata
 from .models import Extraction, Limits, RawDocument, Reject
 from .outlets import Registry, load_registry
 from .schema import ARTICLES
+from .titles import clean_title
 
 #: Reason codes of removed lines that mean "this page is an error page, not an article".
 ERROR_PAGE_REASONS = frozenset({"error_page"})
@@ -113,7 +114,7 @@ def _extract_text_page(text: str, doc: RawDocument, meta: PageMetadata, ctx: Con
 def _extract_html_page(text: str, doc: RawDocument, meta: PageMetadata, ctx: Context):
     extraction = extract_html(text, url=meta.url, scraped_at=meta.scraped_at, rules=ctx.rules)
     url = meta.url or extraction.hints.get("url")
-    resolution = ctx.registry.resolve(metadata=meta.outlet or extraction.hints.get("sitename"),
+    resolution = ctx.registry.resolve(metadata=meta.outlet, sitename=extraction.hints.get("sitename"),
                                       folder=doc.folder, url=url, text="\n".join(extraction.body))
     return extraction, resolution
 
@@ -139,7 +140,7 @@ def build_record(doc: RawDocument, meta: PageMetadata, extraction: Extraction, r
     body = "\n\n".join(extraction.body)
     language, score = detect_language(body, hint=meta.language or extraction.hints.get("lang"))
     sources = {name: f"{doc.metadata_origin}:{key}" for name, key in meta.sources.items()}
-    title = meta.title or extraction.title
+    title = clean_title(meta.title or extraction.title, _site_names(meta, extraction, resolution, url))
     if not meta.title and extraction.title:
         sources["title"] = extraction.extractor
     return {
@@ -149,7 +150,7 @@ def build_record(doc: RawDocument, meta: PageMetadata, extraction: Extraction, r
         "source_format": doc.source_format,
         "url": url,
         "outlet_id": resolution.outlet_id or "unknown",
-        "outlet_name": profile.name if profile else None,
+        "outlet_name": profile.name if profile else resolution.name,
         "outlet_domain": profile.domains[0] if profile and profile.domains else _domain_id(resolution),
         "outlet_country": profile.country if profile else None,
         "outlet_source": resolution.source,
@@ -175,6 +176,15 @@ def build_record(doc: RawDocument, meta: PageMetadata, extraction: Extraction, r
         "pipeline_version": __version__,
         "ingested_at": ctx.ingested_at,
     }
+
+
+def _site_names(meta: PageMetadata, extraction: Extraction, resolution, url: str | None) -> list[str | None]:
+    """What the page's site may be called, for cutting it from the title."""
+    profile = resolution.profile
+    names = [meta.outlet, extraction.hints.get("sitename"), resolution.name, url]
+    if profile is not None:
+        names += [profile.name, *profile.aliases, *profile.domains]
+    return names
 
 
 def _domain_id(resolution) -> str | None:
