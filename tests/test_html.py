@@ -151,3 +151,13 @@ def test_entities_are_not_expanded() -> None:
     page = (f'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">{entities}]>'
             "<html><body><p>&lol9;</p></body></html>")
     assert "lollol" not in " ".join(extract_html(page).body)
+
+
+def test_page_with_only_a_headline_and_byline_keeps_them():
+    """A photo post: the headline and byline are all its text, not an empty body."""
+    page = ('<html><head><title>Almost There</title></head><body><nav><a href="/">Home</a></nav>'
+            '<article><h1>Almost There</h1><p>By Lim Cheng Soon, 28 May 2010</p><img src="a.jpg" alt="">'
+            '</article></body></html>')
+    extraction = extract_html(page)
+    assert extraction.body == ["Almost There", "By Lim Cheng Soon, 28 May 2010"]
+    assert extraction.title == "Almost There"

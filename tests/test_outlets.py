@@ -196,6 +196,19 @@ def test_from_text_sees_both_ends_of_long_pages(registry):
               text="DW's Top Story"), ("dw", "text")),
         (dict(metadata=None, folder=None, url="https://news.example-herald.net/x", text="hello"),
          ("example-herald.net", "url")),
+        # an unregistered outlet named by metadata is kept as given, before text fingerprints
+        # (a syndicated copy names its publisher) and before the URL's registered domain
+        (dict(metadata="Al Bawaba", folder=None, url=None, text="DW's Top Story"),
+         ("al-bawaba", "metadata")),
+        (dict(metadata="news.example-herald.net", folder=None, url="https://example-herald.net/x", text=""),
+         ("news.example-herald.net", "metadata")),
+        (dict(metadata="https://www.blogs.example-herald.net/", folder=None, url=None, text=""),
+         ("blogs.example-herald.net", "metadata")),
+        # a registered parent domain still names its outlet; the page's own site name is no metadata
+        (dict(metadata="news.dw.com", folder=None, url=None, text=""), ("dw", "metadata")),
+        (dict(metadata=None, sitename="Example Herald", folder=None, url="https://news.example-herald.net/x",
+              text="hello"), ("example-herald.net", "url")),
+        (dict(metadata=None, sitename="Deutsche Welle", folder="cnn", url=None, text=""), ("dw", "metadata")),
         (dict(metadata=None, folder=None, url=None, text="hello"), (None, "unknown")),
         (dict(metadata="", folder="", url="", text=""), (None, "unknown")),
     ],
@@ -204,7 +217,9 @@ def test_resolve_order(registry, evidence, expected):
     resolution = registry.resolve(**evidence)
     assert isinstance(resolution, OutletResolution)
     assert (resolution.outlet_id, resolution.source) == expected
-    if resolution.outlet_id and "." in resolution.outlet_id:
+    if resolution.profile is None and resolution.source == "metadata":
+        assert resolution.name == evidence["metadata"].strip()
+    elif resolution.outlet_id and "." in resolution.outlet_id:
         assert resolution.profile is None
     elif resolution.outlet_id:
         assert resolution.profile.id == resolution.outlet_id

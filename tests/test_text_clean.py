@@ -210,3 +210,33 @@ def test_hostile_input_is_fast(text):
     extraction = clean_text(text)
     assert time.perf_counter() - started < 5
     assert len(extraction.body) + len(extraction.removed) == non_blank_lines(text)
+
+
+TIDES_ARTICLE = [
+    "Tide tables and the moon: what the ancients knew",
+    "The link between the moon and the tides was noticed long before anyone could explain it, as old texts show.",
+    "Writers in antiquity tied the height of the tides to the phases of the moon, and sailors planned by it.",
+    "Only much later did a theory of gravitation explain why the two move together through the month.",
+]
+
+
+def test_comment_thread_after_the_article_is_cut():
+    """Dated short lines with prose between them are a comment thread, whatever the site prints."""
+    comments = []
+    for n, name in enumerate(["Chris N.", "John", "Matt W.", "Michael"], start=1):
+        comments += [f"{name} 07.15.12 at 1{n}:59",
+                     f"Comment number {n}: I always wondered about this and found the story fascinating to read."]
+    result = clean_text("\n".join(TIDES_ARTICLE + comments))
+    assert result.body == TIDES_ARTICLE[1:]
+    assert {r.reason for r in result.removed if r.text in comments} == {"comments"}
+
+
+def test_quote_attributions_are_no_comment_thread():
+    """Embedded posts end with a dated attribution line; the article goes on around them."""
+    lines = list(TIDES_ARTICLE)
+    for n in range(3):
+        lines += [f"Embedded post number {n} says the slogan is the worst one anybody has ever seen in the state.",
+                  f"— Some Person (@person{n}) November 1{n}, 2019",
+                  f"The governor answered the criticism in a statement on the following day, number {n}."]
+    body = clean_text("\n".join(lines)).body
+    assert body[-1] == lines[-1]

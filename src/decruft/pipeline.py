@@ -26,6 +26,7 @@ from .models import Extraction, Limits, OutletProfile, RawDocument, Reject
 from .outlets import Registry, load_registry
 from .schema import ARTICLES
 from .sources import top_folder
+from .titles import clean_title
 
 #: Reason codes of removed lines that mean "this page is an error page, not an article".
 ERROR_PAGE_REASONS = frozenset({"error_page"})
@@ -128,7 +129,7 @@ def _word_count(paragraphs: list[str]) -> int:
 def _extract_html_page(text: str, doc: RawDocument, meta: PageMetadata, ctx: Context):
     extraction = extract_html(text, url=meta.url, scraped_at=meta.scraped_at, rules=ctx.rules)
     url = meta.url or extraction.hints.get("url")
-    resolution = ctx.registry.resolve(metadata=meta.outlet or extraction.hints.get("sitename"),
+    resolution = ctx.registry.resolve(metadata=meta.outlet, sitename=extraction.hints.get("sitename"),
                                       folder=doc.folder, url=url, text="\n".join(extraction.body))
     return extraction, resolution
 
@@ -154,7 +155,7 @@ def build_record(doc: RawDocument, meta: PageMetadata, extraction: Extraction, r
     body = "\n\n".join(extraction.body)
     language, score = detect_language(body, hint=meta.language or extraction.hints.get("lang"))
     sources = {name: f"{doc.metadata_origin}:{key}" for name, key in meta.sources.items()}
-    title = meta.title or extraction.title
+    title = clean_title(meta.title or extraction.title, _site_names(meta, extraction, resolution, url))
     if not meta.title and extraction.title:
         sources["title"] = extraction.extractor
     return {
@@ -165,7 +166,7 @@ def build_record(doc: RawDocument, meta: PageMetadata, extraction: Extraction, r
         "source_format": doc.source_format,
         "url": url,
         "outlet_id": resolution.outlet_id or "unknown",
-        "outlet_name": profile.name if profile else None,
+        "outlet_name": profile.name if profile else resolution.name,
         "outlet_domain": profile.domains[0] if profile and profile.domains else _domain_id(resolution),
         "outlet_country": profile.country if profile else None,
         "outlet_source": resolution.source,
@@ -196,6 +197,15 @@ def build_record(doc: RawDocument, meta: PageMetadata, extraction: Extraction, r
 def _first_copy_id(learnt: LearntTable, source_path: str) -> str | None:
     first = learnt.duplicate_of(source_path)
     return doc_id_for(first) if first else None
+
+
+def _site_names(meta: PageMetadata, extraction: Extraction, resolution, url: str | None) -> list[str | None]:
+    """What the page's site may be called, for cutting it from the title."""
+    profile = resolution.profile
+    names = [meta.outlet, extraction.hints.get("sitename"), resolution.name, url]
+    if profile is not None:
+        names += [profile.name, *profile.aliases, *profile.domains]
+    return names
 
 
 def _domain_id(resolution) -> str | None:

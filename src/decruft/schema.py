@@ -32,14 +32,15 @@ ARTICLE_FIELDS = [
     _field("source_format", pa.string(), "Detected input format: text, html, or container+inner "
            "(gzip+html, jsonl+text, warc+html).", False),
     _field("url", pa.string(), "Page URL from metadata, HTML canonical link or the text."),
-    _field("outlet_id", pa.string(), "Outlet id from the registry; the registered domain for an "
+    _field("outlet_id", pa.string(), "Outlet id from the registry; an unregistered outlet named by "
+           "metadata as given (a host name as written, a name as a slug); the registered domain for an "
            "unregistered outlet with a URL; 'unknown' when nothing identifies it.", False),
-    _field("outlet_name", pa.string(), "Outlet display name (registered outlets only)."),
+    _field("outlet_name", pa.string(), "Outlet display name (registered outlets, or as metadata gave it)."),
     _field("outlet_domain", pa.string(), "Outlet's main domain, or the page URL's registered domain."),
     _field("outlet_country", pa.string(), "Outlet country, ISO 3166-1 alpha-2."),
     _field("outlet_source", pa.string(), "Where the outlet came from: metadata, folder, url, text, "
            "unknown.", False),
-    _field("title", pa.string(), "Headline."),
+    _field("title", pa.string(), "Headline, without a site name after a separator."),
     _field("description", pa.string(), "Standfirst / summary under the headline."),
     _field("section", pa.string(), "Section label shown above the headline (e.g. 'Conflicts')."),
     _field("authors", pa.list_(pa.string()), "Person names from bylines and metadata."),

@@ -50,6 +50,8 @@ MAX_BYLINE_CHARS = 100
 # Bare URLs in an article body are visible text (shop links, sources), so the "url" concept
 # that cleans scraped plain text does not apply here.
 SKIPPED_CONCEPTS = frozenset({"url"})
+# Header lines the cleaner takes out of the body into fields
+HEADER_REASONS = frozenset({"title", "byline", "date"})
 
 _PARSER = lxml.html.HTMLParser(
     remove_comments=True, remove_pis=True, no_network=True, huge_tree=False, collect_ids=False,
@@ -88,6 +90,8 @@ def extract_html(
     if not text:
         return _text_fallback(parse_html(html), hints, rules)
     extraction = clean_article_lines(text.split("\n"), rules, title=hints.get("title"))
+    if not extraction.body:
+        _keep_header_as_body(extraction)
     extraction.extractor = extractor
     extraction.title, extraction.description, extraction.hints = hints.get("title"), hints.get("description"), hints
     return extraction
@@ -206,6 +210,14 @@ def clean_article_lines(lines: list[str], rules: RuleSet, *, title: str | None =
         extraction.removed.append(RemovedLine(number, text, reason))
         _keep_metadata_line(extraction, reason, text)
     return extraction
+
+
+def _keep_header_as_body(extraction: Extraction) -> None:
+    """The extractor found only a headline and its byline or date (a photo or video post):
+    they are all the text the page has, so they stay in the body rather than leave it empty."""
+    extraction.body = [r.text for r in extraction.removed if r.reason in HEADER_REASONS]
+    if extraction.body:
+        extraction.removed = [r for r in extraction.removed if r.reason not in HEADER_REASONS]
 
 
 def _continues_link_list(text: str, link_list: str | None) -> bool:

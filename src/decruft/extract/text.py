@@ -60,6 +60,8 @@ class Tuning:
     link_run_min: int = 3  # this many short lines in a row inside the article: a link list
     caption_max_words: int = 12
     footer_window: int = 4  # lines below the article searched for credit lines
+    stamp_max_words: int = 10  # a comment's header: its author and when it was posted
+    thread_min_stamps: int = 3  # this many dated short lines, with prose between them: comments
 
 
 TUNING = Tuning()
@@ -113,6 +115,7 @@ def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSe
         start = end = len(lines)
     else:
         end = _cut_teasers(lines, start, end)
+        end = _cut_comment_thread(lines, start, end, rules)
         _read_header(lines, start, end, rules, profile, out)
         _read_footer(lines, start, end, rules, profile, out)
         _filter_article(lines, start, end)
@@ -314,6 +317,41 @@ def _cut_teasers(lines: list[_Line], start: int, end: int) -> int:
                     teaser.reason = teaser.reason or line.reason
                 return before[-1]
     return end
+
+
+def _cut_comment_thread(lines: list[_Line], start: int, end: int, rules: RuleSet) -> int:
+    """End the article before a comment thread: short lines that each carry a date or a
+    time of day ("Jane, May 3, 2012 at 1:20 am"), several of them, with prose between them.
+
+    Every site prints its comments differently, but each comment with its author and
+    when it was posted: the stamps, not the words, are the signal.
+    """
+    first_prose = next((i for i in range(start, end + 1) if lines[i].prose and lines[i].reason is None), None)
+    if first_prose is None:
+        return end
+    stamps = [i for i in range(first_prose + 1, end + 1) if _is_stamp(lines[i], rules)]
+    if len(stamps) < TUNING.thread_min_stamps:
+        return end
+    prose_between = sum(1 for i in range(stamps[0], stamps[-1]) if lines[i].prose and lines[i].reason is None)
+    if prose_between < TUNING.thread_min_stamps - 1:
+        return end
+    for line in lines[stamps[0]:end + 1]:
+        line.reason = line.reason or "comments"
+    return stamps[0] - 1
+
+
+_DASHES = frozenset("-—–‐―")
+_DIGIT = re.compile(r"\d")
+_CLOCK_TIME = re.compile(r"\b\d{1,2}:\d\d\b")
+
+
+def _is_stamp(line: _Line, rules: RuleSet) -> bool:
+    """A short line, not a sentence, with a date or a time of day in it; not a quote's
+    attribution ("— Jane Doe (@jane) November 18, 2019" under an embedded post)."""
+    text = line.text
+    if line.words > TUNING.stamp_max_words or text[-1] == "." or text[0] in _DASHES or not _DIGIT.search(text):
+        return False
+    return _CLOCK_TIME.search(text) is not None or (rules.date is not None and rules.date.search(text) is not None)
 
 
 # ---------------------------------------------------------------- header and footer

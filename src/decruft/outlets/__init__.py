@@ -27,6 +27,7 @@ __all__ = [
     "PROFILES_DIR",
     "load_registry",
     "registered_domain",
+    "given_outlet_id",
 ]
 
 PROFILES_DIR = Path(__file__).parent / "profiles"
@@ -96,6 +97,7 @@ class OutletResolution:
     profile: OutletProfile | None
     outlet_id: str | None
     source: str  # 'metadata' | 'folder' | 'url' | 'text' | 'unknown'
+    name: str | None = None  # the outlet's name as given, when no profile has it
 
 
 def name_key(name: str) -> str:
@@ -131,6 +133,22 @@ def registered_domain(url: str) -> str | None:
     labels = host.split(".")
     keep = 3 if ".".join(labels[-2:]) in SECOND_LEVEL_SUFFIXES else 2
     return ".".join(labels[-keep:])
+
+
+def given_outlet_id(name: str) -> str | None:
+    """The id of an outlet named by metadata but not registered: a host name as given
+    (``blogs.example.com``, not folded into ``example.com``), else the name as a slug."""
+    text = name.strip()
+    if "." in text and " " not in text:
+        host = host_of(text)
+        if host is not None:
+            return host
+    folded = unicodedata.normalize("NFKD", text.casefold()).encode("ascii", "ignore").decode()
+    slug = _NOT_SLUG.sub("-", folded).strip("-")
+    return slug or None
+
+
+_NOT_SLUG = re.compile(r"[^a-z0-9]+")
 
 
 class Registry:
@@ -207,22 +225,31 @@ class Registry:
         folder: str | None = None,
         url: str | None = None,
         text: str | None = None,
+        sitename: str | None = None,
     ) -> OutletResolution:
         """Decide the outlet from the most reliable evidence available.
 
-        Preference: metadata (a site name given with the page), the storage folder,
-        the URL, then text fingerprints. An unknown outlet with a URL is named by
-        its registered domain so records still group by site.
+        Preference: a registered outlet named by metadata (given with the page) or by the
+        page's own ``sitename``, the storage folder, the URL; then an unregistered outlet
+        the metadata names, kept as given (a syndicated copy names its publisher, whatever
+        the text says; a subdomain stays a subdomain); then text fingerprints. An unknown
+        outlet with a URL is named by its registered domain so records still group by site.
         """
         for source, value, finder in (
             ("metadata", metadata, self.lookup),
+            ("metadata", sitename, self.lookup),
             ("folder", folder, self.lookup),
             ("url", url, self.from_url),
-            ("text", text, self.from_text),
         ):
             profile = finder(value) if value else None
             if profile is not None:
                 return OutletResolution(profile, profile.id, source)
+        given = given_outlet_id(metadata) if metadata else None
+        if given is not None:
+            return OutletResolution(None, given, "metadata", " ".join(metadata.split()))
+        profile = self.from_text(text) if text else None
+        if profile is not None:
+            return OutletResolution(profile, profile.id, "text")
         domain = registered_domain(url) if url else None
         if domain is not None:
             return OutletResolution(None, domain, "url")
