@@ -1,4 +1,4 @@
-"""Peak memory of an ingest run at 2,000 and 20,000 generated documents.
+"""Peak memory and output files of an ingest run at 2,000 and 20,000 generated documents.
 
     python benchmarks/memory.py [--docs 2000 20000] [--flow]
 
@@ -6,7 +6,8 @@ Each run happens in a fresh process. Printed per size: the peak RSS of the run's
 (ru_maxrss: everything the library holds in the driver) and, sampled every 0.1 s with psutil,
 the peak RSS of its whole process tree (the per-batch page workers included). Target: the
 20,000-document peak below 1.5 GB and at most 1.2x the 2,000-document peak. ``--flow`` also
-measures the Prefect flow (embedded server in the tree).
+measures the Prefect flow (embedded server in the tree). Also printed: the Parquet parts the
+run left under ``articles/`` and how many partitions they fill (parts per partition).
 """
 from __future__ import annotations
 
@@ -86,8 +87,11 @@ def main() -> None:
                 if done.returncode:
                     raise SystemExit(f"{kind} {n} failed:\n{done.stderr[-3000:]}")
                 results[kind, n] = r = json.loads(done.stdout.strip().splitlines()[-1])
+                parts = list(Path(tmp, f"out-{kind}-{n}", "articles").rglob("*.parquet"))
+                partitions = len({part.parent for part in parts})
                 print(f"{kind:7} {n:6d} docs: {r['seconds']:7.1f} s  driver peak {r['driver_mb']:7.1f} MB"
-                      f"  process tree peak {r['tree_mb']:7.1f} MB", flush=True)
+                      f"  process tree peak {r['tree_mb']:7.1f} MB  {len(parts)} parts in {partitions} "
+                      f"partitions ({len(parts) / max(partitions, 1):.2f} per partition)", flush=True)
     for kind in ("library", "flow"):
         sizes = sorted(n for k, n in results if k == kind)
         if len(sizes) >= 2:

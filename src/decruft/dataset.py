@@ -111,6 +111,8 @@ MB = 1024 * 1024
 #: The article partition columns one may choose, and how a record gives each one's value.
 PARTITION_COLUMNS = ("outlet", "year_month")
 LAYOUT_FILE = "layout.json"
+#: Rewritten rows are sorted so that the statistics of the columns people filter on prune.
+SORT_COLUMNS = ("outlet_id", "published_date", "source_path")
 
 
 @dataclass(frozen=True)
@@ -426,30 +428,48 @@ class Dataset:
 
     def _rewrite(self, parts: list[_PartInfo], latest: dict[str, dt.datetime], key: str,
                  holders: dict[str, set[str]], schema: pa.Schema) -> None:
-        """Write the current rows of these parts anew, by partition, in parts of the target size."""
+        """Write the current rows of these parts anew, by partition, in parts of the target size.
+
+        One partition at a time, in Arrow: memory holds one partition's rewritten rows (all of
+        them only when a new layout re-lays every part out)."""
         if not parts:
             return
-        tables = []
-        for part in parts:
-            table = pq.read_table(part.path, filesystem=self.fs, schema=schema)
-            tables.append(table.take(_current_rows(table, latest)))
-        records = pa.concat_tables(tables).to_pylist()
         bytes_per_row = max(1, sum(p.size for p in parts) // max(1, sum(p.rows for p in parts)))
         per_part = max(1, min(self.layout.part_rows, self.layout.part_bytes // bytes_per_row))
-        groups: dict[str, list[dict]] = defaultdict(list)
-        for record in records:
-            folder = "rejects" if schema is REJECTS else "/".join(
-                filter(None, ("articles", self.layout.directory(record))))
-            groups[folder].append(record)
-        for folder, rows in sorted(groups.items()):
-            rows.sort(key=lambda r: (r.get("outlet_id") or "", r.get("published_date") or dt.date.min,
-                                     r["source_path"]))
-            for index in range(0, len(rows), per_part):
-                chunk = rows[index:index + per_part]
-                rel = self._write_table(f"{folder}/part-{key}-{index // per_part}.parquet",
-                                        pa.Table.from_pylist(chunk, schema=schema))
-                for record in chunk:
-                    holders[file_of(record["source_path"])].add(rel)
+        for folder, tables in self._current_by_folder(parts, latest, schema):
+            rows = pa.concat_tables(tables)
+            rows = rows.sort_by([(name, "ascending") for name in SORT_COLUMNS if name in rows.column_names])
+            for index, start in enumerate(range(0, rows.num_rows, per_part)):
+                chunk = rows.slice(start, per_part)
+                rel = self._write_table(f"{folder}/part-{key}-{index}.parquet", chunk)
+                for source in set(chunk.column("source_path").to_pylist()):
+                    holders[file_of(source)].add(rel)
+
+    def _current_by_folder(self, parts: list[_PartInfo], latest: dict[str, dt.datetime],
+                           schema: pa.Schema) -> Iterator[tuple[str, list[pa.Table]]]:
+        """The current rows of the parts, grouped by the folder the layout puts them in."""
+        if schema is REJECTS:
+            yield "rejects", [self._current_table(p, latest, schema) for p in parts]
+            return
+        placed: dict[str, list[_PartInfo]] = defaultdict(list)
+        moved: dict[str, list[pa.Table]] = defaultdict(list)
+        for part in parts:
+            folder = part.path[len(self.root) + 1:].rpartition("/")[0]
+            if self.layout.holds(folder[len("articles/"):] if folder != "articles" else ""):
+                placed[folder].append(part)
+                continue
+            table = self._current_table(part, latest, schema)
+            folders = [self.layout.directory(r) for r in
+                       table.select(["outlet_id", "published_date"]).to_pylist()]
+            for target in sorted(set(folders)):
+                mask = pa.array([f == target for f in folders])
+                moved["/".join(filter(None, ("articles", target)))].append(table.filter(mask))
+        for folder in sorted(set(placed) | set(moved)):
+            yield folder, [self._current_table(p, latest, schema) for p in placed[folder]] + moved[folder]
+
+    def _current_table(self, part: _PartInfo, latest: dict[str, dt.datetime], schema: pa.Schema) -> pa.Table:
+        table = pq.read_table(part.path, filesystem=self.fs, schema=schema)
+        return table.take(_current_rows(table, latest))
 
     def _settle_compactions(self) -> list[str]:
         """Complete a compaction whose manifest part was written; forget one whose wasn't."""
