@@ -72,8 +72,8 @@ def enrich(page: Page, registry) -> tuple:
     """All enrichment calls the pipeline makes for one page."""
     resolution = registry.resolve(metadata=None, folder=None, url=page.url, text=page.text)
     published = choose_publication_date(text=page.date_lines, url=page.url, profile=resolution.profile)
-    authors = [name for line in page.bylines for name in parse_byline(line)]
-    credits = [parse_credit_line(line) for line in page.credit_lines]
+    authors = [name for line in page.bylines for name in parse_byline(line, registry)]
+    credits = [parse_credit_line(line, registry) for line in page.credit_lines]
     language = detect_language(page.body)
     return resolution, published, authors, credits, language
 

@@ -8,6 +8,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from decruft.credits import agencies_in, normalise_agency, parse_byline, parse_credit_line
+from decruft.outlets import load_registry
+
+OUTLETS = load_registry()
 
 RAW = Path(__file__).resolve().parents[1] / "raw"
 
@@ -63,7 +66,7 @@ RAW = Path(__file__).resolve().parents[1] / "raw"
     ],
 )
 def test_parse_byline(line, expected):
-    assert parse_byline(line) == expected
+    assert parse_byline(line, OUTLETS) == expected
 
 
 @pytest.mark.parametrize(
@@ -82,7 +85,7 @@ def test_parse_byline(line, expected):
     ],
 )
 def test_parse_credit_line(line, authors, agencies):
-    assert parse_credit_line(line) == (authors, agencies)
+    assert parse_credit_line(line, OUTLETS) == (authors, agencies)
 
 
 @pytest.mark.parametrize(
@@ -93,7 +96,7 @@ def test_parse_credit_line(line, authors, agencies):
 def test_dw_seed_credit_lines(filename, agencies):
     lines = (RAW / filename).read_text(encoding="utf-8").splitlines()
     credit = next(line for line in lines if line.strip().endswith(")") and "/" in line.split("(")[0])
-    assert parse_credit_line(credit) == ([], agencies)
+    assert parse_credit_line(credit, OUTLETS) == ([], agencies)
 
 
 @pytest.mark.parametrize(
@@ -132,9 +135,9 @@ def test_agencies_in(text, expected):
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=200))
 def test_never_raises_and_names_look_like_names(text):
-    for name in parse_byline(text):
+    for name in parse_byline(text, OUTLETS):
         assert len(name.split()) >= 2
         assert name[0].isupper()
-    authors, agencies = parse_credit_line(text)
+    authors, agencies = parse_credit_line(text, OUTLETS)
     assert all(normalise_agency(a) == a for a in agencies)
     assert all(normalise_agency(a) == a for a in agencies_in(text))

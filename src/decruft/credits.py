@@ -12,7 +12,7 @@ import re
 import unicodedata
 from collections.abc import Mapping
 
-from decruft.outlets import load_registry
+from decruft.outlets import Registry
 
 __all__ = ["agencies_in", "normalise_agency", "parse_byline", "parse_credit_line"]
 
@@ -133,18 +133,18 @@ def agencies_in(text: str) -> list[str]:
     return _agencies_in_list(stripped) if len(stripped) <= 120 else []
 
 
-def parse_credit_line(line: str) -> tuple[list[str], list[str]]:
+def parse_credit_line(line: str, outlets: Registry) -> tuple[list[str], list[str]]:
     """Authors and agencies of a credit line ("mkg/rc (Reuters, AFP)", "Jane Doe (AFP)").
 
-    Editors' initials are not authors: "mkg/rc" gives no author.
+    Editors' initials are not authors: "mkg/rc" gives no author; nor is an outlet of the registry.
     """
     stripped = line.strip()
     credit = _CREDIT_RE.match(stripped)
     if credit is None:
         agencies = _agencies_in_list(stripped)
-        return ([] if agencies else parse_byline(stripped)), agencies
+        return ([] if agencies else parse_byline(stripped, outlets)), agencies
     who = credit.group("who").strip()
-    authors = [] if _INITIALS_RE.match(who) else parse_byline(who)
+    authors = [] if _INITIALS_RE.match(who) else parse_byline(who, outlets)
     return authors, _agencies_in_list(credit.group("list"))
 
 
@@ -169,8 +169,9 @@ def _undouble(tokens: list[str]) -> list[str]:
     return tokens
 
 
-def _person_name(phrase: str) -> str | None:
-    """The phrase as a person's name, or None when it is not clearly one."""
+def _person_name(phrase: str, outlets: Registry) -> str | None:
+    """The phrase as a person's name, or None when it is not clearly one (nor an agency or
+    one of the registry's outlets)."""
     tokens = _undouble(phrase.strip(" .,:'\"“”").split())
     if not 2 <= len(tokens) <= 5 or not (tokens[0][0].isupper() and tokens[-1][0].isupper()):
         return None
@@ -179,17 +180,18 @@ def _person_name(phrase: str) -> str | None:
     if any(t.casefold().strip(".") in NOT_NAME_WORDS for t in tokens):
         return None
     name = " ".join(_title_case(t) for t in tokens)
-    if normalise_agency(name) or load_registry().lookup(name):
+    if normalise_agency(name) or outlets.lookup(name):
         return None
     return name
 
 
-def parse_byline(line: str) -> list[str]:
-    """Person names of a byline: "By A and B", "Von A und B", "Par A et B", "A, Reuters"."""
+def parse_byline(line: str, outlets: Registry) -> list[str]:
+    """Person names of a byline: "By A and B", "Von A und B", "Par A et B", "A, Reuters"
+    (the run's outlet registry tells outlet names from people's)."""
     text = _EDITING_RE.sub("", line.strip())
     text = _LEAD_RE.sub("", text, count=1)
     tail = _TAIL_RE.search(text)
     if tail is not None:
         text = text[: tail.start()]
-    names = (_person_name(part) for part in _NAME_SPLIT_RE.split(text) if part)
+    names = (_person_name(part, outlets) for part in _NAME_SPLIT_RE.split(text) if part)
     return list(dict.fromkeys(name for name in names if name))

@@ -151,7 +151,7 @@ def build_record(doc: RawDocument, meta: PageMetadata, extraction: Extraction, r
         metadata=meta.published, html=extraction.hints.get("date"), text=extraction.date_strings,
         url=url, profile=profile, scraped_at=meta.scraped_at)
     updated = find_updated(extraction.date_strings, profile=profile, scraped_at=meta.scraped_at)
-    authors, agencies = _people(meta, extraction)
+    authors, agencies = _people(meta, extraction, ctx.registry)
     body = "\n\n".join(extraction.body)
     language, score = detect_language(body, hint=meta.language or extraction.hints.get("lang"))
     sources = {name: f"{doc.metadata_origin}:{key}" for name, key in meta.sources.items()}
@@ -214,18 +214,18 @@ def _domain_id(resolution) -> str | None:
     return oid if oid and "." in oid else None
 
 
-def _people(meta: PageMetadata, extraction: Extraction) -> tuple[list[str], list[str]]:
+def _people(meta: PageMetadata, extraction: Extraction, outlets: Registry) -> tuple[list[str], list[str]]:
     """Authors from metadata first, else from bylines; agencies from credit lines."""
     authors = list(meta.authors)
     agencies: list[str] = []
     if not authors:
         for line in extraction.bylines:
-            authors += parse_byline(line)
+            authors += parse_byline(line, outlets)
         hint = extraction.hints.get("author")
         if not authors and hint:
-            authors = parse_byline(hint) or [hint]
+            authors = parse_byline(hint, outlets) or [hint]
     for line in extraction.credit_lines:
-        credit_authors, credit_agencies = parse_credit_line(line)
+        credit_authors, credit_agencies = parse_credit_line(line, outlets)
         authors += [a for a in credit_authors if a not in authors]
         agencies += [a for a in credit_agencies if a not in agencies]
     return list(dict.fromkeys(authors)), agencies
