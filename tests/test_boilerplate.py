@@ -52,7 +52,7 @@ def test_prose_and_date_lines_are_never_counted():
     table = build_table(docs)
     assert line_key(sentence) not in table.boilerplate_for("dw")  # on every page, but prose
     assert not {line_key(d) for d in dates} & table.boilerplate_for("dw")
-    assert all(line_key(d) not in fp.keys for fp in docs for d in dates)
+    assert all(line_key(d) not in fp.line_keys() for fp in docs for d in dates)
 
 
 def test_needs_a_minimum_number_of_documents():

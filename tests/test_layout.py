@@ -58,9 +58,12 @@ def test_parts_are_cut_at_the_target_size_sorted_with_statistics(tmp_path):
     assert meta.num_row_groups == 2
     column = ARTICLES.names.index("published_date")
     assert meta.row_group(0).column(column).statistics.has_min_max
-    rows = [r for part in parts for r in pq.read_table(part).to_pylist()]
-    keys = [(r["outlet_id"], r["published_date"] or dt.date.min) for r in rows]
-    assert keys == sorted(keys)
+    for part in parts:  # each row group sorted by outlet and date (nulls last)
+        file = pq.ParquetFile(part)
+        for group in range(file.metadata.num_row_groups):
+            rows = file.read_row_group(group).to_pylist()
+            keys = [(r["outlet_id"], r["published_date"] or dt.date.max) for r in rows]
+            assert keys == sorted(keys)
     run(Settings(raw=str(raw), out=str(tmp_path / "ingested")))
     schema = pq.read_schema(tmp_path / "ingested" / "articles" / "_common_metadata")
     assert schema.equals(ARTICLES) and schema.field("doc_id").metadata == ARTICLES.field("doc_id").metadata

@@ -59,7 +59,7 @@ FINGERPRINTS = pa.schema([
     pa.field("sha256", pa.string(), nullable=False),
     pa.field("documents", pa.list_(pa.struct([
         pa.field("source_path", pa.string()), pa.field("group", pa.string()),
-        pa.field("keys", pa.list_(pa.uint64())), pa.field("signature", pa.list_(pa.uint32()))]))),
+        pa.field("keys", pa.binary()), pa.field("signature", pa.binary())]))),
 ])
 
 #: Parts of one batch written at once: a batch spread over many outlets and months has a part
@@ -113,6 +113,10 @@ PARTITION_COLUMNS = ("outlet", "year_month")
 LAYOUT_FILE = "layout.json"
 #: Rewritten rows are sorted so that the statistics of the columns people filter on prune.
 SORT_COLUMNS = ("outlet_id", "published_date", "source_path")
+#: Compaction streams: it reads this many rows at a time and writes row groups of about this
+#: many bytes (as stored), so its memory stays near one row group.
+READ_BATCH_ROWS = 2_000
+ROW_GROUP_BYTES = 32 * MB
 
 
 @dataclass(frozen=True)
@@ -301,8 +305,7 @@ class Dataset:
         if self.fs.get_file_info(path).type != pafs.FileType.File:
             return {}
         table = pq.read_table(path, filesystem=self.fs, schema=FINGERPRINTS)
-        return {row["file"]: (row["sha256"], [Fingerprint(d["source_path"], d["group"], tuple(d["keys"]),
-                                                          tuple(d["signature"])) for d in row["documents"]])
+        return {row["file"]: (row["sha256"], [Fingerprint(**d) for d in row["documents"]])
                 for row in table.to_pylist()}
 
     def save_fingerprints(self, entries: dict[str, tuple[str, list[Fingerprint]]]) -> None:
@@ -358,8 +361,8 @@ class Dataset:
         A row is current when it comes from the latest ingest of its raw file (manifest), so a
         changed or reprocessed file's older rows disappear, and so do the rows of retired files.
         Parts of the target size holding only current rows stay as they are; the rows of the
-        others are rewritten by partition, sorted by outlet and date, in parts of the layout's
-        size. Crash-safe: new parts and a journal naming the obsolete files are written first,
+        others are rewritten by partition in parts of the layout's size, each row group sorted
+        by outlet and date. Crash-safe: new parts and a journal naming the obsolete files are written first,
         the consolidated manifest part commits the compaction, then the obsolete files are
         deleted (``remove_leftovers`` finishes or undoes an interrupted one).
         """
@@ -430,46 +433,56 @@ class Dataset:
                  holders: dict[str, set[str]], schema: pa.Schema) -> None:
         """Write the current rows of these parts anew, by partition, in parts of the target size.
 
-        One partition at a time, in Arrow: memory holds one partition's rewritten rows (all of
-        them only when a new layout re-lays every part out)."""
+        Streamed: rows are read a batch at a time and written a row group at a time, each row
+        group sorted, so memory holds about one row group whatever the partition's size. Rows
+        of parts outside the layout go to one new part per target folder; being small, those
+        are merged by the next compaction.
+        """
         if not parts:
             return
         bytes_per_row = max(1, sum(p.size for p in parts) // max(1, sum(p.rows for p in parts)))
         per_part = max(1, min(self.layout.part_rows, self.layout.part_bytes // bytes_per_row))
-        for folder, tables in self._current_by_folder(parts, latest, schema):
-            rows = pa.concat_tables(tables)
-            rows = rows.sort_by([(name, "ascending") for name in SORT_COLUMNS if name in rows.column_names])
-            for index, start in enumerate(range(0, rows.num_rows, per_part)):
-                chunk = rows.slice(start, per_part)
-                rel = self._write_table(f"{folder}/part-{key}-{index}.parquet", chunk)
-                for source in set(chunk.column("source_path").to_pylist()):
-                    holders[file_of(source)].add(rel)
-
-    def _current_by_folder(self, parts: list[_PartInfo], latest: dict[str, dt.datetime],
-                           schema: pa.Schema) -> Iterator[tuple[str, list[pa.Table]]]:
-        """The current rows of the parts, grouped by the folder the layout puts them in."""
-        if schema is REJECTS:
-            yield "rejects", [self._current_table(p, latest, schema) for p in parts]
-            return
+        per_group = max(1, min(self.layout.row_group_rows, ROW_GROUP_BYTES // bytes_per_row, per_part))
         placed: dict[str, list[_PartInfo]] = defaultdict(list)
-        moved: dict[str, list[pa.Table]] = defaultdict(list)
-        for part in parts:
-            folder = part.path[len(self.root) + 1:].rpartition("/")[0]
-            if self.layout.holds(folder[len("articles/"):] if folder != "articles" else ""):
+        for index, part in enumerate(parts):
+            folder = self.relative(part.path).rpartition("/")[0]
+            if schema is REJECTS or self.layout.holds(folder.removeprefix("articles").lstrip("/")):
                 placed[folder].append(part)
-                continue
-            table = self._current_table(part, latest, schema)
-            folders = [self.layout.directory(r) for r in
-                       table.select(["outlet_id", "published_date"]).to_pylist()]
-            for target in sorted(set(folders)):
-                mask = pa.array([f == target for f in folders])
-                moved["/".join(filter(None, ("articles", target)))].append(table.filter(mask))
-        for folder in sorted(set(placed) | set(moved)):
-            yield folder, [self._current_table(p, latest, schema) for p in placed[folder]] + moved[folder]
+            else:
+                self._relay(part, latest, f"{key}-m{index}", holders)
+        for folder, members in sorted(placed.items()):
+            with _PartWriter(self, folder, key, schema, per_part, holders) as writer:
+                buffer: list[pa.RecordBatch] = []
+                for batch in (b for part in members for b in self._current_batches(part, latest, schema)):
+                    buffer.append(batch)
+                    if sum(b.num_rows for b in buffer) >= per_group:
+                        writer.write(_sorted(buffer))
+                        buffer = []
+                if buffer:
+                    writer.write(_sorted(buffer))
 
-    def _current_table(self, part: _PartInfo, latest: dict[str, dt.datetime], schema: pa.Schema) -> pa.Table:
-        table = pq.read_table(part.path, filesystem=self.fs, schema=schema)
-        return table.take(_current_rows(table, latest))
+    def _relay(self, part: _PartInfo, latest: dict[str, dt.datetime], key: str,
+               holders: dict[str, set[str]]) -> None:
+        """Move the current rows of a part outside the layout into the folders it says."""
+        for number, batch in enumerate(self._current_batches(part, latest, ARTICLES)):
+            folders = [self.layout.directory(r) for r in batch.select(["outlet_id", "published_date"]).to_pylist()]
+            for target in sorted(set(folders)):
+                rows = pa.Table.from_batches([batch]).filter(pa.array([f == target for f in folders]))
+                folder = "/".join(filter(None, ("articles", target)))
+                with _PartWriter(self, folder, f"{key}-{number}", ARTICLES, rows.num_rows, holders) as writer:
+                    writer.write(rows)
+
+    def _current_batches(self, part: _PartInfo, latest: dict[str, dt.datetime],
+                         schema: pa.Schema) -> Iterator[pa.RecordBatch]:
+        """The part's current rows, a record batch at a time."""
+        seen: set[str] = set()
+        reader = pq.ParquetFile(part.path, filesystem=self.fs)
+        for batch in reader.iter_batches(batch_size=READ_BATCH_ROWS):
+            table = pa.Table.from_batches([batch]).cast(schema)
+            keep = _current_rows(table, latest, seen)
+            if len(keep):
+                yield from table.take(keep).to_batches()
+
 
     def _settle_compactions(self) -> list[str]:
         """Complete a compaction whose manifest part was written; forget one whose wasn't."""
@@ -558,16 +571,68 @@ class Dataset:
         return f"process {pid} holds {path}" if pid else f"lock {path}"
 
 
-def _current_rows(table: pa.Table, latest: dict[str, dt.datetime]) -> pa.Array:
-    """Indices of the rows written by the latest ingest of their raw file, one per source path."""
+def _current_rows(table: pa.Table, latest: dict[str, dt.datetime], seen: set[str] | None = None) -> pa.Array:
+    """Indices of the rows written by the latest ingest of their raw file, one per source path
+    (``seen``: the paths already taken from earlier batches of the same part)."""
     paths = table.column("source_path").to_pylist()
     stamps = table.column("ingested_at").to_pylist()
-    keep, seen = [], set()
+    keep, seen = [], set() if seen is None else seen
     for index, (path, stamp) in enumerate(zip(paths, stamps)):
         if path not in seen and latest.get(file_of(path)) == stamp:
             seen.add(path)
             keep.append(index)
     return pa.array(keep, type=pa.int64())
+
+
+def _sorted(batches: list[pa.RecordBatch]) -> pa.Table:
+    table = pa.Table.from_batches(batches)
+    return table.sort_by([(name, "ascending") for name in SORT_COLUMNS if name in table.column_names])
+
+
+class _PartWriter:
+    """Writes parts of at most ``per_part`` rows under a folder, a row group per ``write``,
+    each under a temporary name until it is complete; notes which raw files each part holds."""
+
+    def __init__(self, dataset: Dataset, folder: str, key: str, schema: pa.Schema, per_part: int,
+                 holders: dict[str, set[str]]):
+        self.dataset, self.folder, self.key, self.schema, self.per_part = dataset, folder, key, schema, per_part
+        self.holders = holders
+        self.index, self.rows, self.writer, self.rel, self.tmp, self.stream = 0, 0, None, "", "", None
+
+    def __enter__(self) -> _PartWriter:
+        return self
+
+    def write(self, table: pa.Table) -> None:
+        while table.num_rows:
+            if self.writer is None:
+                self._open()
+            take = table.slice(0, self.per_part - self.rows)
+            self.writer.write_table(take, row_group_size=take.num_rows)
+            for source in set(take.column("source_path").to_pylist()):
+                self.holders[file_of(source)].add(self.rel)
+            self.rows += take.num_rows
+            table = table.slice(take.num_rows)
+            if self.rows >= self.per_part:
+                self._close()
+
+    def _open(self) -> None:
+        self.rel = f"{self.folder}/part-{self.key}-{self.index}.parquet"
+        final = self.dataset.path(self.rel)
+        self.tmp = f"{final}.{os.getpid()}.tmp"
+        self.dataset.fs.create_dir(final.rsplit("/", 1)[0], recursive=True)
+        self.stream = self.dataset.fs.open_output_stream(self.tmp)
+        self.writer = pq.ParquetWriter(self.stream, self.schema, compression=ZSTD_COLUMNS)
+        self.index, self.rows = self.index + 1, 0
+
+    def _close(self) -> None:
+        self.writer.close()
+        self.stream.close()
+        self.dataset.fs.move(self.tmp, self.dataset.path(self.rel))
+        self.writer = None
+
+    def __exit__(self, *exc) -> None:
+        if self.writer is not None and exc[0] is None:
+            self._close()
 
 
 def partition_of(record: dict) -> tuple[str, str]:

@@ -461,7 +461,9 @@ def settle(dataset: Dataset, log: Callable[[str], None]) -> None:
     leftovers = dataset.remove_leftovers()
     if leftovers:
         log(f"removed {len(leftovers)} leftover file(s) of an interrupted run")
-    if dataset.needs_compaction():
+    for _ in range(2):  # a new layout moves rows into small parts first, then merges them
+        if not dataset.needs_compaction():
+            break
         compaction = dataset.compact()
         log(f"compacted {compaction.rows_before} rows in {compaction.files_before} parts into "
             f"{compaction.rows_after} current rows in {compaction.files_after}")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import struct
 import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
@@ -41,12 +42,28 @@ def line_key(line: str) -> int:
 
 
 class Fingerprint(NamedTuple):
-    """What one document contributes to the learnt table."""
+    """What one document contributes to the learnt table (packed: a corpus holds millions)."""
 
     source_path: str  # the document ('#N' for a container record)
     group: str  # its outlet, else its raw folder (see ``pipeline.boilerplate_group``)
-    keys: tuple[int, ...]  # sorted distinct keys of its countable lines
-    signature: tuple[int, ...]  # MinHash of its body shingles; empty when too short to compare
+    keys: bytes  # sorted distinct keys of its countable lines, 8 bytes each (``pack_keys``)
+    signature: bytes  # MinHash of its body shingles, 4 bytes a value; empty when too short
+
+    def line_keys(self) -> tuple[int, ...]:
+        return struct.unpack(f">{len(self.keys) // 8}Q", self.keys)
+
+    def hash_values(self) -> tuple[int, ...]:
+        return struct.unpack(f">{len(self.signature) // 4}I", self.signature)
+
+
+def pack_keys(keys: Iterable[int]) -> bytes:
+    ordered = sorted(set(keys))
+    return struct.pack(f">{len(ordered)}Q", *ordered)
+
+
+def pack_signature(values: Iterable[int]) -> bytes:
+    values = list(values)
+    return struct.pack(f">{len(values)}I", *values)
 
 
 @dataclass(frozen=True)
@@ -76,7 +93,7 @@ class LearntTable:
         """A digest of everything the table decides for one document: which of its lines are
         boilerplate and which document it copies. Equal digests, equal cleaning."""
         table = self.boilerplate_for(fp.group)
-        learnt = [key for key in fp.keys if key in table]
+        learnt = [key for key in fp.line_keys() if key in table]
         text = f"{fp.group}\0{self.first_copy.get(fp.source_path, '')}\0{','.join(map(str, learnt))}"
         return hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:24]
 
@@ -106,7 +123,7 @@ def build_table(fingerprints: Iterable[Fingerprint], thresholds: Thresholds = Th
             continue
         counted[fp.group].add(cluster)
         docs[fp.group] += 1
-        lines[fp.group].update(fp.keys)
+        lines[fp.group].update(fp.line_keys())
     boilerplate = {}
     for group, counts in lines.items():
         needed = max(thresholds.min_docs, thresholds.min_share * docs[group])
@@ -130,7 +147,7 @@ def near_copy_clusters(prints: list[Fingerprint]) -> dict[str, str]:
     for fp in prints:
         if not fp.signature:
             continue
-        mine = minhash_of(fp.signature)
+        mine = minhash_of(fp.hash_values())
         similar = [path for path in lsh.query(mine) if mine.jaccard(firsts[path]) >= NEAR_COPY_SIMILARITY]
         if similar:
             first_copy[fp.source_path] = min(similar)

@@ -10,7 +10,8 @@ from __future__ import annotations
 import html
 import re
 
-from decruft.extract.boilerplate import KEY_MAX_CHARS, Fingerprint, line_key, minhash_of
+from decruft.extract.boilerplate import (KEY_MAX_CHARS, Fingerprint, line_key, minhash_of, pack_keys,
+                                         pack_signature)
 from decruft.extract.rules import RuleSet
 from decruft.extract.text import split_lines
 
@@ -28,7 +29,7 @@ _HIDDEN = re.compile(r"<(/?)(script|style|noscript|template)\b", re.IGNORECASE)
 def fingerprint(source_path: str, group: str, text: str, rules: RuleSet, is_html: bool = False) -> Fingerprint:
     """The fingerprint of one decoded document (text page or HTML markup)."""
     if is_html:  # HTML gets the pattern rules only (see extract.html): its lines are never learnt
-        return Fingerprint(source_path, group, (), signature(html_prose(text)))
+        return Fingerprint(source_path, group, b"", signature(html_prose(text)))
     keys: set[int] = set()
     prose: list[str] = []
     for line in split_lines(text):
@@ -36,7 +37,7 @@ def fingerprint(source_path: str, group: str, text: str, rules: RuleSet, is_html
             prose.append(line.text)
         elif len(line.text) <= KEY_MAX_CHARS and not _is_date_line(line.text, rules):
             keys.add(line_key(line.text))
-    return Fingerprint(source_path, group, tuple(sorted(keys)), signature(prose))
+    return Fingerprint(source_path, group, pack_keys(keys), signature(prose))
 
 
 def _is_date_line(text: str, rules: RuleSet) -> bool:
@@ -44,15 +45,15 @@ def _is_date_line(text: str, rules: RuleSet) -> bool:
             and rules.date.search(text.lower()) is not None)
 
 
-def signature(paragraphs: list[str]) -> tuple[int, ...]:
+def signature(paragraphs: list[str]) -> bytes:
     """MinHash of the word shingles of a body; empty when it has too few to compare."""
     words = _WORD.findall(" ".join(paragraphs).lower())
     shingles = {" ".join(words[i:i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
     if len(shingles) < MIN_SHINGLES:
-        return ()
+        return b""
     minhash = minhash_of()
     minhash.update_batch([s.encode("utf-8", "surrogatepass") for s in shingles])
-    return tuple(int(v) for v in minhash.hashvalues)
+    return pack_signature(int(v) for v in minhash.hashvalues)
 
 
 def html_prose(markup: str) -> list[str]:
