@@ -16,8 +16,9 @@ from contextlib import contextmanager
 from typing import TextIO
 
 from rich.console import Console
-from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TaskID, TextColumn,
+from rich.progress import (BarColumn, Progress, ProgressColumn, SpinnerColumn, Task, TaskID, TextColumn,
                            TimeElapsedColumn, TimeRemainingColumn)
+from rich.text import Text
 
 #: Environment for this process's Prefect and the processes it starts (the temporary server,
 #: Dask workers) when the console should show only what is asked for: Prefect's console
@@ -33,9 +34,9 @@ class RichProgress:
     def __init__(self, console: Console | None = None):
         self.console = console or Console(stderr=True)
         self.progress = Progress(SpinnerColumn(), TextColumn("{task.description:<6}"), BarColumn(),
-                                 MofNCompleteColumn(), TextColumn("files"),
-                                 TextColumn("{task.fields[rate]}"), TimeElapsedColumn(),
-                                 TextColumn("left"), TimeRemainingColumn(),
+                                 _Counted(TextColumn("{task.completed}/{task.total} files {task.fields[rate]}")),
+                                 _Counted(TimeElapsedColumn()), _Counted(TextColumn("left")),
+                                 _Counted(TimeRemainingColumn()),
                                  console=self.console, refresh_per_second=12)
         self.tasks: dict[str, TaskID] = {}
         self.began: dict[str, float] = {}
@@ -43,7 +44,7 @@ class RichProgress:
 
     def __enter__(self) -> "RichProgress":
         self.progress.start()
-        self.tasks["start"] = self.progress.add_task("start", total=None, rate="starting Prefect")
+        self.tasks["start"] = self.progress.add_task("starting Prefect", total=None, rate="")
         self._handlers = [(h, h.console) for h in prefect_console_handlers()]
         for handler, _ in self._handlers:  # log lines go above the bar, not through it
             handler.console = self.console
@@ -63,6 +64,17 @@ class RichProgress:
         elapsed = time.perf_counter() - self.began[phase]
         rate = f"{done / elapsed:.0f}/s" if done and elapsed > 0 else ""
         self.progress.update(self.tasks[phase], completed=done, total=total, rate=rate)
+
+
+class _Counted(ProgressColumn):
+    """A column shown for a phase's bar, blank while Prefect starts (nothing is counted yet)."""
+
+    def __init__(self, column: ProgressColumn):
+        super().__init__()
+        self.column = column
+
+    def render(self, task: Task) -> Text:
+        return Text("") if task.total is None else self.column(task)
 
 
 class PlainProgress:

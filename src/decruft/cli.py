@@ -29,7 +29,7 @@ from .decode import DecodeError
 from .ingest import (ConfigError, Preview, Settings, StorageError, check_config, dataset_context, dry_run,
                      preflight, require_dataset)
 from .models import Limits, RawDocument
-from .pipeline import Context, clean_pages, make_context, page_text
+from .pipeline import Context, clean_pages, make_context, page_text, removed_lines
 from .sources import is_sidecar, read_sidecar
 
 REMOVED_COLOUR, KEPT_COLOUR, DIM, RESET = "\033[31m", "\033[32m", "\033[2m", "\033[0m"
@@ -421,6 +421,8 @@ def _explain(args: argparse.Namespace) -> int:
 
 
 def _explain_lines(doc: RawDocument, record: dict[str, Any], context: Context, colour: bool) -> None:
+    if record.get("reject"):  # no row was made, but its lines were still judged
+        record = record | {"removed": removed_lines(doc, context)}
     removed = {r["line"]: r["reason"] for r in record["removed"]}
     if doc.source_format.endswith("html"):  # the line rules ran on the extractor's text, not the markup
         print(f"# body extracted by {record['extractor']}: its removed lines, then the kept paragraphs")

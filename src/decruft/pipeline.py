@@ -134,6 +134,21 @@ def _extract_html_page(text: str, doc: RawDocument, meta: PageMetadata, ctx: Con
     return extraction, resolution
 
 
+def removed_lines(doc: RawDocument, ctx: Context) -> list[dict[str, Any]]:
+    """The lines cleaning removes from a page and why, also when no article is left (a
+    rejected page's record holds none): what ``decruft explain`` shows for it."""
+    try:
+        text = page_text(doc, ctx.limits)
+    except DecodeError:
+        return []
+    extract = _extract_html_page if doc.source_format.endswith("html") else _extract_text_page
+    return _removed(extract(text, doc, normalise_metadata(doc.metadata), ctx)[0])
+
+
+def _removed(extraction: Extraction) -> list[dict[str, Any]]:
+    return [{"line": r.line, "text": r.text, "reason": r.reason} for r in extraction.removed]
+
+
 def _no_body_reject(doc: RawDocument, extraction: Extraction) -> Reject:
     reasons = {r.reason for r in extraction.removed}
     if reasons & ERROR_PAGE_REASONS:
@@ -185,7 +200,7 @@ def build_record(doc: RawDocument, meta: PageMetadata, extraction: Extraction, r
         "language_score": score,
         "body": body,
         "word_count": len(body.split()),
-        "removed": [{"line": r.line, "text": r.text, "reason": r.reason} for r in extraction.removed],
+        "removed": _removed(extraction),
         "extractor": extraction.extractor,
         "metadata_sources": sources,
         "scraped_at": meta.scraped_at,
