@@ -289,3 +289,36 @@ def test_clean_never_imports_prefect():
     code = ("import sys; from decruft.cli import main; main(['clean', %r]); "
             "sys.exit('prefect' in sys.modules)" % DW)
     assert subprocess.run([sys.executable, "-c", code], capture_output=True).returncode == 0
+
+
+def doc_blocks(name: str, language: str) -> list[str]:
+    import re
+
+    text = (Path(__file__).resolve().parents[1] / "docs" / name).read_text()
+    return re.findall(rf"```{language}\n(.*?)```", text, flags=re.S)
+
+
+def test_the_outlet_example_of_the_docs_finds_its_outlet_and_its_cruft(tmp_path, capsys):
+    profile, page = doc_blocks("outlets.md", "toml")[0], doc_blocks("outlets.md", "text")[0]
+    (tmp_path / "my-outlets").mkdir()
+    (tmp_path / "my-outlets" / "harbour_times.toml").write_text(profile)
+    (tmp_path / "page.txt").write_text(page)
+    code, out, _ = invoke(["explain", str(tmp_path / "page.txt"), "--outlets", str(tmp_path / "my-outlets")], capsys)
+    assert code == 0 and "outlet: harbour_times" in out.splitlines()[-1]
+    assert "- promo" in next(line for line in out.splitlines() if "print edition" in line)
+    (tmp_path / "my-outlets" / "harbour_times.toml").write_text(profile.replace('country = "NZ"', 'country = "NZL"'))
+    code, _, err = invoke(["clean", str(tmp_path / "page.txt"), "--outlets", str(tmp_path / "my-outlets")], capsys)
+    assert code == ExitCode.USAGE and "'country' must be an ISO 3166 alpha-2 code, got 'NZL'" in err
+
+
+def test_the_rules_example_of_the_docs_adds_a_reason(tmp_path, capsys):
+    rules = next(block for block in doc_blocks("rules.md", "toml") if "disabled" in block)
+    (tmp_path / "my-rules.toml").write_text(rules)
+    (tmp_path / "page.txt").write_text(doc_blocks("rules.md", "text")[0])
+    code, out, _ = invoke(["explain", str(tmp_path / "page.txt"), "--rules", str(tmp_path / "my-rules.toml")], capsys)
+    assert code == 0
+    assert "- podcast" in next(line for line in out.splitlines() if "Listen to the episode" in line)
+    assert "+ kept" in next(line for line in out.splitlines() if "Passenger numbers" in line)
+    (tmp_path / "my-rules.toml").write_text("pattern = []\n")
+    code, _, err = invoke(["explain", str(tmp_path / "page.txt"), "--rules", str(tmp_path / "my-rules.toml")], capsys)
+    assert code == ExitCode.USAGE and "unknown keys ['pattern']" in err
