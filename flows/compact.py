@@ -11,14 +11,21 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 from prefect import flow, get_run_logger  # noqa: E402
 from prefect.artifacts import create_markdown_artifact  # noqa: E402
 
-from decruft.dataset import Dataset  # noqa: E402
+from pydantic import NonNegativeFloat  # noqa: E402
+
+from decruft.ingest import require_dataset  # noqa: E402
 
 
 @flow(name="compact", retries=1, retry_delay_seconds=30)
-def compact(out: str = "processed", wait_for_lock_s: float = 600.0) -> dict:
-    """Compact the dataset under ``out`` (a folder or URI); waits for a running ingest's lock."""
+def compact(out: str = "processed", wait_for_lock_s: NonNegativeFloat = 600.0) -> dict:
+    """Compact the dataset under ``out``; waits for a running ingest's lock.
+
+    Args:
+        out: Folder or URI of the dataset; there must be one (compacting creates none).
+        wait_for_lock_s: Seconds to wait for a running ingest to finish before giving up.
+    """
     logger = get_run_logger()
-    dataset = Dataset(out)
+    dataset = require_dataset(out)
     with dataset.lock(wait_s=wait_for_lock_s):
         removed = dataset.remove_leftovers()
         if removed:

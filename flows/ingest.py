@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import functools
 import os
+import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
@@ -31,9 +33,12 @@ from prefect.futures import as_completed  # noqa: E402
 from pydantic import PositiveFloat, PositiveInt  # noqa: E402
 
 from decruft.dataset import Layout  # noqa: E402
-from decruft.ingest import RunReport, Settings, run  # noqa: E402
+from decruft.ingest import Settings, run  # noqa: E402
 from decruft.models import Limits  # noqa: E402
-from flows.runners import RUNNERS, parallelism, runner_matches, task_runner  # noqa: E402
+from flows.runners import Runner, parallelism, runner_matches, task_runner  # noqa: E402
+
+#: The partitionings ``partition_by`` takes (see ``decruft.dataset.Layout``).
+PartitionBy = Literal["outlet,year_month", "year_month,outlet", "year_month", "outlet", "none"]
 
 #: Batch steps touch storage, so they retry with backoff; their inputs are never cached.
 TASK_OPTIONS = dict(retries=2, retry_delay_seconds=[2, 10], cache_policy=NONE)
@@ -47,13 +52,19 @@ PHASES = {"scan_batch": ("scan", 0.0, 0.2), "process_batch": ("clean", 0.2, 1.0)
 #: The progress artifact is updated at most this often (each update is an API call), and at the end.
 PROGRESS_ARTIFACT_EVERY_S = 2.0
 
-#: Callables told ``(phase, files_done, files_total)`` after each batch (the CLI's progress bar).
+#: Callables told ``(phase, files_done, files_total)`` as files are done (the CLI's progress bar).
 _PROGRESS_LISTENERS: list[Callable[[str, int, int], None]] = []
+
+#: The mappers of this process by token: a batch running in this process (threads) reports
+#: each file to the mapper that submitted it; in another process (Dask, Ray) it finds none,
+#: and progress moves by finished batches.
+_MAPPERS: dict[str, "BatchMapper"] = {}
 
 
 @contextmanager
 def progress_listener(listener: Callable[[str, int, int], None]):
-    """Call ``listener(phase, done, total)`` after each finished batch while the block runs."""
+    """Call ``listener(phase, done, total)`` as files are done while the block runs: after each
+    file of a batch running in this process, after each finished batch otherwise."""
     _PROGRESS_LISTENERS.append(listener)
     try:
         yield
@@ -89,37 +100,78 @@ class BatchMapper:
     failures: list[BatchFailure] = field(default_factory=list)
     artifact_id: Any = None
     artifact_updated: float = 0.0
+    token: str = field(default_factory=lambda: uuid.uuid4().hex)
+    _phase: tuple[str, int] = ("", 0)
+    _within: list[int] = field(default_factory=list)  # files done per batch of the phase
+    _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, fn: Callable[..., Any], calls: list[tuple]) -> list[Any]:
         phase, start, end = PHASES.get(fn.__name__, (fn.__name__, 0.0, 1.0))
         batch_task = task(unwrapping(fn), name=fn.__name__.replace("_", "-"), **TASK_OPTIONS)
-        futures = [batch_task.submit(*map(Opaque, args)) for args in calls]
-        sizes = {id(f): len(args[1]) for f, args in zip(futures, calls)}
-        total, done, began = sum(sizes.values()), 0, time.perf_counter()
-        results: dict[int, Any] = {}
-        self._progress(phase, start, end, 0, total)
-        for future in as_completed(futures):
-            try:
-                results[id(future)] = future.result()
-            except Exception as exc:  # noqa: BLE001 - reported with the batch's files below
-                files = _file_names(calls[futures.index(future)][1])
-                self.failures.append(BatchFailure(phase, files, f"{type(exc).__name__}: {exc}"))
-                self.logger.error("%s batch of %d file(s) failed (%s): %s", phase, len(files),
-                                  getattr(future.state, "name", "?"), exc)
-            done += sizes[id(future)]
-            rate = done / max(time.perf_counter() - began, 1e-9)
-            self.logger.info("%s: %d/%d files (%.0f files/s)", phase, done, total, rate)
-            self._progress(phase, start, end, done, total)
-        return [results[id(f)] for f in futures if id(f) in results]
+        sizes = [len(args[1]) for args in calls]
+        total, began = sum(sizes), time.perf_counter()
+        self._phase, self._within = (phase, total), [0] * len(calls)
+        _MAPPERS[self.token] = self
+        self._progress(start, end, 0)
+        try:
+            futures = [batch_task.submit(*map(Opaque, args), progress=Opaque(BatchProgress(self.token, i)))
+                       for i, args in enumerate(calls)]
+            index = {id(f): i for i, f in enumerate(futures)}
+            results: dict[int, Any] = {}
+            for future in as_completed(futures):
+                i = index[id(future)]
+                try:
+                    results[i] = future.result()
+                except Exception as exc:  # noqa: BLE001 - reported with the batch's files below
+                    files = _file_names(calls[i][1])
+                    self.failures.append(BatchFailure(phase, files, f"{type(exc).__name__}: {exc}"))
+                    self.logger.error("%s batch of %d file(s) failed (%s): %s", phase, len(files),
+                                      getattr(future.state, "name", "?"), exc)
+                done = self.batch_progress(i, sizes[i], notify=False)
+                rate = done / max(time.perf_counter() - began, 1e-9)
+                self.logger.info("%s: %d/%d files (%.0f files/s)", phase, done, total, rate)
+                self._progress(start, end, done)
+        finally:
+            _MAPPERS.pop(self.token, None)
+        return [results[i] for i in range(len(calls)) if i in results]
 
-    def _progress(self, phase: str, start: float, end: float, done: int, total: int) -> None:
+    def batch_progress(self, index: int, done: int, notify: bool = True) -> int:
+        """Note that batch ``index`` has ``done`` files done; returns the phase's files done."""
+        with self._lock:
+            self._within[index] = max(self._within[index], done)  # a retry starts again from 0
+            phase_done = sum(self._within)
+        if notify:
+            self._tell(phase_done)
+        return phase_done
+
+    def _progress(self, start: float, end: float, done: int) -> None:
+        total = self._phase[1]
         share = start + (end - start) * (done / total if total else 1.0)
         now = time.monotonic()
         if self.artifact_id is not None and (done == total or now - self.artifact_updated >= PROGRESS_ARTIFACT_EVERY_S):
             update_progress_artifact(self.artifact_id, progress=round(100 * share, 1))
             self.artifact_updated = now
+        self._tell(done)
+
+    def _tell(self, done: int) -> None:
+        phase, total = self._phase
         for listener in list(_PROGRESS_LISTENERS):
             listener(phase, done, total)
+
+
+class BatchProgress:
+    """A batch's ``progress`` callback, passed to its task: forwards each finished file to the
+    mapper that submitted the batch when the task runs in the same process."""
+
+    __slots__ = ("token", "index")
+
+    def __init__(self, token: str, index: int):
+        self.token, self.index = token, index
+
+    def __call__(self, done: int) -> None:
+        mapper = _MAPPERS.get(self.token)
+        if mapper is not None:
+            mapper.batch_progress(self.index, done)
 
 
 class Opaque:
@@ -145,8 +197,8 @@ class Opaque:
 def unwrapping(fn: Callable[..., Any]) -> Callable[..., Any]:
     """``fn`` called with the values of ``Opaque`` arguments."""
     @functools.wraps(fn)
-    def step(*args: Opaque) -> Any:
-        return fn(*(arg.value for arg in args))
+    def step(*args: Opaque, **kwargs: Opaque) -> Any:
+        return fn(*(arg.value for arg in args), **{name: arg.value for name, arg in kwargs.items()})
     return step
 
 
@@ -156,10 +208,11 @@ def _file_names(batch: list) -> list[str]:
 
 @flow(name="ingest")
 def ingest(raw: str = "raw", out: str = "processed", reprocess: bool = False, prune: bool = False,
-           batch_files: int = Settings.batch_files, batch_bytes: int = Settings.batch_bytes,
+           batch_files: PositiveInt = Settings.batch_files, batch_bytes: PositiveInt = Settings.batch_bytes,
            outlets_dirs: list[str] | None = None, rules_config: str | None = None,
-           partition_by: str = "outlet,year_month",
-           runner: str = "threads", dask_address: str | None = None,
+           include: list[str] | None = None, exclude: list[str] | None = None,
+           partition_by: PartitionBy = "outlet,year_month",
+           runner: Runner = "threads", dask_address: str | None = None,
            max_file_mb: PositiveFloat = LIMITS["max_file_mb"],
            max_decompressed_mb: PositiveFloat = LIMITS["max_decompressed_mb"],
            max_document_mb: PositiveFloat = LIMITS["max_document_mb"],
@@ -167,12 +220,29 @@ def ingest(raw: str = "raw", out: str = "processed", reprocess: bool = False, pr
            doc_timeout: PositiveFloat = LIMITS["doc_timeout"]) -> dict:
     """Ingest new and changed raw files into the Parquet dataset under ``out``.
 
-    ``raw`` and ``out`` are folders or URIs (``s3://bucket/prefix``, ``file:///...``).
-    ``reprocess`` redoes every file; ``prune`` removes the rows of raw files that are gone.
-    ``partition_by`` is ``outlet,year_month``, ``year_month``, ``outlet`` or ``none``.
-    ``runner`` is threads, dask or ray; ``dask_address`` joins an existing Dask (or Ray) cluster.
-    The limits (sizes in megabytes, ``doc_timeout`` in seconds per page) are
-    ``decruft.models.Limits``.
+    The parameters are typed, so Prefect refuses a bad value (``runner=spark``,
+    ``batch_files=0``) when a run is created, and its run form shows the text below.
+
+    Args:
+        raw: Folder or URI of the raw files (s3://bucket/raw, file:///abs/path).
+        out: Folder or URI of the output dataset.
+        reprocess: Redo every file and rebuild the learnt table from scratch.
+        prune: Remove the rows of raw files that are gone (by default they stay).
+        batch_files: Files per cleaning task, at least 1 (a scan task takes five times as many).
+        batch_bytes: Bytes of raw files per cleaning task, at least 1.
+        outlets_dirs: Folders of extra outlet profiles (TOML) adding to or overriding the built-in ones.
+        rules_config: Rules file (TOML) turning concepts off or adding patterns (docs/rules.md).
+        include: Glob patterns; only matching raw paths are ingested (without a / a pattern matches names).
+        exclude: Glob patterns; matching raw paths are left out.
+        partition_by: Article partition folders: outlet,year_month, year_month, outlet or none.
+        runner: Task runner for the batches: threads, dask or ray (a subflow when the run started on another).
+        dask_address: Join this Dask or Ray cluster (tcp://scheduler:8786, ray://head:10001) instead of
+            starting a local one.
+        max_file_mb: A larger raw file is a too_large reject.
+        max_decompressed_mb: A gzip file inflating past this is a decompression_limit reject.
+        max_document_mb: A larger page (file, JSON line or WARC record) is a too_large reject.
+        max_line_chars: Longer lines of a plain-text page are cut before cleaning.
+        doc_timeout: Seconds a page may take to clean before it is stopped as a timeout reject.
     """
     logger = get_run_logger()
     limits = dict(max_file_mb=max_file_mb, max_decompressed_mb=max_decompressed_mb,
@@ -180,18 +250,17 @@ def ingest(raw: str = "raw", out: str = "processed", reprocess: bool = False, pr
     params = dict(raw=raw, out=out, reprocess=reprocess, prune=prune, batch_files=batch_files,
                   partition_by=partition_by,
                   batch_bytes=batch_bytes, outlets_dirs=outlets_dirs, rules_config=rules_config,
-                  runner=runner, dask_address=dask_address, **limits)
-    if runner not in RUNNERS:
-        raise ValueError(f"unknown runner {runner!r}: choose one of {', '.join(RUNNERS)}")
+                  include=include, exclude=exclude, runner=runner, dask_address=dask_address, **limits)
     context = FlowRunContext.get()
     if context is not None and not runner_matches(context.task_runner, runner, dask_address):
         logger.info("running the batches on the %s task runner (a subflow)", runner)
-        return with_runner(runner, dask_address)(**params)
+        return _on_subflow(with_runner(runner, dask_address), params)
 
     settings = Settings(raw=raw, out=out, reprocess=reprocess, prune=prune, batch_files=batch_files,
                         partition_by=Layout.parse_partitioning(partition_by),
                         batch_bytes=batch_bytes, outlets_dirs=tuple(outlets_dirs or ()),
-                        rules_config=rules_config, limits=Limits.from_options(**limits))
+                        rules_config=rules_config, include=tuple(include or ()), exclude=tuple(exclude or ()),
+                        limits=Limits.from_options(**limits))
     mapper = BatchMapper(logger)
     mapper.artifact_id = create_progress_artifact(progress=0.0, key="ingest-progress",
                                                   description=f"decruft ingest {raw} -> {out}")
@@ -199,12 +268,34 @@ def ingest(raw: str = "raw", out: str = "processed", reprocess: bool = False, pr
     report = run(settings, map_batches=mapper, log=logger.info, parallelism=workers)
     for line in report.lines():
         logger.info(line)
-    create_markdown_artifact(key="ingest-summary", markdown=summary_markdown(report, raw, out, mapper.failures),
-                             description="decruft ingest run summary")
-    summary = report.as_dict() | {"failed_files": [f for b in mapper.failures for f in b.files]}
+    summary = report.as_dict() | {"files": report.totals.files,
+                                  "failed_files": [f for b in mapper.failures for f in b.files],
+                                  "failed_batches": [asdict(b) for b in mapper.failures]}
+    _summary_artifact(summary, raw, out)
     if mapper.failures:
         raise BatchesFailedError(failure_message(mapper.failures), summary)
     return summary
+
+
+def _on_subflow(subflow: Callable[..., dict], params: dict) -> dict:
+    """Run the subflow, then give this flow run the same artifacts (a deployment's run page
+    shows its own run's artifacts, not its subflow's)."""
+    progress = create_progress_artifact(progress=0.0, key="ingest-progress",
+                                        description=f"decruft ingest {params['raw']} -> {params['out']}")
+    try:
+        summary = subflow(**params)
+    except BatchesFailedError as exc:
+        _summary_artifact(exc.summary, params["raw"], params["out"])
+        raise
+    finally:
+        update_progress_artifact(progress, progress=100.0)
+    _summary_artifact(summary, params["raw"], params["out"])
+    return summary
+
+
+def _summary_artifact(summary: dict, raw: str, out: str) -> None:
+    create_markdown_artifact(key="ingest-summary", markdown=summary_markdown(summary, raw, out),
+                             description="decruft ingest run summary")
 
 
 def with_runner(runner: str = "threads", dask_address: str | None = None, workers: int | None = None):
@@ -222,26 +313,27 @@ def failure_message(failures: list[BatchFailure], limit: int = 20) -> str:
     return "\n".join(lines)
 
 
-def summary_markdown(report: RunReport, raw: str, out: str, failures: list[BatchFailure] = ()) -> str:
+def summary_markdown(summary: dict, raw: str, out: str) -> str:
     """The run-summary artifact: counts, rejects by reason, outlets, languages, rate, failures."""
-    t = report.totals
-    rate = t.files / report.seconds if report.seconds else 0.0
+    seconds = summary["seconds"]
+    rate = summary.get("files", 0) / seconds if seconds else 0.0
+    failures = summary.get("failed_batches", [])
     status = "failed batches: see below" if failures else "completed"
     md = [f"# decruft ingest: {status}", "",
           f"Raw files: `{raw}`  ", f"Output: `{out}`", "",
           "| what | value |", "|---|---|",
-          f"| files seen | {report.seen} |", f"| new or changed | {report.new} |",
-          f"| retired (moved or pruned) | {report.retired} |",
-          f"| skipped (already ingested) | {report.skipped} |",
-          f"| articles written | {t.articles} |", f"| rejects | {sum(t.rejects.values())} |",
-          f"| parts written | {len(t.parts)} |",
-          f"| time | {report.seconds:.1f} s |", f"| documents per second | {rate:.1f} |", ""]
-    for title, counts in (("Rejects by reason", t.rejects), ("Outlets", t.outlets),
-                          ("Languages", t.languages)):
+          f"| files seen | {summary['seen']} |", f"| new or changed | {summary['new']} |",
+          f"| retired (moved or pruned) | {summary['retired']} |",
+          f"| skipped (already ingested) | {summary['skipped']} |",
+          f"| articles written | {summary['articles']} |", f"| rejects | {sum(summary['rejects'].values())} |",
+          f"| parts written | {summary['parts']} |",
+          f"| time | {seconds:.1f} s |", f"| documents per second | {rate:.1f} |", ""]
+    for title, key in (("Rejects by reason", "rejects"), ("Outlets", "outlets"), ("Languages", "languages")):
+        counts = Counter(summary[key])
         md += [f"## {title}", ""]
         if counts:
             md += ["| | count |", "|---|---|"]
-            md += [f"| {key} | {value} |" for key, value in counts.most_common(50)]
+            md += [f"| {name} | {value} |" for name, value in counts.most_common(50)]
             if len(counts) > 50:
                 md.append(f"| ({len(counts) - 50} more) | |")
         else:
@@ -250,8 +342,8 @@ def summary_markdown(report: RunReport, raw: str, out: str, failures: list[Batch
     if failures:
         md += ["## Failed batches", "", "These files were not recorded; the next run retries them.", "",
                "| file | phase | error |", "|---|---|---|"]
-        md += [f"| `{name}` | {b.phase} | {b.error.replace('|', '/')[:300]} |"
-               for b in failures for name in b.files[:200]]
+        md += [f"| `{name}` | {b['phase']} | {b['error'].replace('|', '/')[:300]} |"
+               for b in failures for name in b["files"][:200]]
     return "\n".join(md) + "\n"
 
 

@@ -10,11 +10,12 @@ Local workers report to the flow's Prefect API. Dask and Ray are optional extras
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Literal, get_args
 
 from prefect.task_runners import ThreadPoolTaskRunner
 
-RUNNERS = ("threads", "dask", "ray")
+Runner = Literal["threads", "dask", "ray"]
+RUNNERS: tuple[str, ...] = get_args(Runner)
 
 
 class RunnerUnavailableError(RuntimeError):

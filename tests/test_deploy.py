@@ -18,6 +18,7 @@ import urllib.request
 from pathlib import Path
 
 import pyarrow.dataset as pads
+import pytest
 
 from conftest import PROJECT, SEED_NAMES
 
@@ -131,9 +132,47 @@ def test_readme_walkthrough_deploys_and_runs_the_manual_deployment(tmp_path, see
         assert state["type"] == "COMPLETED", f"{state}\n{procs.log('worker')}"
         articles = pads.dataset(out / "articles", format="parquet", partitioning="hive").to_table()
         assert sorted(articles.column("source_path").to_pylist()) == SEED_NAMES
-        deployments = {d["name"] for d in json.loads(urllib.request.urlopen(urllib.request.Request(
+        deployments = {d["name"]: d for d in json.loads(urllib.request.urlopen(urllib.request.Request(
             f"{api}/deployments/filter", data=b"{}", headers={"Content-Type": "application/json"},
             method="POST"), timeout=5).read())}
-        assert {"nightly", "manual"} <= deployments
+        assert {"nightly", "manual"} <= set(deployments)
+        assert {d["global_concurrency_limit"]["limit"] for d in deployments.values()} == {1}
+        pool = get_json(f"{api}/work_pools/decruft")
+        assert pool["concurrency_limit"] == 1
     finally:
         procs.stop_all()
+
+
+@pytest.mark.usefixtures("prefect_server")
+@pytest.mark.parametrize("parameters, named, reason", [
+    ({"runner": "spark"}, "runner", "'spark' is not one of ['threads', 'dask', 'ray']"),
+    ({"batch_files": 0}, "batch_files", "less than or equal to the minimum of 0"),
+    ({"doc_timeout": -1}, "doc_timeout", "less than or equal to the minimum of 0"),
+])
+def test_a_deployment_run_with_a_bad_parameter_is_refused_when_created(parameters, named, reason):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import DeploymentFilter, DeploymentFilterId
+    from prefect.deployments import run_deployment
+    from prefect.exceptions import PrefectHTTPStatusError
+
+    from flows.ingest import ingest
+
+    deployment_id = ingest.to_deployment(name=f"refuses-{named}").apply()
+    with pytest.raises(PrefectHTTPStatusError) as refused:
+        run_deployment(deployment_id, parameters=parameters, timeout=0)
+    assert f"Validation failed for field '{named}'" in str(refused.value) and reason in str(refused.value)
+    with get_client(sync_client=True) as client:
+        runs = client.read_flow_runs(deployment_filter=DeploymentFilter(id=DeploymentFilterId(any_=[deployment_id])))
+        schema = client.read_deployment(deployment_id).parameter_openapi_schema
+    assert runs == []  # refused before any flow run existed
+    assert all(field.get("description") for field in schema["properties"].values())  # the run form's help
+
+
+def test_prefect_yaml_limits_each_deployment_and_pins_no_prefect_version():
+    import yaml
+
+    config = yaml.safe_load((PROJECT / "prefect.yaml").read_text())
+    assert "prefect-version" not in config
+    assert {d["name"]: d["concurrency_limit"]["limit"] for d in config["deployments"]} == {
+        "nightly": 1, "manual": 1, "weekly": 1}
+    assert "prefect work-pool set-concurrency-limit decruft 1" in walkthrough()

@@ -61,3 +61,18 @@ def test_compact_flow_merges_parts_and_keeps_rows(seed_raw, tmp_path):
     after = read_articles(out)
     assert report["files_after"] <= report["files_before"] and report["rows_after"] == len(before)
     assert sorted(after.column("doc_id").to_pylist()) == sorted(before.column("doc_id").to_pylist())
+
+
+def test_cli_ingest_prints_plain_progress_and_a_summary_and_nothing_with_quiet(seed_raw, tmp_path, capsys):
+    from decruft.cli import main
+
+    out = tmp_path / "processed"
+    assert main(["ingest", "--raw", str(seed_raw), "--out", str(out), "--include", "00[01]_*"]) == 0
+    captured = capsys.readouterr()
+    assert "articles written: 2" in captured.out and "(new 2," in captured.out
+    progress = captured.err.splitlines()  # not a terminal: plain lines, no bar, no log lines
+    assert progress[0].startswith("scan  0/2 files") and progress[-1].startswith("clean 2/2 files")
+    assert all(line.startswith(("scan ", "clean ")) for line in progress), progress
+    assert main(["ingest", "-q", "--raw", str(seed_raw), "--out", str(out), "--exclude", "00[01]_*"]) == 0
+    assert capsys.readouterr() == ("", "")
+    assert sorted(read_articles(out).column("source_path").to_pylist()) == SEED_NAMES

@@ -32,19 +32,31 @@ def test_two_worker_processes_write_the_same_rows_as_threads(runner, module, see
 
 
 def test_a_flow_run_asking_for_another_runner_starts_a_subflow_on_it(seed_raw, tmp_path, monkeypatch):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
     import flows.ingest as flow_module
 
     asked = []
+    counts = {"seen": 5, "new": 5, "skipped": 0, "retired": 0, "files": 5, "articles": 4, "parts": 1,
+              "rejects": {"empty": 1}, "outlets": {"dw": 4}, "languages": {"en": 4}, "seconds": 1.0}
 
     def spy(runner="threads", dask_address=None, workers=None):
         asked.append((runner, dask_address))
-        return lambda **params: {"subflow": params}
+        return lambda **params: counts | {"subflow": params}
 
     monkeypatch.setattr(flow_module, "with_runner", spy)
-    summary = flow_module.ingest(raw=str(seed_raw), out=str(tmp_path / "out"), runner="dask",
-                                 dask_address="tcp://127.0.0.1:1")
+    state = flow_module.ingest(raw=str(seed_raw), out=str(tmp_path / "out"), runner="dask",
+                               dask_address="tcp://127.0.0.1:1", return_state=True)
+    summary = state.result()
     assert asked == [("dask", "tcp://127.0.0.1:1")]
     assert summary["subflow"]["raw"] == str(seed_raw) and summary["subflow"]["runner"] == "dask"
+    with get_client(sync_client=True) as client:  # the parent run shows the summary too
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+    by_key = {a.key: a for a in artifacts}
+    assert {"ingest-summary", "ingest-progress"} <= set(by_key)
+    assert "| articles written | 4 |" in by_key["ingest-summary"].data
 
 
 def test_a_failing_batch_fails_the_flow_after_the_others_are_written(seed_raw, tmp_path, monkeypatch):
@@ -55,10 +67,10 @@ def test_a_failing_batch_fails_the_flow_after_the_others_are_written(seed_raw, t
     original = library.process_batch
 
     @functools.wraps(original)
-    def flaky(settings, items, *args):
+    def flaky(settings, items, *args, **kwargs):
         if any(item.file.rel_path == bad for item in items):
             raise OSError("storage unavailable")
-        return original(settings, items, *args)
+        return original(settings, items, *args, **kwargs)
 
     monkeypatch.setattr(library, "process_batch", flaky)
     monkeypatch.setattr(flow_module, "TASK_OPTIONS", dict(flow_module.TASK_OPTIONS, retries=1,
@@ -75,34 +87,27 @@ def test_a_failing_batch_fails_the_flow_after_the_others_are_written(seed_raw, t
     assert retry["new"] == 1 and retry["articles"] == 1 and retry["skipped"] == len(SEED_NAMES) - 1
 
 
-def test_progress_listener_sees_every_batch_of_both_phases(seed_raw, tmp_path):
-    from prefect.task_runners import ThreadPoolTaskRunner
-
-    from decruft.ingest import SCAN_BATCH_FACTOR, even_sizes
+def test_progress_listener_sees_every_file_of_both_phases(seed_raw, tmp_path):
     from flows.ingest import ingest, progress_listener
-    from flows.runners import parallelism
 
     seen = []
     with progress_listener(lambda phase, done, total: seen.append((phase, done, total))):
         ingest(raw=str(seed_raw), out=str(tmp_path / "out"), batch_files=2)
-    n, workers = len(SEED_NAMES), parallelism(ThreadPoolTaskRunner())
-    for phase, batch_files in (("scan", 2 * SCAN_BATCH_FACTOR), ("clean", 2)):
+    n = len(SEED_NAMES)
+    for phase in ("scan", "clean"):
         counts = [(done, total) for p, done, total in seen if p == phase]
         assert counts[0] == (0, n) and counts[-1] == (n, n)
-        assert len(counts) == 1 + len(even_sizes(n, batch_files, workers))
+        assert {done for done, _ in counts} == set(range(n + 1))  # each file, not each batch
+        assert all(a <= b for (a, _), (b, _) in zip(counts, counts[1:]))
 
 
 def test_summary_markdown_lists_counts_rejects_and_failures():
-    from collections import Counter
+    from flows.ingest import summary_markdown
 
-    from decruft.ingest import RunReport
-    from flows.ingest import BatchFailure, summary_markdown
-
-    report = RunReport(seen=7, new=6, skipped=1, seconds=2.0)
-    report.totals.files, report.totals.articles = 6, 4
-    report.totals.rejects = Counter(empty=1, binary=1)
-    report.totals.outlets, report.totals.languages = Counter(dw=4), Counter(en=3, de=1)
-    md = summary_markdown(report, "raw", "s3://bucket/out", [BatchFailure("clean", ["a.txt"], "OSError: x")])
+    summary = {"seen": 7, "new": 6, "skipped": 1, "retired": 0, "files": 6, "articles": 4, "parts": 2,
+               "rejects": {"empty": 1, "binary": 1}, "outlets": {"dw": 4}, "languages": {"en": 3, "de": 1},
+               "seconds": 2.0, "failed_batches": [{"phase": "clean", "files": ["a.txt"], "error": "OSError: x"}]}
+    md = summary_markdown(summary, "raw", "s3://bucket/out")
     for text in ("| files seen | 7 |", "| new or changed | 6 |", "| skipped (already ingested) | 1 |",
                  "| articles written | 4 |", "| empty | 1 |", "| dw | 4 |", "| de | 1 |",
                  "| documents per second | 3.0 |", "`s3://bucket/out`", "| `a.txt` | clean | OSError: x |"):
@@ -120,19 +125,20 @@ def test_runner_errors_are_clear(monkeypatch):
     assert type(task_runner("threads")).__name__ == "ThreadPoolTaskRunner"
 
 
-def test_terminal_progress_prints_plain_lines_when_not_a_tty():
+def test_progress_prints_plain_lines_when_not_a_tty():
     import io
 
-    from flows.progress import TerminalProgress
+    from flows.progress import PlainProgress, display
 
     stream = io.StringIO()
-    bar = TerminalProgress(stream)
-    for done in (0, 100, 200):
-        bar("clean", done, 200)
-    bar.close()
+    assert isinstance(display(stream), PlainProgress)
+    with display(stream) as progress:
+        for done in (0, 100, 200):
+            progress("clean", done, 200)
     lines = stream.getvalue().splitlines()
     assert lines[0].startswith("clean 0/200 files") and lines[-1].startswith("clean 200/200 files")
-    assert "\r" not in stream.getvalue() and "ETA" in lines[-1]
+    assert len(lines) == 2  # the line in between came within the 5 s between lines
+    assert "\r" not in stream.getvalue() and "\033" not in stream.getvalue() and "left" in lines[-1]
 
 
 def test_batch_arguments_pass_through_prefect_and_dask_unwalked():

@@ -17,18 +17,23 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import os
+import tempfile
 import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
+from fnmatch import fnmatchcase
 from functools import partial
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+import pyarrow.fs as pafs
+
+from . import __version__, storage
 from .dataset import PARTITION_COLUMNS, Dataset, FileWork, Layout, ManifestEntry, batch_key
 from .decode import DecodeError
 from .extract.boilerplate import Fingerprint, LearntTable, build_table
@@ -49,6 +54,18 @@ SCAN_BATCH_FACTOR = 5
 #: Fingerprints of raw files: rel_path -> (sha256 of the file, its documents' fingerprints).
 FileFingerprints = dict[str, tuple[str, list[Fingerprint]]]
 
+#: A batch step's progress callback: told how many of the batch's files are done so far.
+Progress = Callable[[int], None]
+
+
+class ConfigError(ValueError):
+    """A setting that cannot work: a missing raw folder, outlet folder or rules file."""
+
+
+class StorageError(OSError):
+    """The raw or output location cannot be reached or written (a read-only folder, a missing
+    bucket, an unreachable endpoint)."""
+
 
 @dataclass(frozen=True)
 class Settings:
@@ -64,6 +81,8 @@ class Settings:
     batch_files: int = 500  # Prefect's cost is per task: about 0.13 s of CPU on Dask
     batch_bytes: int = 64 * 1024 * 1024
     partition_by: tuple[str, ...] = PARTITION_COLUMNS  # see Layout: () for one folder
+    include: tuple[str, ...] = ()  # glob patterns: only matching raw files are considered
+    exclude: tuple[str, ...] = ()  # glob patterns: matching raw files are left out
 
     def dataset(self) -> Dataset:
         """The output, laid out as these settings say."""
@@ -124,10 +143,109 @@ class BatchSummary:
 
 
 def discover_files(settings: Settings) -> tuple[list[RawFile], list[Reject]]:
+    """The raw files the settings' include and exclude patterns select, and discovery rejects."""
     files, rejects = [], []
     for item in discover(settings.raw):
-        (files if isinstance(item, RawFile) else rejects).append(item)
+        path = item.rel_path if isinstance(item, RawFile) else item.source_path
+        if selected(path, settings.include, settings.exclude):
+            (files if isinstance(item, RawFile) else rejects).append(item)
     return files, rejects
+
+
+def selected(rel_path: str, include: Iterable[str] = (), exclude: Iterable[str] = ()) -> bool:
+    """Whether a raw path passes the patterns: any include (all when none), no exclude.
+
+    A pattern is a glob over the path relative to the raw root (``*`` crosses folders, so
+    ``news/*`` is everything under ``news``); a pattern without ``/`` also matches the name
+    alone, so ``*.warc.gz`` matches at any depth.
+    """
+    name = rel_path.rsplit("/", 1)[-1]
+
+    def matches(pattern: str) -> bool:
+        return fnmatchcase(rel_path, pattern) or ("/" not in pattern and fnmatchcase(name, pattern))
+
+    include = list(include)
+    return (not include or any(map(matches, include))) and not any(map(matches, exclude))
+
+
+def check_config(outlets_dirs: Iterable[str] = (), rules_config: str | None = None) -> None:
+    """Raise ConfigError for an outlet folder or rules file that is not there."""
+    for directory in outlets_dirs:
+        if not Path(directory).is_dir():
+            raise ConfigError(f"outlet profiles folder not found: {directory}")
+    if rules_config and not Path(rules_config).is_file():
+        raise ConfigError(f"rules file not found: {rules_config}")
+
+
+def preflight(settings: Settings, write: bool = True) -> None:
+    """Check what can fail before a run touches anything: the raw location is a folder (or a
+    reachable prefix), the output can be written there (``write``), the config paths exist.
+
+    Raises ConfigError or StorageError with a one-line message; nothing is created.
+    """
+    check_config(settings.outlets_dirs, settings.rules_config)
+    if storage.is_remote(settings.raw):
+        if _remote_info(settings.raw, "raw location").type == pafs.FileType.NotFound:
+            raise ConfigError(f"raw location not found or empty: {settings.raw}")
+    else:
+        raw = Path(storage.local_root(settings.raw))
+        if not raw.exists():
+            raise ConfigError(f"raw folder not found: {raw}")
+        if not raw.is_dir():
+            raise ConfigError(f"raw folder is not a folder: {raw}")
+    if storage.is_remote(settings.out):
+        _remote_info(settings.out, "output")
+    else:
+        _check_local_output(Path(storage.local_root(settings.out)), write)
+
+
+def require_dataset(out: str) -> Dataset:
+    """The dataset under out, for commands that read or rewrite one: ConfigError when there is
+    none there (nothing is created), StorageError when its location cannot be reached."""
+    if storage.is_remote(out):
+        _remote_info(out, "dataset")
+    elif not Path(storage.local_root(out)).is_dir():
+        raise ConfigError(f"no decruft dataset under {out} (no such folder)")
+    dataset = Dataset(out)
+    if dataset.read_state(RUN_FILE) is None and not dataset.manifest():
+        raise ConfigError(f"no decruft dataset under {out} (run decruft ingest first)")
+    return dataset
+
+
+def _remote_info(uri: str, what: str) -> pafs.FileInfo:
+    """The URI's file info, after checking that its bucket exists and answers."""
+    try:
+        fs, root = storage.filesystem(uri)
+    except ValueError as exc:
+        raise ConfigError(f"{what} {uri}: {_first_line(exc)}") from exc
+    bucket = root.split("/", 1)[0]
+    try:
+        if fs.get_file_info(bucket).type == pafs.FileType.NotFound:
+            raise StorageError(f"{what} {uri}: bucket {bucket!r} not found")
+        return fs.get_file_info(root)
+    except StorageError:
+        raise
+    except OSError as exc:
+        raise StorageError(f"{what} {uri}: {_first_line(exc)}") from exc
+
+
+def _check_local_output(out: Path, write: bool) -> None:
+    if out.exists() and not out.is_dir():
+        raise ConfigError(f"output is not a folder: {out}")
+    existing = next(p for p in (out, *out.parents) if p.exists())
+    if not existing.is_dir():
+        raise ConfigError(f"output is not under a folder: {existing} is a file")
+    if write:
+        try:  # a real write: permission bits do not tell read-only mounts, nor hold for root
+            handle, probe = tempfile.mkstemp(prefix=".decruft-probe-", dir=existing)
+            os.close(handle)
+            os.unlink(probe)
+        except OSError as exc:
+            raise StorageError(f"output folder is not writable: {existing} ({exc.strerror or exc})") from exc
+
+
+def _first_line(exc: BaseException) -> str:
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
 def batches(files: list[RawFile], max_files: int, max_bytes: int,
@@ -168,25 +286,28 @@ def even_sizes(count: int, max_files: int, parallelism: int = 1) -> list[int]:
     return [count // groups + (i < count % groups) for i in range(groups)]
 
 
-def scan_batch(settings: Settings, files: list[RawFile], known: dict[str, str] | None = None
-               ) -> tuple[list[WorkItem], FileFingerprints]:
-    """Hash each file, and fingerprint those whose hash is not ``known`` (rel_path -> sha256)."""
+def scan_batch(settings: Settings, files: list[RawFile], known: dict[str, str] | None = None,
+               progress: Progress | None = None) -> tuple[list[WorkItem], FileFingerprints]:
+    """Hash each file, and fingerprint those whose hash is not ``known`` (rel_path -> sha256);
+    ``progress`` is told the files done after each one."""
     known = known or {}
     ctx: Context | None = None
     items: list[WorkItem] = []
     prints: FileFingerprints = {}
-    for raw in files:
+    for done, raw in enumerate(files, 1):
         data = read_raw(raw, settings.limits)
         if isinstance(data, Reject):
             items.append(WorkItem(raw, ""))
-            continue
-        sha = hashlib.sha256(data).hexdigest()
-        items.append(WorkItem(raw, sha))
-        if known.get(raw.rel_path) != sha:
-            ctx = ctx or settings.context()
-            docs = read_documents(raw, settings.limits, data)
-            prints[raw.rel_path] = (sha, [fp for doc in docs if isinstance(doc, RawDocument)
-                                          for fp in _fingerprint(doc, ctx)])
+        else:
+            sha = hashlib.sha256(data).hexdigest()
+            items.append(WorkItem(raw, sha))
+            if known.get(raw.rel_path) != sha:
+                ctx = ctx or settings.context()
+                docs = read_documents(raw, settings.limits, data)
+                prints[raw.rel_path] = (sha, [fp for doc in docs if isinstance(doc, RawDocument)
+                                              for fp in _fingerprint(doc, ctx)])
+        if progress:
+            progress(done)
     return items, prints
 
 
@@ -273,20 +394,23 @@ def plan_work(items: Iterable[WorkItem], present: set[str], manifest: dict[str, 
 
 
 def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.datetime,
-                  table_digest: str | None = None) -> BatchSummary:
+                  table_digest: str | None = None, progress: Progress | None = None) -> BatchSummary:
     """Clean every page of a batch and write its parts; returns counts.
 
     The learnt table is the one saved under the output with ``table_digest`` (read once per
     process, see ``saved_learnt_table``), or the latest saved one when it is None.
+    ``progress`` is told the files cleaned after each one.
     """
     table = saved_learnt_table(settings.out, table_digest) if table_digest else load_learnt_table(settings.out)
     make = partial(document_processor, settings, table, ingested_at)
     records, rejects = [], []
     with page_processor(make, settings.limits) as process:
-        for item in items:
+        for done, item in enumerate(items, 1):
             for doc in read_documents(item.file, settings.limits):
                 result = doc if isinstance(doc, Reject) else process(doc)
                 (records if isinstance(result, dict) else rejects).append(result)
+            if progress:
+                progress(done)
     summary = summarise(records, rejects)
     summary.files = len(items)
     files = [FileWork(item.file.rel_path, item.sha256, item.context) for item in items]
@@ -374,9 +498,9 @@ def dataset_context(out: str, outlets_dirs: tuple[str, ...] = (), rules_config: 
     """The context the latest run under out cleaned with (its learnt table, outlet profiles and
     rules, unless others are given), and its raw root: so one page cleaned now is cleaned as
     ingest cleaned it."""
-    data = Dataset(out).read_state(RUN_FILE)
+    data = require_dataset(out).read_state(RUN_FILE)
     if data is None:
-        raise FileNotFoundError(f"no decruft dataset under {out} (run decruft ingest first)")
+        raise ConfigError(f"no run recorded under {out} (run decruft ingest first)")
     run = json.loads(data)
     settings = Settings(raw=run["raw"], out=out, outlets_dirs=tuple(outlets_dirs or run["outlets_dirs"]),
                         rules_config=rules_config or run["rules_config"], limits=Limits(**run["limits"]))
@@ -397,6 +521,7 @@ def run(settings: Settings, map_batches: Mapper = sequential_map,
     whose runner has ``parallelism`` workers (batch counts are multiples of it)."""
     started = time.perf_counter()
     ingested_at = dt.datetime.now(dt.UTC)
+    preflight(settings)
     dataset = settings.dataset()
     report = RunReport()
     with dataset.lock():
@@ -406,7 +531,7 @@ def run(settings: Settings, map_batches: Mapper = sequential_map,
         files, early_rejects = discover_files(settings)
         log(f"found {len(files)} raw file(s) under {settings.raw}")
         config = settings.config_digest()
-        saved = {} if settings.reprocess or _saved_config(dataset) != config else dataset.fingerprints()
+        saved = _saved_fingerprints(settings, dataset, config)
         items, scanned = scan(settings, files, saved, map_batches, parallelism)
         current = current_fingerprints(files, items, saved, scanned)
         if current != saved:
@@ -416,8 +541,8 @@ def run(settings: Settings, map_batches: Mapper = sequential_map,
         digest = save_learnt_table(settings.out, table)
         dataset.write_state(RUN_FILE, _run_state(settings, config))
         manifest = dataset.manifest()
-        present = {f.rel_path for f in files} | {r.source_path for r in early_rejects}
-        plan = plan_work(items, present, manifest, current, owners, table, settings, config)
+        plan = plan_work(items, _present(files, early_rejects), manifest, current, owners, table,
+                         settings, config)
         report.seen, report.new, report.skipped = (len(files) + len(early_rejects), len(plan.todo),
                                                    plan.skipped)
         report.retired = len(plan.retired)
@@ -436,6 +561,50 @@ def run(settings: Settings, map_batches: Mapper = sequential_map,
         settle(dataset, log)
     report.seconds = time.perf_counter() - started
     return report
+
+
+@dataclass
+class Preview:
+    """What a run would do now (``dry_run``): paths to clean (new or changed), exact copies to
+    reject, paths whose rows would be retired, discovery rejects, how many are unchanged."""
+
+    new: list[str] = field(default_factory=list)
+    changed: list[str] = field(default_factory=list)
+    duplicates: list[tuple[str, str]] = field(default_factory=list)  # (path, the path it copies)
+    retired: list[str] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    skipped: int = 0
+
+
+def dry_run(settings: Settings) -> Preview:
+    """Plan a run with its own steps (discover, scan, learn, plan_work) and write nothing: no
+    lock, no fingerprints, no learnt table, no rows. Interrupted work left under the output
+    (which a run settles first) is not looked at."""
+    preflight(settings, write=False)
+    dataset = Dataset(settings.out)
+    files, early_rejects = discover_files(settings)
+    config = settings.config_digest()
+    saved = _saved_fingerprints(settings, dataset, config)
+    items, scanned = scan(settings, files, saved, sequential_map, 1)
+    current = current_fingerprints(files, items, saved, scanned)
+    owners = exact_copy_owners(items)
+    manifest = dataset.manifest()
+    plan = plan_work(items, _present(files, early_rejects), manifest, current, owners,
+                     learn(current, owners), settings, config)
+    todo = [item.file.rel_path for item in plan.todo]
+    return Preview(new=[p for p in todo if p not in manifest], changed=[p for p in todo if p in manifest],
+                   duplicates=[(i.file.rel_path, owners[i.sha256]) for i in plan.duplicates],
+                   retired=plan.retired, skipped=plan.skipped,
+                   rejects=[r for r in early_rejects if settings.reprocess or r.source_path not in manifest])
+
+
+def _saved_fingerprints(settings: Settings, dataset: Dataset, config: str) -> FileFingerprints:
+    """The fingerprints to reuse: none on a reprocess or when the config changed."""
+    return {} if settings.reprocess or _saved_config(dataset) != config else dataset.fingerprints()
+
+
+def _present(files: list[RawFile], early_rejects: list[Reject]) -> set[str]:
+    return {f.rel_path for f in files} | {r.source_path for r in early_rejects}
 
 
 def scan(settings: Settings, files: list[RawFile], saved: FileFingerprints, map_batches: Mapper,

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -134,6 +135,21 @@ def _extract_html_page(text: str, doc: RawDocument, meta: PageMetadata, ctx: Con
     return extraction, resolution
 
 
+def removed_lines(doc: RawDocument, ctx: Context) -> list[dict[str, Any]]:
+    """The lines cleaning removes from a page and why, also when no article is left (a
+    rejected page's record holds none): what ``decruft explain`` shows for it."""
+    try:
+        text = page_text(doc, ctx.limits)
+    except DecodeError:
+        return []
+    extract = _extract_html_page if doc.source_format.endswith("html") else _extract_text_page
+    return _removed(extract(text, doc, normalise_metadata(doc.metadata), ctx)[0])
+
+
+def _removed(extraction: Extraction) -> list[dict[str, Any]]:
+    return [{"line": r.line, "text": r.text, "reason": r.reason} for r in extraction.removed]
+
+
 def _no_body_reject(doc: RawDocument, extraction: Extraction) -> Reject:
     reasons = {r.reason for r in extraction.removed}
     if reasons & ERROR_PAGE_REASONS:
@@ -185,7 +201,7 @@ def build_record(doc: RawDocument, meta: PageMetadata, extraction: Extraction, r
         "language_score": score,
         "body": body,
         "word_count": len(body.split()),
-        "removed": [{"line": r.line, "text": r.text, "reason": r.reason} for r in extraction.removed],
+        "removed": _removed(extraction),
         "extractor": extraction.extractor,
         "metadata_sources": sources,
         "scraped_at": meta.scraped_at,
@@ -240,23 +256,42 @@ def clean(data: str | bytes, *, name: str | None = None, url: str | None = None,
     empty body and a ``reject`` entry (reason and detail) instead of raising. ``name`` is the
     page's path relative to the raw root, as ingest would see it (its first folder may name
     the outlet); ``context`` carries a dataset's learnt table (see ``ingest.dataset_context``).
+    A container (JSON Lines, WARC) gives its first record; ``clean_pages`` gives every one.
     """
+    return next(clean_pages(data, name=name, url=url, metadata=metadata, context=context,
+                            metadata_origin=metadata_origin))[1]
+
+
+def clean_pages(data: str | bytes, *, name: str | None = None, url: str | None = None,
+                metadata: dict[str, Any] | None = None, context: Context | None = None,
+                metadata_origin: str = "argument", record: int | None = None
+                ) -> Iterator[tuple[RawDocument | None, dict[str, Any]]]:
+    """Every page of the input with its record (as ``clean``): one for a page, one per record
+    for a container, named ``name#N`` as ingest names them; only ``name#record`` when given
+    (nothing when it is absent). The document is None for a reject found before a page was
+    decoded (an empty or binary file, a broken record)."""
     raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
     meta = dict(metadata or {})
     if url:
         meta.setdefault("url", url)
     source = name or "<input>"
     ctx = context or _default_context()
+    found = False
+    wanted = None if record is None else f"{source}#{record}"
     for item in read_source(source, raw, limits=ctx.limits):
-        if isinstance(item, RawDocument):
-            item.folder = top_folder(source)
-            if meta:
-                item.metadata, item.metadata_origin = {**item.metadata, **meta}, item.metadata_origin or metadata_origin
-            result = process_document(item, ctx)
-        else:
-            result = item
-        return result if isinstance(result, dict) else _rejected_record(result, ctx)
-    return _rejected_record(Reject(source, None, "no_content", "no page found in the input"), ctx)
+        if wanted and item.source_path != wanted:
+            continue
+        found = True
+        if isinstance(item, Reject):
+            yield None, _rejected_record(item, ctx)
+            continue
+        item.folder = top_folder(source)
+        if meta:
+            item.metadata, item.metadata_origin = {**item.metadata, **meta}, item.metadata_origin or metadata_origin
+        result = process_document(item, ctx)
+        yield item, result if isinstance(result, dict) else _rejected_record(result, ctx)
+    if not found and not wanted:
+        yield None, _rejected_record(Reject(source, None, "no_content", "no page found in the input"), ctx)
 
 
 def _rejected_record(reject: Reject, ctx: Context) -> dict[str, Any]:
