@@ -60,7 +60,7 @@ class Tuning:
     link_run_min: int = 3  # this many short lines in a row inside the article: a link list
     caption_max_words: int = 12
     footer_window: int = 4  # lines below the article searched for credit lines
-    stamp_max_words: int = 10  # a comment's header: its author and when it was posted
+    stamp_max_words: int = 12  # a comment's header: its author and when it was posted
     thread_min_stamps: int = 3  # this many dated short lines, with prose between them: comments
     above_comments_share: float = 0.05  # a run above a comments heading this heavy is the article
 
