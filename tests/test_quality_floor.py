@@ -1,7 +1,7 @@
 """The cleaner must not fall below its measured quality on either dev split (speed: benchmarks/quality.py).
 
 Measured with ``benchmarks/quality.py``: scrapinghub-dev F1 .928 (P .931), no empty body;
-dragnet-dev F1 .820 (P .835), 2 empty bodies. The floors sit a little below, so noise passes
+dragnet-dev F1 .852 (P .870), 2 empty bodies. The floors sit a little below, so noise passes
 and a real regression fails.
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ EVAL = Path(__file__).parents[1].parent / "shared/eval"
 # split: (F1 floor, precision floor, most empty bodies)
 FLOORS = {
     "scrapinghub-dev": (0.922, 0.92, 1),
-    "dragnet-dev": (0.815, 0.83, 3),
+    "dragnet-dev": (0.847, 0.865, 3),
 }
 
 

@@ -231,6 +231,23 @@ def test_comment_thread_after_the_article_is_cut():
     assert {r.reason for r in result.removed if r.text in comments} == {"comments"}
 
 
+def test_article_above_a_longer_comment_thread_is_kept():
+    """A thread under a comments heading that outweighs a short post does not take its place."""
+    comments = ["12 comments"]
+    for n, name in enumerate(["Chris N.", "John", "Matt W.", "Michael", "Ann", "Bo"], start=1):
+        comments += [f"{name} 07.15.12 at 1{n}:59",
+                     f"Comment number {n}: I always wondered about this and found the story fascinating to read.",
+                     "I would like to add what my grandfather told me about the tides when I was a small child."]
+    result = clean_text("\n".join(TIDES_ARTICLE + comments))
+    assert result.body == TIDES_ARTICLE[1:]
+
+
+def test_article_below_a_comments_link_is_kept():
+    """A comments link above the article (no thread under it) does not move the article."""
+    lines = [TIDES_ARTICLE[0], "Comments", *TIDES_ARTICLE[1:]]
+    assert clean_text("\n".join(lines)).body == TIDES_ARTICLE[1:]
+
+
 def test_quote_attributions_are_no_comment_thread():
     """Embedded posts end with a dated attribution line; the article goes on around them."""
     lines = list(TIDES_ARTICLE)

@@ -60,8 +60,9 @@ class Tuning:
     link_run_min: int = 3  # this many short lines in a row inside the article: a link list
     caption_max_words: int = 12
     footer_window: int = 4  # lines below the article searched for credit lines
-    stamp_max_words: int = 10  # a comment's header: its author and when it was posted
+    stamp_max_words: int = 12  # a comment's header: its author and when it was posted
     thread_min_stamps: int = 3  # this many dated short lines, with prose between them: comments
+    above_comments_share: float = 0.05  # a run above a comments heading this heavy is the article
 
 
 TUNING = Tuning()
@@ -109,7 +110,7 @@ def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSe
     headline = _headline_index(lines)
     classify = partial(_classify, rules=rules, profile=profile, boilerplate=boilerplate,
                        repeated=_repeated_lines(lines))
-    start, end = _find_article(lines, headline, classify)
+    start, end = _find_article(lines, headline, classify, rules)
     out = Extraction(body=[], extractor="text")
     if start is None:
         start = end = len(lines)
@@ -272,13 +273,14 @@ def _headline_index(lines: list[_Line]) -> int | None:
                  if len(text) >= 15 and (text in page_title or page_title in text)), None)
 
 
-def _find_article(lines: list[_Line], headline: int | None, classify) -> tuple[int | None, int | None]:
+def _find_article(lines: list[_Line], headline: int | None, classify, rules: RuleSet
+                  ) -> tuple[int | None, int | None]:
     """The article span, testing rules only on the lines around it: find the span,
     classify its neighbourhood, and widen until the span stays inside what was tested."""
     lo = hi = None
     margin = TUNING.header_window
     while True:
-        start, end = _article_span(lines, headline)
+        start, end = _article_span(lines, headline, rules)
         if start is None:
             return None, None
         want_lo, want_hi = max(0, start - margin), min(len(lines), end + 1 + margin)
@@ -288,17 +290,34 @@ def _find_article(lines: list[_Line], headline: int | None, classify) -> tuple[i
         classify(lines[lo:hi])
 
 
-def _article_span(lines: list[_Line], headline: int | None) -> tuple[int | None, int | None]:
-    """Maximum-sum run of line scores (Kadane); indices into ``lines``."""
-    best, best_span = 0.0, (None, None)
+def _article_span(lines: list[_Line], headline: int | None, rules: RuleSet) -> tuple[int | None, int | None]:
+    """The article: the maximum-sum run of line scores, unless that run lies below a
+    comments heading and is itself a thread (dated short lines, see `_cut_comment_thread`)
+    while a run above the heading weighs enough: a page's article comes before its
+    comments, and a long thread can outweigh a short post."""
+    scores = _scores(lines, headline)
+    best, start, end = _max_run(scores, len(scores))
+    if start is None:
+        return None, None
+    heading = next((i for i in range(start - 1, -1, -1) if lines[i].barrier and lines[i].reason == "comments"), None)
+    if heading is not None and _count_stamps(lines, start, end, rules) >= TUNING.thread_min_stamps:
+        above, above_start, above_end = _max_run(scores, heading)
+        if above_start is not None and above >= TUNING.above_comments_share * best:
+            return above_start, above_end
+    return start, end
+
+
+def _max_run(scores: list[float], stop: int) -> tuple[float, int | None, int | None]:
+    """Maximum-sum run of ``scores[:stop]`` (Kadane): its sum and its first and last index."""
+    best, best_start, best_end = 0.0, None, None
     total, begin = 0.0, 0
-    for i, score in enumerate(_scores(lines, headline)):
+    for i in range(stop):
         if total <= 0:
             total, begin = 0.0, i
-        total += score
+        total += scores[i]
         if total > best:
-            best, best_span = total, (begin, i)
-    return best_span
+            best, best_start, best_end = total, begin, i
+    return best, best_start, best_end
 
 
 def _cut_teasers(lines: list[_Line], start: int, end: int) -> int:
@@ -343,6 +362,10 @@ def _cut_comment_thread(lines: list[_Line], start: int, end: int, rules: RuleSet
 _DASHES = frozenset("-—–‐―")
 _DIGIT = re.compile(r"\d")
 _CLOCK_TIME = re.compile(r"\b\d{1,2}:\d\d\b")
+
+
+def _count_stamps(lines: list[_Line], start: int, end: int, rules: RuleSet) -> int:
+    return sum(1 for i in range(start, end + 1) if _is_stamp(lines[i], rules))
 
 
 def _is_stamp(line: _Line, rules: RuleSet) -> bool:
