@@ -320,7 +320,7 @@ def _cut_teasers(lines: list[_Line], start: int, end: int) -> int:
 
 def _is_date(line: _Line, rules: RuleSet) -> bool:
     return (rules.date is not None and line.words <= TUNING.meta_max_words
-            and rules.date.search(line.text) is not None)
+            and rules.date.search(line.text))
 
 
 def _is_byline(line: _Line, rules: RuleSet, profile: OutletProfile | None) -> bool:
@@ -328,13 +328,13 @@ def _is_byline(line: _Line, rules: RuleSet, profile: OutletProfile | None) -> bo
         return False
     if profile and any(p.search(line.text) for p in profile.byline_patterns):
         return True
-    return rules.byline is not None and rules.byline.match(line.text) is not None
+    return rules.byline is not None and rules.byline.match(line.text)
 
 
 def _is_credit(line: _Line, rules: RuleSet, profile: OutletProfile | None) -> bool:
     if profile and any(p.search(line.text) for p in profile.credit_patterns):
         return True
-    return rules.credit is not None and len(line.text) <= 500 and rules.credit.match(line.text) is not None
+    return rules.credit is not None and len(line.text) <= 500 and rules.credit.match(line.text)
 
 
 def _title_like(line: _Line) -> bool:
