@@ -21,6 +21,7 @@ from .ingest import Settings
 from .models import Limits
 from .pipeline import clean, make_context
 from .sources import read_sidecar
+from .supervise import is_worker, supervise
 
 REMOVED_COLOUR, KEPT_COLOUR, DIM, RESET = "\033[31m", "\033[32m", "\033[2m", "\033[0m"
 
@@ -35,7 +36,11 @@ LIMIT_OPTIONS = {
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line (``argv`` None: ``sys.argv``). There, ``ingest`` runs in a process
+    group of its own that an interrupt ends as a whole (``decruft.supervise``)."""
     args = _parser().parse_args(argv)
+    if argv is None and args.command == "ingest" and not is_worker():
+        return supervise(sys.argv[1:])
     try:
         return args.handler(args)
     except (FileNotFoundError, DatasetLockedError, ValueError) as exc:

@@ -25,7 +25,8 @@ from typing import Any
 from .dataset import Dataset, ManifestEntry, batch_key
 from .decode import DecodeError
 from .extract.boilerplate import LineStats
-from .guard import GuardedProcessor, can_use_child_processes, safely
+from .guard import (GuardedProcessor, can_use_child_processes, guarded_documents, observe_safely,
+                    refuse_inside_worker_start, safely)
 from .metadata import normalise_metadata
 from .models import Limits, RawDocument, Reject
 from .pipeline import (Context, boilerplate_group, doc_id_for, make_context, page_text, process_document,
@@ -87,7 +88,7 @@ class BatchSummary:
 
 def discover_files(settings: Settings) -> tuple[list[RawFile], list[Reject]]:
     files, rejects = [], []
-    for item in discover(settings.raw):
+    for item in discover(settings.raw, exclude=settings.out):
         (files if isinstance(item, RawFile) else rejects).append(item)
     return files, rejects
 
@@ -141,9 +142,9 @@ def scan_batch(settings: Settings, files: list[RawFile]) -> tuple[list[WorkItem]
             items.append(WorkItem(raw, ""))
             continue
         items.append(WorkItem(raw, hashlib.sha256(data).hexdigest()))
-        for doc in read_documents(raw, settings.limits, data):
+        for doc in guarded_documents(raw.rel_path, read_documents(raw, settings.limits, data)):
             if isinstance(doc, RawDocument) and not doc.source_format.endswith("html"):
-                _observe(doc, ctx, stats)
+                observe_safely(partial(_observe, ctx=ctx, stats=stats), doc)
     return items, stats
 
 
@@ -207,7 +208,7 @@ def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.dat
     records, rejects = [], []
     with page_processor(make, settings.limits) as process:
         for item in items:
-            for doc in read_documents(item.file, settings.limits):
+            for doc in guarded_documents(item.file.rel_path, read_documents(item.file, settings.limits)):
                 result = doc if isinstance(doc, Reject) else process(doc)
                 (records if isinstance(result, dict) else rejects).append(result)
     summary = summarise(records, rejects)
@@ -316,6 +317,7 @@ def run(settings: Settings, map_batches: Mapper = sequential_map,
         log: Callable[[str], None] = lambda _: None, parallelism: int = 1) -> "RunReport":
     """One ingest run. ``map_batches`` runs batch steps: sequentially here, as tasks in a flow
     whose runner has ``parallelism`` workers (batch counts are multiples of it)."""
+    refuse_inside_worker_start()
     started = time.perf_counter()
     ingested_at = dt.datetime.now(dt.UTC)
     dataset = Dataset(settings.out)

@@ -36,11 +36,26 @@ def sidecar_names(name: str) -> tuple[str, ...]:
     return tuple(n for n in dict.fromkeys(names) if n != name)
 
 
+# An escaped or a raw (UTF-8 encoded) UTF-16 surrogate: one alternation of fixed length.
+_SURROGATE = re.compile(rb"\\[uU][dD][89abAB]|\\[uU][dD][c-fC-F]|\xed[\xa0-\xbf]")
+
+
+def load_json(data: bytes) -> Any:
+    """JSON from bytes, lone surrogates replaced by "?" (no text column can store them).
+
+    Raises ValueError, or RecursionError for JSON nested too deeply to parse.
+    """
+    value = json.loads(data)
+    if _SURROGATE.search(data):  # json.loads turns "\ud800" into a lone surrogate
+        value = json.loads(json.dumps(value, ensure_ascii=False).encode("utf-8", "replace"))
+    return value
+
+
 def parse_sidecar(data: bytes) -> dict[str, Any] | None:
     """A sidecar's JSON object, or None: a broken sidecar is ignored, never fatal."""
     try:
-        value = json.loads(data.decode("utf-8-sig"))
-    except ValueError:
+        value = load_json(data)
+    except (ValueError, RecursionError):  # invalid, or nested too deeply to parse
         return None
     return value if isinstance(value, dict) else None
 

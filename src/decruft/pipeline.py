@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from .extract.boilerplate import LineStats
 from .extract.html import extract_html
 from .extract.rules import RuleSet, default_rules, load_rules
 from .extract.text import clean_text
+from .guard import guarded_documents, safely
 from .language import detect_language, detector_factory
 from .metadata import PageMetadata, normalise_metadata
 from .models import Extraction, Limits, RawDocument, Reject
@@ -206,19 +208,20 @@ def clean(data: str | bytes, *, name: str | None = None, url: str | None = None,
     """Clean one page (text or HTML, str or bytes) and return its record as a dict.
 
     The record has the articles columns; a page that yields no article comes back with an
-    empty body and a ``reject`` entry (reason and detail) instead of raising.
+    empty body and a ``reject`` entry (reason and detail) instead of raising, whatever the
+    input: an unexpected error is an ``error`` reject, as in a run.
     """
-    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    raw = data.encode("utf-8", "replace") if isinstance(data, str) else bytes(data)  # lone surrogates: "?"
     meta = dict(metadata or {})
     if url:
         meta.setdefault("url", url)
     source = name or "<input>"
     ctx = context or _default_context()
-    for item in read_source(source, raw, limits=ctx.limits):
+    for item in guarded_documents(source, read_source(source, raw, limits=ctx.limits)):
         if isinstance(item, RawDocument):
             if meta:
                 item.metadata, item.metadata_origin = {**item.metadata, **meta}, item.metadata_origin or metadata_origin
-            result = process_document(item, ctx)
+            result = safely(partial(process_document, ctx=ctx), item)
         else:
             result = item
         return result if isinstance(result, dict) else _rejected_record(result, ctx)
