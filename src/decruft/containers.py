@@ -35,6 +35,9 @@ _WARC_START = re.compile(rb"WARC/1\.[01]\r?\n")  # used with .match()
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 _PAGE_FIELDS = (("html", "html"), ("text", "text"))
+#: Rejected records of one container reported one by one; the rest are counted in one row, so
+#: that a file of a million broken lines costs seconds and megabytes, not minutes and gigabytes.
+MAX_RECORD_REJECTS = 1000
 
 
 @dataclass
@@ -105,10 +108,21 @@ def _read_content(
         yield _single_document(rel_path, whole_sha, data, prefix, limits, folder)
         return
     last: RawDocument | Reject | None = None
+    beyond: Counter[str] = Counter()  # rejected records past MAX_RECORD_REJECTS, by reason
+    rejected = 0
     for last in records:
         if isinstance(last, RawDocument):
             last.folder = folder
+        else:
+            rejected += 1
+            if rejected > MAX_RECORD_REJECTS:
+                beyond[last.reason] += 1
+                continue
         yield last
+    if beyond:
+        counts = ", ".join(f"{reason}: {n}" for reason, n in beyond.most_common())
+        yield Reject(rel_path, whole_sha, "too_many_rejects",
+                     f"{sum(beyond.values())} more rejected records after the first {MAX_RECORD_REJECTS} ({counts})")
     cut_reported = isinstance(last, Reject) and last.reason == "parse_error" and last.source_sha256 is None
     if truncated and not cut_reported:
         yield Reject(rel_path, whole_sha, "parse_error", f"truncated gzip after the records above: {truncated}")
