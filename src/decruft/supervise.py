@@ -3,11 +3,11 @@
 A run is many processes: the flow's (with batch threads no signal can stop), the embedded
 Prefect server, the fork server and its page workers, perhaps Dask workers. The command
 therefore runs the flow in a child process that leads a process group of its own, and waits.
-On SIGINT or SIGTERM it sends SIGTERM to that whole group, SIGKILL to what is left after a
-grace period, and returns once no process of the group is left: then nothing of the run
-writes any more. The batches in progress are abandoned: their parts have no manifest part, so
-the next run removes them and redoes their files; the run lock names a process that is gone,
-so the next run takes it over.
+On SIGINT or SIGTERM it kills that whole group at once (SIGKILL: a gentler signal would let
+the flow's main thread leave its run lock while batch threads still write) and returns once no
+process of the group is left: then nothing of the run writes any more. The batches in progress
+are abandoned: their parts have no manifest part, so the next run removes them and redoes
+their files; the run lock is left to a process that is gone, so the next run takes it over.
 """
 from __future__ import annotations
 
@@ -20,8 +20,6 @@ from collections.abc import Sequence
 
 #: Set in the child: run the flow in this process.
 WORKER_ENV = "DECRUFT_INGEST_WORKER"
-#: How long the group gets to end on SIGTERM before it is killed.
-GRACE_S = 5.0
 #: Exit statuses of an interrupted run, as a shell reports a command a signal ended.
 EXIT_STATUS = {signal.SIGINT: 130, signal.SIGTERM: 143}
 _POLL_S = 0.05
@@ -56,13 +54,9 @@ def supervise(argv: Sequence[str]) -> int:
 
 
 def end_group(child: subprocess.Popen) -> None:
-    """End every process of the child's group: SIGTERM, then SIGKILL after the grace period."""
-    _signal_group(child.pid, signal.SIGTERM)
-    deadline = time.monotonic() + GRACE_S
-    while _group_alive(child) and time.monotonic() < deadline:
-        time.sleep(_POLL_S)
-    _signal_group(child.pid, signal.SIGKILL)
+    """Kill every process of the child's group and wait until none is left."""
     while _group_alive(child):
+        _signal_group(child.pid, signal.SIGKILL)  # again: a process may fork as the group dies
         time.sleep(_POLL_S)
 
 
