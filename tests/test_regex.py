@@ -10,10 +10,10 @@ from hypothesis import strategies as st
 
 from decruft.extract.rules import RuleError, load_rules
 from decruft.outlets import RegistryError, load_registry
-from decruft.regex import FirstMatch, Leftmost, Pattern, UnsupportedPattern, translate
+from decruft.regex import Leftmost, Pattern, PatternSet, UnsupportedPattern
 
 _PATTERNS = [r"menü\b.{0,30}$", r"\bzum (?:inhalt|menü)\b", r"(?:to|für)\b\s?\w+", r"\d+\s?/\s?\d+$",
-             r"o\Bo", r"é\B", r"[^\s]{1,5}$", r"\W+$", r"^\s*é\w*\b", r"(?i)straße\b", r"[«‹<]$|[»›>]$",
+             r"o\Bo", r"é\Bé", r"[^\s]{1,5}$", r"\W+$", r"^\s*é\w*\b", r"(?i)straße\b", r"[«‹<]$|[»›>]$",
              r"photo\b.{0,10}\bby\b"]
 _ALPHABET = st.sampled_from(list("abzéüß1١_ -.,’\n\tœ中«") + ["menü", "zum ", "inhalt", "to", "für", "photo",
                                                             "by", "straße", "STRASSE"])
@@ -28,9 +28,10 @@ def test_re2_translation_means_what_python_re_means(pattern, text):
     assert ours.match(text) == bool(python.match(text))
 
 
-def test_first_match_and_leftmost_follow_alternation_order():
-    first = FirstMatch([r"foo\b", r"fo+", r"x"])
-    assert first.first("foo bar") == 0 and first.first("fooé") == 1 and first.first("y") is None
+def test_pattern_sets_and_leftmost_follow_alternation_order():
+    patterns = PatternSet([r"foo\b", r"fo+", r"x"], anchor="start")
+    assert min(patterns.indices("foo bar")) == 0 and patterns.indices("fooé") == [1]
+    assert patterns.indices("y") is None
     leftmost = Leftmost([[r"\bzeit\b"], [r"spiegel", r"zeit"]])
     assert leftmost.group("der spiegel und die zeit") == 1
     assert leftmost.group("die zeit, der spiegel") == 0
@@ -39,10 +40,10 @@ def test_first_match_and_leftmost_follow_alternation_order():
 
 @pytest.mark.parametrize(("pattern", "feature"), [
     (r"foo(?=bar)", "lookahead"), (r"(?<!x)foo", "lookahead or lookbehind"), (r"(a)\1", "backreference"),
-    (r"(?>a+)b", "atomic group"), (r"a{2000}", "repeat count"), (r"(?a)\w", "ASCII")])
+    (r"(?>a+)b", "atomic group"), (r"a{2000}", "repeat count"), (r"(?a)\w", "ASCII"),
+    (r"é\B", "between two characters")])
 def test_features_re2_lacks_are_refused_by_name(pattern, feature):
     with pytest.raises(UnsupportedPattern, match=feature):
-        translate(pattern)
         Pattern(pattern)
 
 

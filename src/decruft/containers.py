@@ -27,6 +27,7 @@ from .models import Limits, RawDocument, Reject
 
 GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 16
+# The container patterns run on re: fixed sequences, or one repeat followed by what it cannot match.
 _HTML_START = re.compile(
     r"<(?:!doctype\s+html|html|head|body|div|p|article|main|meta|title|section|table|span|script|link)\b",
     re.IGNORECASE,

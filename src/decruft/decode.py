@@ -36,8 +36,10 @@ _BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+# These two run on re (bytes, in the first 2 KB): every repeat is bounded or is followed by a
+# character it cannot match, so no two repeats compete for the same text.
 _META_CHARSET = re.compile(
-    rb"""<meta[^>]{0,300}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})""", re.IGNORECASE
+    rb"""<meta[^>]{0,300}?charset\s*=\s*(?:["']\s*)?([A-Za-z0-9._:-]{1,40})""", re.IGNORECASE
 )
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})""")
 _TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b")

@@ -93,6 +93,10 @@ def _as_text(value: Any) -> str | None:
     return text or None
 
 
+# No repeat: splitting cannot backtrack, however long the value (the parts are stripped).
+_NAME_SEPARATOR = re.compile(r",|;|\band\b|&")
+
+
 def _as_names(value: Any) -> list[str]:
     """Authors from a string ("A, B and C"), a list of strings or a list of objects."""
     items = value if isinstance(value, list) else [value]
@@ -100,7 +104,7 @@ def _as_names(value: Any) -> list[str]:
     for item in items:
         text = _as_text(item)
         if text:
-            names += [n.strip() for n in re.split(r"\s*(?:,|;|\band\b|&)\s*", text) if n.strip()]
+            names += [n.strip() for n in _NAME_SEPARATOR.split(text) if n.strip()]
     return list(dict.fromkeys(names))
 
 

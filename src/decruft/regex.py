@@ -16,7 +16,7 @@ where ``\\b`` means "a marker here" and every other item skips the markers.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from re import _constants as sre  # the stdlib parser's opcodes and its parse tree
 from re import _parser
 
@@ -108,11 +108,12 @@ class _Emitter:
 
     def sequence(self, items: Sequence) -> str:
         out: list[str] = []
-        for op, av in items:
+        for index, (op, av) in enumerate(items):
             if op is sre.AT and av is sre.AT_NON_BOUNDARY and self.marked:
-                # no marker here: the item before must not skip one
-                if not out or not out[-1].endswith(_SKIP_MARK):
-                    raise UnsupportedPattern(r"\B that does not follow a character")
+                # no marker here: the character before must not skip one, the one after cannot match it
+                following = items[index + 1][0] if index + 1 < len(items) else None
+                if not out or not out[-1].endswith(_SKIP_MARK) or following not in _CHARACTERS:
+                    raise UnsupportedPattern(r"\B anywhere but between two characters")
                 out[-1] = out[-1][: -len(_SKIP_MARK)]
                 continue
             out.append(self.item(op, av))
@@ -187,6 +188,7 @@ class _Emitter:
         return f"[{body}]"
 
 
+_CHARACTERS = (sre.LITERAL, sre.NOT_LITERAL, sre.ANY, sre.IN)
 _FEATURES = {sre.ASSERT: "a lookahead or lookbehind", sre.ASSERT_NOT: "a negative lookahead or lookbehind",
              sre.GROUPREF: "a backreference", sre.GROUPREF_EXISTS: "a conditional group",
              sre.ATOMIC_GROUP: "an atomic group", sre.POSSESSIVE_REPEAT: "a possessive repeat"}
@@ -208,7 +210,7 @@ def _literal(code: int, in_class: bool = False) -> str:
     return f"\\x{{{code:X}}}"
 
 
-class _Matcher:
+class PatternSet:
     """Patterns in an RE2 ``Set``: which of them match a text, in one pass over it.
 
     A set finds no spans, so it runs on RE2's fastest engine (a DFA). When a pattern has word
@@ -219,35 +221,40 @@ class _Matcher:
 
     __slots__ = ("_anchor", "_count", "_plain", "_marked", "_marked_set")
 
-    def __init__(self, patterns: Sequence[str], flags: int, anchor: str):
+    def __init__(self, patterns: Sequence[str], flags: int = 0, anchor: str = "anywhere"):
         self._anchor, self._count = anchor, len(patterns)
         plain = [translate(p, flags) for p in patterns]
         self._marked = ([translate(p, flags, marked=True) for p in patterns]
                         if any(has_boundaries(p, flags) for p in patterns) else None)
         self._plain = _set(plain + [_NON_ASCII_WORD] if self._marked else plain, anchor)
-        self._marked_set: re2.Set | None = None
+        self._marked_set: Callable[[bytes], list[int] | None] | None = None
 
     def indices(self, text: str) -> list[int] | None:
-        """The indices of the patterns matching text (None: none does)."""
-        found = self._plain.Match(text)
-        if found is None or self._marked is None or self._count not in found:
-            return found
+        """The indices of the patterns matching text (None: none does); the lowest is the one
+        an alternation of them, in order, would match."""
+        found = self._plain(text.encode("utf-8", "surrogatepass"))  # lone surrogates too
+        if not found or self._marked is None or self._count not in found:
+            return found or None
         if self._marked_set is None:
             self._marked_set = _set(self._marked, self._anchor)
-        return self._marked_set.Match(mark_boundaries(text))
+        return self._marked_set(mark_boundaries(text).encode("utf-8", "surrogatepass")) or None
 
 
 #: Text holding a non-ASCII letter or digit, where RE2's ASCII word boundaries are not Python's.
 _NON_ASCII_WORD = r"(?s:.)*?(?:[^\x00-\x7f\P{L}]|[^\x00-\x7f\P{N}])"
 
 
-def _set(translated: list[str], anchor: str) -> re2.Set:
-    """The patterns as one RE2 set matching at the start of a text ("start") or anywhere."""
+def _set(translated: list[str], anchor: str) -> Callable[[bytes], list[int] | None]:
+    """The patterns as one RE2 set matching UTF-8 at its start ("start") or anywhere: its match
+    function, which gives the matching patterns' indices (none: empty or None)."""
     matcher = re2.Set.MatchSet(options()) if anchor == "start" else re2.Set.SearchSet(options())
     for pattern in translated:
         matcher.Add(pattern)
     matcher.Compile()
-    return matcher
+    # the C++ set behind the wrapper, called directly: the wrapper's own per-call work (type
+    # checks, encoding) cost a tenth of the text cleaner's time
+    native = getattr(matcher, "_set", None)
+    return native.Match if native is not None else matcher.Match
 
 
 class Pattern:
@@ -261,12 +268,14 @@ class Pattern:
     def __init__(self, pattern: str, flags: int = 0):
         self.pattern, self.flags = pattern, flags
         _compile(translate(pattern, flags))  # refuse what RE2 cannot run now, not on first use
-        self._matchers: dict[str, _Matcher] = {}  # by anchor, built when first used
+        if has_boundaries(pattern, flags):
+            _compile(translate(pattern, flags, marked=True))
+        self._matchers: dict[str, PatternSet] = {}  # by anchor, built when first used
 
     def _indices(self, text: str, anchor: str) -> list[int] | None:
         matcher = self._matchers.get(anchor)
         if matcher is None:
-            matcher = self._matchers[anchor] = _Matcher([self.pattern], self.flags, anchor)
+            matcher = self._matchers[anchor] = PatternSet([self.pattern], self.flags, anchor)
         return matcher.indices(text)
 
     def search(self, text: str) -> bool:
@@ -284,20 +293,6 @@ class Pattern:
         return Pattern, (self.pattern, self.flags)
 
 
-class FirstMatch:
-    """Which of many patterns, in order, is the first to match at the start of a text:
-    the lowest index of those one RE2 set pass finds, as in an alternation of them."""
-
-    __slots__ = ("_matcher",)
-
-    def __init__(self, patterns: Sequence[str], flags: int = 0):
-        self._matcher = _Matcher(patterns, flags, "start")
-
-    def first(self, text: str) -> int | None:
-        found = self._matcher.indices(text)
-        return min(found) if found else None
-
-
 class Leftmost:
     """Which of several groups of patterns matches leftmost in a text (the first group at
     that position), as one alternation of them would; RE2 finds it with its submatches."""
@@ -308,16 +303,17 @@ class Leftmost:
         def alternation(marked: bool) -> str:
             return "|".join(f"(?P<g{i}>" + "|".join(f"(?:{translate(p, flags, marked=marked)})" for p in group) + ")"
                             for i, group in enumerate(groups))
-        self._plain = _compile(alternation(False))  # see _Matcher: RE2's boundaries are ASCII
+        self._plain = _compile(alternation(False))  # see PatternSet: RE2's boundaries are ASCII
         boundaries = any(has_boundaries(p, flags) for group in groups for p in group)
         self._marked = _compile(alternation(True)) if boundaries else None
 
     def group(self, text: str) -> int | None:
         """The index of the group matching leftmost, or None."""
-        if self._marked is not None and not text.isascii() and _HAS_NON_ASCII_WORD.search(text):
-            found = self._marked.search(mark_boundaries(text))
+        data = text.encode("utf-8", "surrogatepass")
+        if self._marked is not None and not text.isascii() and _HAS_NON_ASCII_WORD.search(data):
+            found = self._marked.search(mark_boundaries(text).encode("utf-8", "surrogatepass"))
         else:
-            found = self._plain.search(text)
+            found = self._plain.search(data)
         return None if found is None else int(found.lastgroup[1:])
 
 

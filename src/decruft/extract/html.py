@@ -61,6 +61,7 @@ _PARSER = lxml.html.HTMLParser(
 _PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
     element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
     entity=lxml.html.HtmlEntity))
+# On re, anchored, one bounded repeat: cannot backtrack beyond 200 characters.
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]{0,200}\?>")
 _INVISIBLE = ("script", "style", "noscript", "template", "svg", "head", "iframe", "object")
 _BLOCKS = frozenset(

@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from decruft.regex import FirstMatch, Pattern, UnsupportedPattern
+from decruft.regex import Pattern, PatternSet, UnsupportedPattern
 
 RULES_DIR = Path(__file__).with_name("rules")
 METADATA_CONCEPTS = ("date", "byline", "credit")
@@ -196,16 +196,16 @@ def _lower_pattern(pattern: str) -> str:
 class Alternation:
     """(group name, pattern) entries matched at the start of a line; the first to match wins."""
 
-    __slots__ = ("_groups", "_matcher")
+    __slots__ = ("_groups", "_indices")
 
     def __init__(self, entries: list[tuple[str, str]]):
         self._groups = [group for group, _ in entries]
-        self._matcher = FirstMatch([pattern for _, pattern in entries])
+        self._indices = PatternSet([pattern for _, pattern in entries], anchor="start").indices
 
     def match(self, text: str) -> str | None:
         """The group name of the first entry matching at the start of text."""
-        index = self._matcher.first(text)
-        return None if index is None else self._groups[index]
+        found = self._indices(text)
+        return self._groups[min(found)] if found else None
 
 
 def _compile_cruft(concepts: list[Concept]) -> Alternation | None:

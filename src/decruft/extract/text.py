@@ -64,6 +64,8 @@ class Tuning:
 
 TUNING = Tuning()
 _SENTENCE_END = frozenset('.!?…。！？"”’»)')
+# The cleaner's own patterns run on re and cannot backtrack: each is a single character class
+# (repeated or not), a fixed-length sequence, or a repeat followed by what it cannot match.
 # control and format characters (Unicode Cc and Cf, except the whitespace ones)
 _INVISIBLE = re.compile(
     "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2"
@@ -185,6 +187,7 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
 
 
 _GLUE_HINT = re.compile(r"[a-z\d?!’'”)][A-Z]")  # cheap test before _GLUE
+# [a-z]{3,} ends where a capital starts: tried once per capitalised word, within 160 characters
 _GLUE = re.compile(r"(?:\b[A-Z][a-z]{3,}|[\d?!’'”)])(?=[A-Z][a-z]|[AI] )")
 _HEADLINE_SMALL = frozenset("a an the of in on at to for and or but by with from as vs is are".split())
 
