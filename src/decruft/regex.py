@@ -36,7 +36,7 @@ _CLASSES = {sre.CATEGORY_WORD: (_WORD, False), sre.CATEGORY_NOT_WORD: (_WORD, Tr
 #: RE2 refuses counted repetition beyond this.
 MAX_REPEAT = 1000
 #: Compiled programs may be large (many bounded repeats of Unicode classes, a set of many rules).
-MAX_MEM = 256 << 20
+MAX_MEM = 64 << 20
 # A zero-width match at each word boundary of the text: no quantifier, so it cannot backtrack.
 _BOUNDARY = re.compile(r"\b")
 
@@ -267,9 +267,9 @@ class Pattern:
 
     def __init__(self, pattern: str, flags: int = 0):
         self.pattern, self.flags = pattern, flags
-        _compile(translate(pattern, flags))  # refuse what RE2 cannot run now, not on first use
+        _check(translate(pattern, flags))  # refuse what RE2 cannot run now, not on first use
         if has_boundaries(pattern, flags):
-            _compile(translate(pattern, flags, marked=True))
+            _check(translate(pattern, flags, marked=True))
         self._matchers: dict[str, PatternSet] = {}  # by anchor, built when first used
 
     def _indices(self, text: str, anchor: str) -> list[int] | None:
@@ -323,5 +323,13 @@ _HAS_NON_ASCII_WORD = re2.compile(_NON_ASCII_WORD)
 def _compile(translated: str):
     try:
         return re2.compile(translated, options())
+    except re2.error as exc:
+        raise UnsupportedPattern(f"a construct RE2 cannot compile ({exc})") from exc
+
+
+def _check(translated: str) -> None:
+    """Refuse a pattern RE2 cannot compile (in a throw-away set: re2.compile would cache it)."""
+    try:
+        _set([translated], "start")
     except re2.error as exc:
         raise UnsupportedPattern(f"a construct RE2 cannot compile ({exc})") from exc
