@@ -31,6 +31,7 @@ from .ingest import (ConfigError, Preview, Settings, StorageError, check_config,
 from .models import Limits, RawDocument
 from .pipeline import Context, clean_pages, make_context, page_text, removed_lines
 from .sources import is_sidecar, read_sidecar
+from .supervise import is_worker, supervise
 
 REMOVED_COLOUR, KEPT_COLOUR, DIM, RESET = "\033[31m", "\033[32m", "\033[2m", "\033[0m"
 
@@ -64,7 +65,11 @@ GLOB_CHARS = re.compile(r"[*?\[]")
 
 
 def main(argv: list[str] | None = None) -> int:
+    """The command line (``argv`` None: ``sys.argv``). There, ``ingest`` runs in a process
+    group of its own that an interrupt ends as a whole (``decruft.supervise``)."""
     args = _parser().parse_args(argv)
+    if argv is None and args.command == "ingest" and not is_worker():
+        return supervise(sys.argv[1:])
     try:
         return args.handler(args)
     except BrokenPipeError:  # output piped into `head` and the like

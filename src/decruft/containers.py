@@ -22,10 +22,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .decode import DecodeError, decode_text, looks_binary
+from .metadata import load_json
 from .models import Limits, RawDocument, Reject
 
 GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 16
+# The container patterns run on re: fixed sequences, or one repeat followed by what it cannot match.
 _HTML_START = re.compile(
     r"<(?:!doctype\s+html|html|head|body|div|p|article|main|meta|title|section|table|span|script|link)\b",
     re.IGNORECASE,
@@ -34,6 +36,9 @@ _WARC_START = re.compile(rb"WARC/1\.[01]\r?\n")  # used with .match()
 _HTML_TYPES = ("text/html", "application/xhtml+xml")
 _JSONL_SUFFIXES = (".jsonl", ".ndjson", ".jsonl.gz", ".ndjson.gz")
 _PAGE_FIELDS = (("html", "html"), ("text", "text"))
+#: Rejected records of one container reported one by one; the rest are counted in one row, so
+#: that a file of a million broken lines costs seconds and megabytes, not minutes and gigabytes.
+MAX_RECORD_REJECTS = 1000
 
 
 @dataclass
@@ -104,13 +109,28 @@ def _read_content(
         yield _single_document(rel_path, whole_sha, data, prefix, limits, folder)
         return
     last: RawDocument | Reject | None = None
+    beyond: Counter[str] = Counter()  # rejected records past MAX_RECORD_REJECTS, by reason
+    rejected = 0
     for last in records:
         if isinstance(last, RawDocument):
             last.folder = folder
+        else:
+            rejected += 1
+            if rejected > MAX_RECORD_REJECTS:
+                beyond[last.reason] += 1
+                continue
         yield last
+    if beyond:
+        counts = ", ".join(f"{reason}: {n}" for reason, n in beyond.most_common())
+        yield Reject(rel_path, whole_sha, "too_many_rejects",
+                     f"{sum(beyond.values())} more rejected records after the first {MAX_RECORD_REJECTS} ({counts})")
     cut_reported = isinstance(last, Reject) and last.reason == "parse_error" and last.source_sha256 is None
     if truncated and not cut_reported:
         yield Reject(rel_path, whole_sha, "parse_error", f"truncated gzip after the records above: {truncated}")
+    elif last is None:  # every file gets a row, even one whose records are none of them pages
+        skipped = ", ".join(f"{why}: {n}" for why, n in sorted(stats.skipped.items())) or "none"
+        yield Reject(rel_path, whole_sha, "no_content",
+                     f"none of its {stats.records} record(s) is a page (skipped: {skipped})")
 
 
 def _single_document(
@@ -150,32 +170,46 @@ def gunzip(data: bytes, max_bytes: int) -> bytes:
     for a stream cut short, ValueError for a corrupt one.
     """
     out = bytearray()
-    pending = data
-    while pending:
+    view = memoryview(data)
+    position = 0
+    while position < len(data):
         inflater = zlib.decompressobj(wbits=31)
         try:
-            pending = _inflate_member(inflater, pending, out, max_bytes)
+            position = _inflate_member(inflater, view, position, out, max_bytes)
         except zlib.error as exc:
             if out:
                 raise _Truncated(f"corrupt gzip data after {len(out)} bytes: {exc}", bytes(out)) from exc
             raise ValueError(f"corrupt gzip data: {exc}") from exc
         if not inflater.eof:
             raise _Truncated(f"stream ends before the gzip trailer ({len(out)} bytes read)", bytes(out))
-        if not pending.startswith(GZIP_MAGIC):
+        if not data.startswith(GZIP_MAGIC, position):
             break  # trailing padding after the last member is ignored, as gzip(1) does
     return bytes(out)
 
 
-def _inflate_member(inflater: Any, data: bytes, out: bytearray, max_bytes: int) -> bytes:
-    """Inflate one gzip member into ``out``; return the bytes after it."""
-    chunk = inflater.decompress(data, _CHUNK)
+def _inflate_member(inflater: Any, data: memoryview, position: int, out: bytearray, max_bytes: int) -> int:
+    """Inflate the gzip member at ``position`` into ``out``; return the position after it.
+
+    Input goes in pieces that start small and double: what follows a member's end is copied
+    once more (``unused_data``), so a file of many tiny members costs linear time, not quadratic.
+    """
+    piece_size = 256
     while True:
-        out += chunk
-        if len(out) > max_bytes:
-            raise _DecompressionLimit(f"decompressed size is over the {max_bytes}-byte limit")
-        if inflater.eof or not inflater.unconsumed_tail and not chunk:
-            return inflater.unused_data
-        chunk = inflater.decompress(inflater.unconsumed_tail, _CHUNK)
+        piece = data[position : position + piece_size]
+        position += len(piece)
+        pending: Any = piece
+        while True:
+            out += inflater.decompress(pending, _CHUNK)
+            if len(out) > max_bytes:
+                raise _DecompressionLimit(f"decompressed size is over the {max_bytes}-byte limit")
+            pending = inflater.unconsumed_tail
+            if inflater.eof or not pending:
+                break
+        if inflater.eof:
+            return position - len(inflater.unused_data)
+        if not piece:
+            return position
+        piece_size = min(piece_size * 2, _CHUNK)
 
 
 # --- JSON Lines ---------------------------------------------------------------------------
@@ -189,17 +223,25 @@ def _looks_jsonl(rel_path: str, data: bytes) -> bool:
         return True
     try:
         return isinstance(json.loads(first), dict)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
 
 
 def read_jsonl(rel_path: str, data: bytes, limits: Limits, stats: ReadStats) -> Iterator[RawDocument | Reject]:
-    """One page per line, the page in ``html`` or ``text``; every other field is metadata."""
-    for number, line in enumerate(data.split(b"\n"), start=1):
-        if not line.strip():
-            continue
-        stats.records += 1
-        yield _jsonl_record(f"{rel_path}#{number}", number, line, limits)
+    """One page per line, the page in ``html`` or ``text``; every other field is metadata.
+
+    Lines are read one at a time: a file's records are never all held at once.
+    """
+    start = number = 0
+    while start < len(data):
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        number += 1
+        line = data[start:end]
+        start = end + 1
+        if line.strip():
+            stats.records += 1
+            yield _jsonl_record(f"{rel_path}#{number}", number, line, limits)
 
 
 def _jsonl_record(source: str, number: int, line: bytes, limits: Limits) -> RawDocument | Reject:
@@ -207,9 +249,11 @@ def _jsonl_record(source: str, number: int, line: bytes, limits: Limits) -> RawD
     if len(line) > limits.max_document_bytes:
         return _too_large(source, line_sha, len(line), limits.max_document_bytes, f"line {number}")
     try:
-        value = json.loads(line)
+        value = load_json(line)
     except ValueError as exc:
         return Reject(source, line_sha, "parse_error", f"line {number}: invalid JSON: {exc}")
+    except RecursionError:
+        return Reject(source, line_sha, "parse_error", f"line {number}: JSON nested too deeply")
     if not isinstance(value, dict):
         return Reject(source, line_sha, "parse_error", f"line {number}: not a JSON object")
     for key, kind in _PAGE_FIELDS:
@@ -318,7 +362,8 @@ def _warc_document(
     try:
         payload = _undo_transfer_codings(http_headers, payload, limits.max_document_bytes)
     except ValueError as exc:
-        return Reject(source, _sha256(payload), "parse_error", f"HTTP payload: {exc}")
+        reason = "decompression_limit" if isinstance(exc, _DecompressionLimit) else "parse_error"
+        return Reject(source, _sha256(payload), reason, f"HTTP payload: {exc}")
     sha = _sha256(payload)
     if len(payload) > limits.max_document_bytes:
         return _too_large(source, sha, len(payload), limits.max_document_bytes, "record")
@@ -377,9 +422,11 @@ def _dechunk(payload: bytes) -> bytes:
             raise ValueError("broken chunked transfer encoding")
         size_text = payload[position:line_end].split(b";")[0].strip()
         try:
-            size = int(size_text, 16)
-        except ValueError as exc:
-            raise ValueError(f"bad chunk size {size_text[:20]!r}") from exc
+            size = int(size_text, 16) if size_text.isalnum() else -1
+        except ValueError:
+            size = -1
+        if size < 0:  # a sign or junk: int() takes "-5", which would step backwards for ever
+            raise ValueError(f"bad chunk size {size_text[:20]!r}")
         if size == 0:
             break
         out += payload[line_end + 2 : line_end + 2 + size]

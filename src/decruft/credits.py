@@ -73,6 +73,10 @@ NOT_NAME_WORDS = frozenset(
     "what when where who which is are was not no new best more most".split()
 )
 
+# These run on re (lookaheads, \b before non-ASCII letters): some have adjacent repeats that
+# overlap on spaces, so their time grows with the square of a line's length. They only ever see
+# one credit or byline line, cut to MAX_CREDIT_CHARS, which bounds that.
+MAX_CREDIT_CHARS = 500
 _LEAD_RE = re.compile(
     r"^\W*(?:(?:written|reported|reporting|additional\s+reporting|text|texto|testo|tekst|words|"
     r"story|interview)\s+)?(?:by|von|par|por|di|door)\b\s*:?\s*"
@@ -138,7 +142,7 @@ def parse_credit_line(line: str, outlets: Registry) -> tuple[list[str], list[str
 
     Editors' initials are not authors: "mkg/rc" gives no author; nor is an outlet of the registry.
     """
-    stripped = line.strip()
+    stripped = line.strip()[:MAX_CREDIT_CHARS]
     credit = _CREDIT_RE.match(stripped)
     if credit is None:
         agencies = _agencies_in_list(stripped)
@@ -188,7 +192,7 @@ def _person_name(phrase: str, outlets: Registry) -> str | None:
 def parse_byline(line: str, outlets: Registry) -> list[str]:
     """Person names of a byline: "By A and B", "Von A und B", "Par A et B", "A, Reuters"
     (the run's outlet registry tells outlet names from people's)."""
-    text = _EDITING_RE.sub("", line.strip())
+    text = _EDITING_RE.sub("", line.strip()[:MAX_CREDIT_CHARS])
     text = _LEAD_RE.sub("", text, count=1)
     tail = _TAIL_RE.search(text)
     if tail is not None:

@@ -73,6 +73,8 @@ ZSTD_COLUMNS = {name: "zstd" for name in ("body", "removed.list.element.text", "
                                           "url", "detail")}
 
 _SAFE = re.compile(r"[^a-z0-9._-]+")
+#: Longest outlet partition value: an over-long id keeps its start and a digest of the rest.
+MAX_PARTITION_CHARS = 120
 _RECORD_SUFFIX = re.compile(r"#\d+$")
 
 
@@ -638,6 +640,9 @@ class _PartWriter:
 def partition_of(record: dict) -> tuple[str, str]:
     """Hive partition values of a record: its outlet and publication year-month."""
     outlet = _SAFE.sub("_", (record.get("outlet_id") or "unknown").lower()) or "unknown"
+    if len(outlet) > MAX_PARTITION_CHARS:  # a folder name has at most 255 bytes
+        digest = hashlib.sha256(outlet.encode()).hexdigest()[:12]
+        outlet = f"{outlet[:MAX_PARTITION_CHARS - 13]}-{digest}"
     published = record.get("published_date")
     return outlet, published.strftime("%Y-%m") if published else "unknown"
 

@@ -114,6 +114,10 @@ MAX_DATE_LINE = 120  # longer text lines are prose or captions, not a page's dat
 NEAR = 48  # how far around a date a time of day may be printed
 
 # --- regex construction -----------------------------------------------------------------
+# The date patterns run on re: they need lookarounds and backreferences RE2 lacks. Some have
+# adjacent repeats that may overlap on spaces and dashes, so they only ever see bounded text:
+# SCAN_LIMIT characters of a string, a line of MAX_DATE_LINE, a relative date of 80, NEAR
+# characters around a date for its time of day.
 
 
 def _trie_pattern(words: Iterable[str]) -> str:

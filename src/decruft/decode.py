@@ -36,11 +36,17 @@ _BOMS = (  # longest first: the UTF-32 LE BOM starts with the UTF-16 LE one
     (codecs.BOM_UTF16_LE, "utf-16-le"),
     (codecs.BOM_UTF16_BE, "utf-16-be"),
 )
+# These two run on re (bytes, in the first 2 KB): every repeat is bounded or is followed by a
+# character it cannot match, so no two repeats compete for the same text.
 _META_CHARSET = re.compile(
-    rb"""<meta[^>]{0,300}?charset\s*=\s*["']?\s*([A-Za-z0-9._:-]{1,40})""", re.IGNORECASE
+    rb"""<meta[^>]{0,300}?charset\s*=\s*(?:["']\s*)?([A-Za-z0-9._:-]{1,40})""", re.IGNORECASE
 )
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})""")
 _TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b")
+#: Python codecs that are not a page's character encoding: its binary and text transforms,
+#: and encodings of something else (host names, escapes).
+_NOT_TEXT_ENCODINGS = frozenset({"base64", "bz2", "hex", "quopri", "rot-13", "uu", "zlib",
+                                 "punycode", "idna", "unicode-escape", "raw-unicode-escape"})
 #: Line breaks other than \n, replaced in this order (\r\n before a lone \r).
 _LINE_BREAKS = ("\r\n", "\r", "\u2028", "\u2029", "\x85")
 
@@ -118,8 +124,11 @@ def _try_decode(data: bytes, encoding: str) -> str | None:
     """Decode with a declared codec, tolerating a few bad bytes but not a wrong declaration."""
     try:
         return data.decode(encoding)
-    except UnicodeDecodeError:
-        text = data.decode(encoding, errors="replace")
+    except UnicodeError:  # UnicodeDecodeError, or punycode's and idna's own UnicodeError
+        try:
+            text = data.decode(encoding, errors="replace")
+        except UnicodeError:
+            return None
         return text if text.count("\ufffd") <= max(2, len(text) // 1000) else None
 
 
@@ -162,14 +171,19 @@ def sniff_declared_charset(data: bytes) -> str | None:
 def _known_codec(name: str | None) -> str | None:
     """A Python codec name for a declared charset, ignoring unknown names and 16/32-bit lies.
 
-    A page that says "utf-16" in an ASCII-readable meta tag is not UTF-16.
+    A page that says "utf-16" in an ASCII-readable meta tag is not UTF-16. A charset that is
+    not a string (a number or a list in scraper metadata) is no declaration. One naming a
+    codec that is not a text encoding (base64, zlib, rot13, ...) raises DecodeError: the page
+    says its bytes are not text.
     """
-    if not name:
+    if not name or not isinstance(name, str):
         return None
     try:
         codec = codecs.lookup(name.strip().strip("'\"").lower()).name
     except LookupError:
         return None
+    if codec in _NOT_TEXT_ENCODINGS:
+        raise DecodeError(f"the page declares charset {name[:40]!r}, which is not a text encoding")
     if codec in {"latin-1", "iso8859-1", "ascii"}:
         return "cp1252"  # the WHATWG encoding standard maps these labels to windows-1252
     return None if codec.startswith(("utf-16", "utf-32")) else codec

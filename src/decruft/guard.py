@@ -1,6 +1,9 @@
-"""Process pages so that one bad page can neither crash nor stall its batch.
+"""Process pages so that one bad page or file can neither crash nor stall its batch.
 
-A page that raises becomes an ``error`` reject. A page that runs past the per-document time limit
+Everything that touches a file's content runs under this guard: reading a file into pages
+(``guarded_documents``: decoding, containers, sidecars, metadata), the scan's look at each page
+(``observe_safely``) and cleaning (``safely``, ``GuardedProcessor``). A page or file that raises
+(any exception, a recursion too deep, memory exhausted) becomes an ``error`` reject. A page that runs past the per-document time limit
 must be *stopped*, which Python can only do to a process: pages are therefore cleaned in a child
 process (forked from a fork server that has imported the library and built its rules, outlets and
 language profiles, so starting one costs milliseconds) and a child that overruns is killed, its
@@ -13,12 +16,13 @@ from __future__ import annotations
 
 import multiprocessing
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, TypeVar
 
 from .models import RawDocument, Reject
 
+T = TypeVar("T")
 Processor = Callable[[RawDocument], "dict[str, Any] | Reject"]
 
 #: What a child sends once its cleaner is built, and how long it may take to get there.
@@ -26,16 +30,54 @@ READY = "ready"
 STARTUP_TIMEOUT_S = 120.0
 
 
+def failure(source: str, sha256: str | None, exc: BaseException) -> Reject:
+    """The ``error`` reject of a page or file whose processing raised ``exc``."""
+    if isinstance(exc, RecursionError):
+        return Reject(source, sha256, "error", "too deeply nested to process")
+    if isinstance(exc, MemoryError):
+        return Reject(source, sha256, "error", "ran out of memory")
+    tb = traceback.extract_tb(exc.__traceback__)
+    where = f" (at {tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno})" if tb else ""
+    return Reject(source, sha256, "error", f"{type(exc).__name__}: {str(exc)[:300]}{where}")
+
+
 def safely(process: Processor, doc: RawDocument) -> dict[str, Any] | Reject:
     """Run process on one page; an unexpected exception becomes an ``error`` reject."""
     try:
         return process(doc)
-    except RecursionError:
-        return Reject(doc.source_path, doc.sha256, "error", "page too deeply nested to process")
-    except Exception as exc:  # one broken page must never fail its batch
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        return Reject(doc.source_path, doc.sha256, "error",
-                      f"{type(exc).__name__}: {exc} (at {where.filename.rsplit('/', 1)[-1]}:{where.lineno})")
+    except (Exception, MemoryError) as exc:  # one broken page must never fail its batch
+        return failure(doc.source_path, doc.sha256, exc)
+
+
+def guarded_documents(source: str, documents: Iterator[RawDocument | Reject]) -> Iterator[RawDocument | Reject]:
+    """The pages and rejects of one raw file; should reading it raise, an ``error`` reject
+    for the file ends them (the pages before it stand)."""
+    try:
+        yield from documents
+    except (Exception, MemoryError) as exc:
+        yield failure(source, None, exc)
+
+
+def observe_safely(observe: Callable[[RawDocument], T], doc: RawDocument, nothing: T) -> T:
+    """The scan's look at one page; a page it cannot read teaches ``nothing`` (cleaning rejects it)."""
+    try:
+        return observe(doc)
+    except (Exception, MemoryError):
+        return nothing
+
+
+MAIN_GUARD_HINT = ("a script that runs decruft.ingest.run must guard its top level with "
+                   "`if __name__ == \"__main__\":` (page worker processes import the main script)")
+
+
+def refuse_inside_worker_start() -> None:
+    """Fail at once when called while a starting worker process imports the main script.
+
+    A script without a ``__main__`` guard would otherwise start a whole run inside every page
+    worker it starts.
+    """
+    if getattr(multiprocessing.current_process(), "_inheriting", False):
+        raise RuntimeError(MAIN_GUARD_HINT)
 
 
 def can_use_child_processes() -> bool:
@@ -94,8 +136,12 @@ class GuardedProcessor:
     def _await_ready(self, conn: Connection) -> None:
         try:
             ready = conn.poll(STARTUP_TIMEOUT_S) and conn.recv() == READY
-        except EOFError:
-            ready = False
+        except EOFError:  # the child is gone: say so now rather than after the time-out
+            self._child.join()
+            code = self._child.exitcode
+            self._stop_child()
+            raise RuntimeError(f"the page worker process exited while starting (exit code {code}); "
+                               f"{MAIN_GUARD_HINT}") from None
         if not ready:
             self._stop_child()
             raise RuntimeError(f"the page worker process did not start within {STARTUP_TIMEOUT_S:g} s")

@@ -38,7 +38,8 @@ from .dataset import PARTITION_COLUMNS, Dataset, FileWork, Layout, ManifestEntry
 from .decode import DecodeError
 from .extract.boilerplate import Fingerprint, LearntTable, build_table
 from .extract.fingerprint import fingerprint
-from .guard import GuardedProcessor, can_use_child_processes, safely
+from .guard import (GuardedProcessor, can_use_child_processes, guarded_documents, observe_safely,
+                    refuse_inside_worker_start, safely)
 from .metadata import normalise_metadata
 from .models import Limits, RawDocument, Reject
 from .pipeline import (Context, boilerplate_group, doc_id_for, make_context, page_text, process_document,
@@ -145,7 +146,7 @@ class BatchSummary:
 def discover_files(settings: Settings) -> tuple[list[RawFile], list[Reject]]:
     """The raw files the settings' include and exclude patterns select, and discovery rejects."""
     files, rejects = [], []
-    for item in discover(settings.raw):
+    for item in discover(settings.raw, exclude=settings.out):
         path = item.rel_path if isinstance(item, RawFile) else item.source_path
         if selected(path, settings.include, settings.exclude):
             (files if isinstance(item, RawFile) else rejects).append(item)
@@ -303,9 +304,9 @@ def scan_batch(settings: Settings, files: list[RawFile], known: dict[str, str] |
             items.append(WorkItem(raw, sha))
             if known.get(raw.rel_path) != sha:
                 ctx = ctx or settings.context()
-                docs = read_documents(raw, settings.limits, data)
+                docs = guarded_documents(raw.rel_path, read_documents(raw, settings.limits, data))
                 prints[raw.rel_path] = (sha, [fp for doc in docs if isinstance(doc, RawDocument)
-                                              for fp in _fingerprint(doc, ctx)])
+                                              for fp in observe_safely(partial(_fingerprint, ctx=ctx), doc, [])])
         if progress:
             progress(done)
     return items, prints
@@ -406,7 +407,7 @@ def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.dat
     records, rejects = [], []
     with page_processor(make, settings.limits) as process:
         for done, item in enumerate(items, 1):
-            for doc in read_documents(item.file, settings.limits):
+            for doc in guarded_documents(item.file.rel_path, read_documents(item.file, settings.limits)):
                 result = doc if isinstance(doc, Reject) else process(doc)
                 (records if isinstance(result, dict) else rejects).append(result)
             if progress:
@@ -519,6 +520,7 @@ def run(settings: Settings, map_batches: Mapper = sequential_map,
         log: Callable[[str], None] = lambda _: None, parallelism: int = 1) -> "RunReport":
     """One ingest run. ``map_batches`` runs batch steps: sequentially here, as tasks in a flow
     whose runner has ``parallelism`` workers (batch counts are multiples of it)."""
+    refuse_inside_worker_start()
     started = time.perf_counter()
     ingested_at = dt.datetime.now(dt.UTC)
     preflight(settings)

@@ -36,11 +36,26 @@ def sidecar_names(name: str) -> tuple[str, ...]:
     return tuple(n for n in dict.fromkeys(names) if n != name)
 
 
+# An escaped or a raw (UTF-8 encoded) UTF-16 surrogate: one alternation of fixed length.
+_SURROGATE = re.compile(rb"\\[uU][dD][89abAB]|\\[uU][dD][c-fC-F]|\xed[\xa0-\xbf]")
+
+
+def load_json(data: bytes) -> Any:
+    """JSON from bytes, lone surrogates replaced by "?" (no text column can store them).
+
+    Raises ValueError, or RecursionError for JSON nested too deeply to parse.
+    """
+    value = json.loads(data)
+    if _SURROGATE.search(data):  # json.loads turns "\ud800" into a lone surrogate
+        value = json.loads(json.dumps(value, ensure_ascii=False).encode("utf-8", "replace"))
+    return value
+
+
 def parse_sidecar(data: bytes) -> dict[str, Any] | None:
     """A sidecar's JSON object, or None: a broken sidecar is ignored, never fatal."""
     try:
-        value = json.loads(data.decode("utf-8-sig"))
-    except ValueError:
+        value = load_json(data)
+    except (ValueError, RecursionError):  # invalid, or nested too deeply to parse
         return None
     return value if isinstance(value, dict) else None
 
@@ -78,6 +93,10 @@ def _as_text(value: Any) -> str | None:
     return text or None
 
 
+# No repeat: splitting cannot backtrack, however long the value (the parts are stripped).
+_NAME_SEPARATOR = re.compile(r",|;|\band\b|&")
+
+
 def _as_names(value: Any) -> list[str]:
     """Authors from a string ("A, B and C"), a list of strings or a list of objects."""
     items = value if isinstance(value, list) else [value]
@@ -85,7 +104,7 @@ def _as_names(value: Any) -> list[str]:
     for item in items:
         text = _as_text(item)
         if text:
-            names += [n.strip() for n in re.split(r"\s*(?:,|;|\band\b|&)\s*", text) if n.strip()]
+            names += [n.strip() for n in _NAME_SEPARATOR.split(text) if n.strip()]
     return list(dict.fromkeys(names))
 
 

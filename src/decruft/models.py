@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-import re
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
+
+from .regex import Pattern
 
 
 class RemovedLine(NamedTuple):
@@ -71,7 +72,7 @@ class CruftPattern:
     """A compiled pattern that marks a whole line as cruft of one concept."""
 
     reason: str
-    pattern: re.Pattern[str]
+    pattern: Pattern
 
 
 @dataclass(frozen=True)
@@ -85,10 +86,10 @@ class OutletProfile:
     country: str | None = None
     languages: tuple[str, ...] = ()
     timezone: str = "UTC"
-    fingerprints: tuple[re.Pattern[str], ...] = ()  # text that identifies the outlet
+    fingerprints: tuple[Pattern, ...] = ()  # text that identifies the outlet
     cruft: tuple[CruftPattern, ...] = ()  # outlet-specific cruft lines
-    credit_patterns: tuple[re.Pattern[str], ...] = ()  # lines that are credit lines
-    byline_patterns: tuple[re.Pattern[str], ...] = ()
+    credit_patterns: tuple[Pattern, ...] = ()  # lines that are credit lines
+    byline_patterns: tuple[Pattern, ...] = ()
     date_formats: tuple[str, ...] = ()
     day_first: bool = True
     source_file: str | None = None

@@ -9,6 +9,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from .extract.boilerplate import LearntTable
 from .extract.html import extract_html
 from .extract.rules import RuleSet, default_rules, load_rules
 from .extract.text import clean_text
+from .guard import guarded_documents, safely
 from .language import detect_language, detector_factory
 from .metadata import PageMetadata, normalise_metadata
 from .models import Extraction, Limits, OutletProfile, RawDocument, Reject
@@ -253,7 +255,8 @@ def clean(data: str | bytes, *, name: str | None = None, url: str | None = None,
     """Clean one page (text or HTML, str or bytes) and return its record as a dict.
 
     The record has the articles columns; a page that yields no article comes back with an
-    empty body and a ``reject`` entry (reason and detail) instead of raising. ``name`` is the
+    empty body and a ``reject`` entry (reason and detail) instead of raising, whatever the
+    input (an unexpected error is an ``error`` reject, as in a run). ``name`` is the
     page's path relative to the raw root, as ingest would see it (its first folder may name
     the outlet); ``context`` carries a dataset's learnt table (see ``ingest.dataset_context``).
     A container (JSON Lines, WARC) gives its first record; ``clean_pages`` gives every one.
@@ -270,7 +273,7 @@ def clean_pages(data: str | bytes, *, name: str | None = None, url: str | None =
     for a container, named ``name#N`` as ingest names them; only ``name#record`` when given
     (nothing when it is absent). The document is None for a reject found before a page was
     decoded (an empty or binary file, a broken record)."""
-    raw = data.encode("utf-8") if isinstance(data, str) else bytes(data)
+    raw = data.encode("utf-8", "replace") if isinstance(data, str) else bytes(data)  # lone surrogates: "?"
     meta = dict(metadata or {})
     if url:
         meta.setdefault("url", url)
@@ -278,7 +281,7 @@ def clean_pages(data: str | bytes, *, name: str | None = None, url: str | None =
     ctx = context or _default_context()
     found = False
     wanted = None if record is None else f"{source}#{record}"
-    for item in read_source(source, raw, limits=ctx.limits):
+    for item in guarded_documents(source, read_source(source, raw, limits=ctx.limits)):
         if wanted and item.source_path != wanted:
             continue
         found = True
@@ -288,7 +291,7 @@ def clean_pages(data: str | bytes, *, name: str | None = None, url: str | None =
         item.folder = top_folder(source)
         if meta:
             item.metadata, item.metadata_origin = {**item.metadata, **meta}, item.metadata_origin or metadata_origin
-        result = process_document(item, ctx)
+        result = safely(partial(process_document, ctx=ctx), item)
         yield item, result if isinstance(result, dict) else _rejected_record(result, ctx)
     if not found and not wanted:
         yield None, _rejected_record(Reject(source, None, "no_content", "no page found in the input"), ctx)

@@ -35,12 +35,14 @@ def is_sidecar(name: str) -> bool:
     return name.endswith(SIDECAR_SUFFIX)
 
 
-def discover(root: str | Path) -> Iterator[RawFile | Reject]:
+def discover(root: str | Path, exclude: str | None = None) -> Iterator[RawFile | Reject]:
     """Yield every candidate raw file under root in a stable order.
 
     Hidden files and sidecars are not pages. Symlinks are followed only when they stay inside
     the root; one leading outside becomes a ``symlink_outside_root`` reject. A URI root
     (``s3://bucket/raw``) is listed through ``storage``; ``file://`` URIs are local folders.
+    ``exclude`` is a local folder not to enter: the output, when it lies inside the root.
+    A file whose name is not valid UTF-8 cannot be named in the output: a ``bad_file_name`` reject.
     """
     if storage.is_remote(str(root)):
         for rel, size in storage.list_files(str(root)):
@@ -51,8 +53,10 @@ def discover(root: str | Path) -> Iterator[RawFile | Reject]:
     if not root_path.is_dir():
         raise FileNotFoundError(f"raw folder not found: {root_path}")
     real_root = root_path.resolve()
+    excluded = Path(storage.local_root(exclude)).resolve() if exclude and not storage.is_remote(exclude) else None
     for dirpath, dirnames, filenames in os.walk(root_path, followlinks=False):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith("."))
+        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
+                             and (excluded is None or Path(dirpath, d).resolve() != excluded))
         for name in sorted(filenames):
             if name.startswith(".") or is_sidecar(name):
                 continue
@@ -61,6 +65,11 @@ def discover(root: str | Path) -> Iterator[RawFile | Reject]:
 
 def _describe(root: Path, real_root: Path, path: Path) -> RawFile | Reject:
     rel = path.relative_to(root).as_posix()
+    try:
+        rel.encode("utf-8")
+    except UnicodeEncodeError:  # os.walk gave the undecodable bytes as surrogates
+        printable = os.fsencode(rel).decode("utf-8", "backslashreplace")
+        return Reject(printable, None, "bad_file_name", "the file name is not valid UTF-8")
     if path.is_symlink():
         target = path.resolve()
         if not target.is_relative_to(real_root):
@@ -116,9 +125,9 @@ def read_sidecar(path: Path) -> dict | None:
     """Metadata written next to a page, or None. A broken sidecar is ignored, not fatal."""
     for name in sidecar_names(path.name):
         candidate = path.with_name(name)
-        if candidate.is_file():
-            try:
+        try:
+            if candidate.is_file():
                 return parse_sidecar(candidate.read_bytes())
-            except OSError:
-                return None
+        except OSError:  # unreadable, or a name too long for the file system: no sidecar
+            continue
     return None

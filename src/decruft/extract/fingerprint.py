@@ -42,7 +42,7 @@ def fingerprint(source_path: str, group: str, text: str, rules: RuleSet, is_html
 
 def _is_date_line(text: str, rules: RuleSet) -> bool:
     return (rules.date is not None and len(text) <= MAX_DATE_LINE_CHARS
-            and rules.date.search(text.lower()) is not None)
+            and rules.date.search(text.lower()))
 
 
 def signature(paragraphs: list[str]) -> bytes:

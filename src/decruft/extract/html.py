@@ -63,6 +63,7 @@ _PARSER = lxml.html.HTMLParser(
 _PARSER.set_element_class_lookup(etree.ElementDefaultClassLookup(
     element=lxml.html.HtmlElement, comment=lxml.html.HtmlComment, pi=lxml.html.HtmlProcessingInstruction,
     entity=lxml.html.HtmlEntity))
+# On re, anchored, one bounded repeat: cannot backtrack beyond 200 characters.
 _XML_DECLARATION = re.compile(r"^\s*<\?xml[^>]{0,200}\?>")
 _INVISIBLE = ("script", "style", "noscript", "template", "svg", "head", "iframe", "object")
 _BLOCKS = frozenset(
@@ -70,6 +71,8 @@ _BLOCKS = frozenset(
     "h6 header hr li main nav ol p pre section table td th tr ul".split()
 )
 _WORDS = re.compile(r"\w+")
+# Characters XML does not allow (and lxml refuses in a text it is given): one class, no repeat.
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _LIST_ITEM_MARKS = ("- ", "• ", "* ")  # how trafilatura and scrapes print list items
 
 
@@ -151,8 +154,8 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str | None, scraped_at: date
     found = examine_meta(tree)
     try:
         found = extract_meta_json(tree, found)
-    except (ValueError, TypeError, KeyError, AttributeError, IndexError):
-        pass  # malformed JSON-LD: the meta tags alone will do
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError):
+        pass  # malformed or absurdly nested JSON-LD: the meta tags alone will do
     title = found.title or extract_title(tree)
     canonical = found.url or extract_url(tree, url)
     hints = {
@@ -280,6 +283,7 @@ def visible_lines(tree: lxml.html.HtmlElement) -> list[str]:
     for element in list(root.iter(*_INVISIBLE)):
         element.drop_tree()
     for element in root.iter(*_BLOCKS):
-        element.tail = "\n" + (element.tail or "")
+        # lxml refuses to set a tail holding a control character it parsed into the tree
+        element.tail = "\n" + _XML_INVALID.sub("", element.tail or "")
     lines = (" ".join(line.split()) for line in root.text_content().split("\n"))
     return [line for line in lines if line]

@@ -67,6 +67,8 @@ class Tuning:
 
 TUNING = Tuning()
 _SENTENCE_END = frozenset('.!?…。！？"”’»)')
+# The cleaner's own patterns run on re and cannot backtrack: each is a single character class
+# (repeated or not), a fixed-length sequence, or a repeat followed by what it cannot match.
 # control and format characters (Unicode Cc and Cf, except the whitespace ones)
 _INVISIBLE = re.compile(
     "[\x00-\x08\x0e-\x1b\x7f-\x84\x86-\x9f\xad\u0600-\u0605\u061c\u06dd\u070f\u0890-\u0891\u08e2"
@@ -189,6 +191,7 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
 
 
 _GLUE_HINT = re.compile(r"[a-z\d?!’'”)][A-Z]")  # cheap test before _GLUE
+# [a-z]{3,} ends where a capital starts: tried once per capitalised word, within 160 characters
 _GLUE = re.compile(r"(?:\b[A-Z][a-z]{3,}|[\d?!’'”)])(?=[A-Z][a-z]|[AI] )")
 _HEADLINE_SMALL = frozenset("a an the of in on at to for and or but by with from as vs is are".split())
 
@@ -374,14 +377,14 @@ def _is_stamp(line: _Line, rules: RuleSet) -> bool:
     text = line.text
     if line.words > TUNING.stamp_max_words or text[-1] == "." or text[0] in _DASHES or not _DIGIT.search(text):
         return False
-    return _CLOCK_TIME.search(text) is not None or (rules.date is not None and rules.date.search(text) is not None)
+    return _CLOCK_TIME.search(text) is not None or (rules.date is not None and rules.date.search(text))
 
 
 # ---------------------------------------------------------------- header and footer
 
 def _is_date(line: _Line, rules: RuleSet) -> bool:
     return (rules.date is not None and line.words <= TUNING.meta_max_words
-            and rules.date.search(line.text) is not None)
+            and rules.date.search(line.text))
 
 
 def _is_byline(line: _Line, rules: RuleSet, profile: OutletProfile | None) -> bool:
@@ -389,13 +392,13 @@ def _is_byline(line: _Line, rules: RuleSet, profile: OutletProfile | None) -> bo
         return False
     if profile and any(p.search(line.text) for p in profile.byline_patterns):
         return True
-    return rules.byline is not None and rules.byline.match(line.text) is not None
+    return rules.byline is not None and rules.byline.match(line.text)
 
 
 def _is_credit(line: _Line, rules: RuleSet, profile: OutletProfile | None) -> bool:
     if profile and any(p.search(line.text) for p in profile.credit_patterns):
         return True
-    return rules.credit is not None and len(line.text) <= 500 and rules.credit.match(line.text) is not None
+    return rules.credit is not None and len(line.text) <= 500 and rules.credit.match(line.text)
 
 
 #: Reasons the header zone may overrule: the learnt table never takes an article's headline,

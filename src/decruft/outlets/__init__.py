@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from decruft.models import CruftPattern, OutletProfile
+from decruft.regex import Leftmost, Pattern, UnsupportedPattern
 
 __all__ = [
     "OutletResolution",
@@ -160,7 +161,9 @@ class Registry:
             self._by_id[profile.id] = profile
         self._by_domain = _index_domains(self._by_id.values())
         self._by_key = _index_names(self._by_id.values())
-        self._fingerprints = _combine_fingerprints(self._by_id.values())
+        self._fingerprinted = [p for p in self._by_id.values() if p.fingerprints]
+        self._fingerprints = (Leftmost([[f.pattern for f in p.fingerprints] for p in self._fingerprinted])
+                              if self._fingerprinted else None)
 
     def __len__(self) -> int:
         return len(self._by_id)
@@ -206,16 +209,9 @@ class Registry:
         else:
             windows = (text[:FINGERPRINT_WINDOW], text[-FINGERPRINT_WINDOW:])
         for window in windows:
-            match = self._fingerprints.search(window)
-            if match is not None:
-                return self._fingerprint_owner(window, match.start())
-        return None
-
-    def _fingerprint_owner(self, text: str, position: int) -> OutletProfile | None:
-        """Which outlet's fingerprint matched at ``position`` of ``text``."""
-        for profile in self._by_id.values():
-            if any(pattern.match(text, position) for pattern in profile.fingerprints):
-                return profile
+            owner = self._fingerprints.group(window)
+            if owner is not None:
+                return self._fingerprinted[owner]
         return None
 
     def resolve(
@@ -272,17 +268,6 @@ def _index_names(profiles: Iterable[OutletProfile]) -> dict[str, OutletProfile]:
     return index
 
 
-def _combine_fingerprints(profiles: Iterable[OutletProfile]) -> re.Pattern[str] | None:
-    """All fingerprints as one alternation without capturing groups.
-
-    Without groups the regex engine can skip ahead to the possible first
-    characters, which makes one combined search far faster than a search per
-    outlet; the outlet is then found by re-matching at the hit.
-    """
-    parts = [f"(?:{pattern.pattern})" for profile in profiles for pattern in profile.fingerprints]
-    return re.compile("|".join(parts)) if parts else None
-
-
 # --- loading -----------------------------------------------------------------
 
 
@@ -290,28 +275,21 @@ def _fail(path: Path, message: str) -> RegistryError:
     return RegistryError(f"{path}: {message}")
 
 
-def _compile_all(path: Path, key: str, patterns: Any) -> tuple[re.Pattern[str], ...]:
+def _compile_all(path: Path, key: str, patterns: Any) -> tuple[Pattern, ...]:
+    """Patterns matched by RE2 in linear time; one RE2 cannot run is refused, naming the file."""
     if not isinstance(patterns, list) or not all(isinstance(p, str) for p in patterns):
         raise _fail(path, f"'{key}' must be a list of strings")
     compiled = []
     for pattern in patterns:
         try:
-            regex = re.compile(pattern)
+            regex = Pattern(pattern)
         except re.error as exc:
             raise _fail(path, f"bad regex in '{key}': {pattern!r} ({exc})") from exc
-        if key == "fingerprints":
-            _check_combinable(path, pattern)
+        except UnsupportedPattern as exc:
+            raise _fail(path, f"regex in '{key}' uses {exc}, which linear-time matching does not "
+                              f"support: {pattern!r}") from exc
         compiled.append(regex)
     return tuple(compiled)
-
-
-def _check_combinable(path: Path, pattern: str) -> None:
-    """Fingerprints are searched as one alternation: they must compile inside a group."""
-    try:
-        re.compile(f"(?:{pattern})|x")
-    except re.error as exc:
-        raise _fail(path, f"fingerprint cannot be combined (use scoped flags like (?i:...)): "
-                          f"{pattern!r} ({exc})") from exc
 
 
 def _string_tuple(path: Path, key: str, value: Any) -> tuple[str, ...]:

@@ -1,0 +1,335 @@
+"""Patterns written in Python's regex syntax and meaning, matched in linear time by RE2.
+
+Rule, outlet and user patterns are data: any of them could backtrack catastrophically under
+Python's ``re``. RE2 runs every pattern as an automaton, in time linear in the text, and has no
+backreferences or lookarounds to lose that guarantee; a pattern that needs one is refused when
+it is loaded (``UnsupportedPattern``, which names the feature).
+
+RE2's classes and word boundaries are ASCII, Python's are Unicode, so a pattern is translated
+from its parse tree: ``\\w``, ``\\d`` and ``\\s`` become the Unicode classes Python means (as of
+RE2's Unicode tables, which may know a few characters newer than Python's), ``$`` also matches
+before a final newline as in Python. A word boundary needs the text's neighbouring characters,
+which RE2 judges as ASCII: on ASCII text RE2's own ``\\b`` is right; for other text a second
+translation runs on the text with a marker character inserted at each (Unicode) word boundary,
+where ``\\b`` means "a marker here" and every other item skips the markers.
+"""
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from re import _constants as sre  # the stdlib parser's opcodes and its parse tree
+from re import _parser
+
+import re2
+
+#: A noncharacter: never part of interchange text, so it can mark word boundaries.
+MARK = "\ufdd0"
+_MARK_RE = r"\x{FDD0}"
+_SKIP_MARK = _MARK_RE + "?"
+#: Python's Unicode \w, \d; \s is the characters str.isspace() accepts.
+_WORD = r"\p{L}\p{N}_"
+_DIGIT = r"\p{Nd}"
+_SPACE = r"\t-\r\x{1C}-\x{20}\x{85}\x{A0}\x{1680}\x{2000}-\x{200A}\x{2028}\x{2029}\x{202F}\x{205F}\x{3000}"
+_CLASSES = {sre.CATEGORY_WORD: (_WORD, False), sre.CATEGORY_NOT_WORD: (_WORD, True),
+            sre.CATEGORY_DIGIT: (_DIGIT, False), sre.CATEGORY_NOT_DIGIT: (_DIGIT, True),
+            sre.CATEGORY_SPACE: (_SPACE, False), sre.CATEGORY_NOT_SPACE: (_SPACE, True)}
+#: RE2 refuses counted repetition beyond this.
+MAX_REPEAT = 1000
+#: Compiled programs may be large (many bounded repeats of Unicode classes, a set of many rules).
+MAX_MEM = 64 << 20
+# A zero-width match at each word boundary of the text: no quantifier, so it cannot backtrack.
+_BOUNDARY = re.compile(r"\b")
+
+
+class UnsupportedPattern(ValueError):
+    """A pattern uses a feature that linear-time matching cannot offer."""
+
+
+def options() -> re2.Options:
+    opts = re2.Options()
+    opts.max_mem = MAX_MEM
+    opts.log_errors = False
+    return opts
+
+
+def mark_boundaries(text: str) -> str:
+    """The text with MARK at each word boundary (for patterns translated with ``marked``)."""
+    if MARK in text:
+        text = text.replace(MARK, "\ufffd")
+    return _BOUNDARY.sub(MARK, text)
+
+
+def translate(pattern: str, flags: int = 0, *, marked: bool = False) -> str:
+    """The RE2 pattern matching what ``re.compile(pattern, flags)`` matches.
+
+    ``marked``: for text passed through ``mark_boundaries``. Raises UnsupportedPattern or
+    re.error (a pattern Python itself refuses).
+    """
+    parsed = _parser.parse(pattern, flags)
+    state_flags = parsed.state.flags
+    if state_flags & re.ASCII:
+        raise UnsupportedPattern("the ASCII flag (?a)")
+    body = _Emitter(state_flags, marked).sequence(list(parsed))
+    prefix = "".join(flag for bit, flag in ((re.IGNORECASE, "i"), (re.MULTILINE, "m"), (re.DOTALL, "s"))
+                     if state_flags & bit)
+    return (f"(?{prefix})" if prefix else "") + (_SKIP_MARK if marked else "") + body
+
+
+def has_boundaries(pattern: str, flags: int = 0) -> bool:
+    return _has_boundary(list(_parser.parse(pattern, flags)))
+
+
+def _has_boundary(items: list) -> bool:
+    for op, av in items:
+        if op is sre.AT and av in (sre.AT_BOUNDARY, sre.AT_NON_BOUNDARY):
+            return True
+        for sub in _children(op, av):
+            if _has_boundary(list(sub)):
+                return True
+    return False
+
+
+def _children(op, av) -> list:
+    if op is sre.BRANCH:
+        return list(av[1])
+    if op is sre.SUBPATTERN:
+        return [av[3]]
+    if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+        return [av[2]]
+    return []
+
+
+class _Emitter:
+    def __init__(self, flags: int, marked: bool):
+        self.dotall = bool(flags & re.DOTALL)
+        self.multiline = bool(flags & re.MULTILINE)
+        self.marked = marked
+        self.skip = _SKIP_MARK if marked else ""
+
+    def sequence(self, items: Sequence) -> str:
+        out: list[str] = []
+        for index, (op, av) in enumerate(items):
+            if op is sre.AT and av is sre.AT_NON_BOUNDARY and self.marked:
+                # no marker here: the character before must not skip one, the one after cannot match it
+                following = items[index + 1][0] if index + 1 < len(items) else None
+                if not out or not out[-1].endswith(_SKIP_MARK) or following not in _CHARACTERS:
+                    raise UnsupportedPattern(r"\B anywhere but between two characters")
+                out[-1] = out[-1][: -len(_SKIP_MARK)]
+                continue
+            out.append(self.item(op, av))
+        return "".join(out)
+
+    def item(self, op, av) -> str:
+        if op is sre.LITERAL:
+            return _literal(av) + self.skip
+        if op is sre.NOT_LITERAL:
+            return f"[^{_literal(av, in_class=True)}{_MARK_RE if self.marked else ''}]" + self.skip
+        if op is sre.ANY:
+            if not self.marked:
+                return "(?s:.)" if self.dotall else "."
+            return (f"[^{_MARK_RE}]" if self.dotall else f"[^\\n{_MARK_RE}]") + self.skip
+        if op is sre.IN:
+            return self.char_class(av) + self.skip
+        if op is sre.AT:
+            return self.anchor(av)
+        if op is sre.BRANCH:
+            return "(?:" + "|".join(self.sequence(list(alt)) for alt in av[1]) + ")"
+        if op is sre.SUBPATTERN:
+            group, add, remove, sub = av
+            scoped = _scoped_flags(add, remove)
+            inner = self.sequence(list(sub))
+            if group is None:
+                return f"(?{scoped}:{inner})"
+            return f"((?{scoped}:{inner}))" if scoped else f"({inner})"
+        if op in (sre.MAX_REPEAT, sre.MIN_REPEAT):
+            low, high, sub = av
+            if high is not sre.MAXREPEAT and high > MAX_REPEAT:
+                raise UnsupportedPattern(f"a repeat count over {MAX_REPEAT}")
+            quantifier = ("*" if low == 0 else "+" if low == 1 else f"{{{low},}}") if high is sre.MAXREPEAT \
+                else "?" if (low, high) == (0, 1) else f"{{{low}}}" if low == high else f"{{{low},{high}}}"
+            return f"(?:{self.sequence(list(sub))}){quantifier}" + ("?" if op is sre.MIN_REPEAT else "")
+        raise UnsupportedPattern(_FEATURES.get(op, str(op).lower()))
+
+    def anchor(self, av) -> str:
+        if av is sre.AT_BOUNDARY:
+            return _MARK_RE if self.marked else r"\b"
+        if av is sre.AT_NON_BOUNDARY:
+            return r"\B"
+        if av is sre.AT_BEGINNING:
+            return "^" + self.skip  # a marker may follow the start
+        if av is sre.AT_BEGINNING_STRING:
+            return r"\A" + self.skip
+        if av is sre.AT_END:
+            return "$" if self.multiline else r"(?:\n?\z)"
+        if av is sre.AT_END_STRING:
+            return r"\z"
+        raise UnsupportedPattern(str(av).lower())
+
+    def char_class(self, items: list) -> str:
+        negate = bool(items) and items[0][0] is sre.NEGATE
+        parts = []
+        for op, av in items[1:] if negate else items:
+            if op is sre.LITERAL:
+                parts.append(_literal(av, in_class=True))
+            elif op is sre.RANGE:
+                parts.append(f"{_literal(av[0], in_class=True)}-{_literal(av[1], in_class=True)}")
+            elif op is sre.CATEGORY:
+                members, inverted = _CLASSES[av]
+                if inverted:
+                    if len(items) - negate > 1:
+                        raise UnsupportedPattern(r"\W, \D or \S combined with other items in a class")
+                    negate = not negate
+                parts.append(members)
+            else:
+                raise UnsupportedPattern(str(op).lower())
+        body = "".join(parts)
+        if negate:
+            return f"[^{body}{_MARK_RE if self.marked else ''}]"
+        return f"[{body}]"
+
+
+_CHARACTERS = (sre.LITERAL, sre.NOT_LITERAL, sre.ANY, sre.IN)
+_FEATURES = {sre.ASSERT: "a lookahead or lookbehind", sre.ASSERT_NOT: "a negative lookahead or lookbehind",
+             sre.GROUPREF: "a backreference", sre.GROUPREF_EXISTS: "a conditional group",
+             sre.ATOMIC_GROUP: "an atomic group", sre.POSSESSIVE_REPEAT: "a possessive repeat"}
+
+
+def _scoped_flags(add: int, remove: int) -> str:
+    letters = {re.IGNORECASE: "i", re.MULTILINE: "m", re.DOTALL: "s"}
+    if (add | remove) & ~(re.IGNORECASE | re.MULTILINE | re.DOTALL | re.UNICODE):
+        raise UnsupportedPattern("a scoped flag other than i, m or s")
+    on = "".join(v for k, v in letters.items() if add & k)
+    off = "".join(v for k, v in letters.items() if remove & k)
+    return on + (f"-{off}" if off else "")
+
+
+def _literal(code: int, in_class: bool = False) -> str:
+    char = chr(code)
+    if char.isalnum() or char == "_" or (char == " " and not in_class):
+        return char
+    return f"\\x{{{code:X}}}"
+
+
+class PatternSet:
+    """Patterns in an RE2 ``Set``: which of them match a text, in one pass over it.
+
+    A set finds no spans, so it runs on RE2's fastest engine (a DFA). When a pattern has word
+    boundaries, the plain set also holds a sentinel matching any text with a non-ASCII letter
+    or digit: only such a text is matched again, marked, by the marked set (built when
+    first needed).
+    """
+
+    __slots__ = ("_anchor", "_count", "_plain", "_marked", "_marked_set")
+
+    def __init__(self, patterns: Sequence[str], flags: int = 0, anchor: str = "anywhere"):
+        self._anchor, self._count = anchor, len(patterns)
+        plain = [translate(p, flags) for p in patterns]
+        self._marked = ([translate(p, flags, marked=True) for p in patterns]
+                        if any(has_boundaries(p, flags) for p in patterns) else None)
+        self._plain = _set(plain + [_NON_ASCII_WORD] if self._marked else plain, anchor)
+        self._marked_set: Callable[[bytes], list[int] | None] | None = None
+
+    def indices(self, text: str) -> list[int] | None:
+        """The indices of the patterns matching text (None: none does); the lowest is the one
+        an alternation of them, in order, would match."""
+        found = self._plain(text.encode("utf-8", "surrogatepass"))  # lone surrogates too
+        if not found or self._marked is None or self._count not in found:
+            return found or None
+        if self._marked_set is None:
+            self._marked_set = _set(self._marked, self._anchor)
+        return self._marked_set(mark_boundaries(text).encode("utf-8", "surrogatepass")) or None
+
+
+#: Text holding a non-ASCII letter or digit, where RE2's ASCII word boundaries are not Python's.
+_NON_ASCII_WORD = r"(?s:.)*?(?:[^\x00-\x7f\P{L}]|[^\x00-\x7f\P{N}])"
+
+
+def _set(translated: list[str], anchor: str) -> Callable[[bytes], list[int] | None]:
+    """The patterns as one RE2 set matching UTF-8 at its start ("start") or anywhere: its match
+    function, which gives the matching patterns' indices (none: empty or None)."""
+    matcher = re2.Set.MatchSet(options()) if anchor == "start" else re2.Set.SearchSet(options())
+    for pattern in translated:
+        matcher.Add(pattern)
+    matcher.Compile()
+    # the C++ set behind the wrapper, called directly: the wrapper's own per-call work (type
+    # checks, encoding) cost a tenth of the text cleaner's time
+    native = getattr(matcher, "_set", None)
+    return native.Match if native is not None else matcher.Match
+
+
+class Pattern:
+    """One pattern in Python's syntax and meaning: whether it matches, in linear time.
+
+    Raises UnsupportedPattern (or re.error for invalid syntax) when built.
+    """
+
+    __slots__ = ("pattern", "flags", "_matchers")
+
+    def __init__(self, pattern: str, flags: int = 0):
+        self.pattern, self.flags = pattern, flags
+        _check(translate(pattern, flags))  # refuse what RE2 cannot run now, not on first use
+        if has_boundaries(pattern, flags):
+            _check(translate(pattern, flags, marked=True))
+        self._matchers: dict[str, PatternSet] = {}  # by anchor, built when first used
+
+    def _indices(self, text: str, anchor: str) -> list[int] | None:
+        matcher = self._matchers.get(anchor)
+        if matcher is None:
+            matcher = self._matchers[anchor] = PatternSet([self.pattern], self.flags, anchor)
+        return matcher.indices(text)
+
+    def search(self, text: str) -> bool:
+        """Whether the pattern matches anywhere in text (``re.search``)."""
+        return self._indices(text, "anywhere") is not None
+
+    def match(self, text: str) -> bool:
+        """Whether the pattern matches at the start of text (``re.match``)."""
+        return self._indices(text, "start") is not None
+
+    def __repr__(self) -> str:
+        return f"Pattern({self.pattern!r})"
+
+    def __reduce__(self):
+        return Pattern, (self.pattern, self.flags)
+
+
+class Leftmost:
+    """Which of several groups of patterns matches leftmost in a text (the first group at
+    that position), as one alternation of them would; RE2 finds it with its submatches."""
+
+    __slots__ = ("_plain", "_marked")
+
+    def __init__(self, groups: Sequence[Sequence[str]], flags: int = 0):
+        def alternation(marked: bool) -> str:
+            return "|".join(f"(?P<g{i}>" + "|".join(f"(?:{translate(p, flags, marked=marked)})" for p in group) + ")"
+                            for i, group in enumerate(groups))
+        self._plain = _compile(alternation(False))  # see PatternSet: RE2's boundaries are ASCII
+        boundaries = any(has_boundaries(p, flags) for group in groups for p in group)
+        self._marked = _compile(alternation(True)) if boundaries else None
+
+    def group(self, text: str) -> int | None:
+        """The index of the group matching leftmost, or None."""
+        data = text.encode("utf-8", "surrogatepass")
+        if self._marked is not None and not text.isascii() and _HAS_NON_ASCII_WORD.search(data):
+            found = self._marked.search(mark_boundaries(text).encode("utf-8", "surrogatepass"))
+        else:
+            found = self._plain.search(data)
+        return None if found is None else int(found.lastgroup[1:])
+
+
+_HAS_NON_ASCII_WORD = re2.compile(_NON_ASCII_WORD)
+
+
+def _compile(translated: str):
+    try:
+        return re2.compile(translated, options())
+    except re2.error as exc:
+        raise UnsupportedPattern(f"a construct RE2 cannot compile ({exc})") from exc
+
+
+def _check(translated: str) -> None:
+    """Refuse a pattern RE2 cannot compile (in a throw-away set: re2.compile would cache it)."""
+    try:
+        _set([translated], "start")
+    except re2.error as exc:
+        raise UnsupportedPattern(f"a construct RE2 cannot compile ({exc})") from exc
