@@ -37,13 +37,13 @@ REMOVED_COLOUR, KEPT_COLOUR, DIM, RESET = "\033[31m", "\033[32m", "\033[2m", "\0
 
 
 class ExitCode(IntEnum):
-    """The exit statuses of every command (listed in the README)."""
+    """The exit statuses of every command (listed in the README); an interrupted ingest exits
+    as a shell reports a signal: 130 for Ctrl-C, 143 for SIGTERM (``supervise.EXIT_STATUS``)."""
 
     DONE = 0
     INPUTS_FAILED = 1  # some pages gave no article, or some batches failed (retried next run)
     USAGE = 2  # a bad option or value, a missing file or folder, a broken profile or rules file
     STORAGE = 3  # the output or raw location cannot be reached or written, or another run holds it
-    INTERRUPTED = 130  # stopped by Ctrl-C or SIGTERM
 
 
 class UsageError(Exception):
