@@ -317,7 +317,7 @@ def test_the_rules_example_of_the_docs_adds_a_reason(tmp_path, capsys):
     (tmp_path / "page.txt").write_text(doc_blocks("rules.md", "text")[0])
     code, out, _ = invoke(["explain", str(tmp_path / "page.txt"), "--rules", str(tmp_path / "my-rules.toml")], capsys)
     assert code == 0
-    assert "- podcast" in next(line for line in out.splitlines() if "Listen to the episode" in line)
+    assert "- promo" in next(line for line in out.splitlines() if "Listen to the episode" in line)
     assert "+ kept" in next(line for line in out.splitlines() if "Passenger numbers" in line)
     (tmp_path / "my-rules.toml").write_text("pattern = []\n")
     code, _, err = invoke(["explain", str(tmp_path / "page.txt"), "--rules", str(tmp_path / "my-rules.toml")], capsys)

@@ -20,6 +20,7 @@ from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
+from .reasons import RejectReason
 from .models import RawDocument, Reject
 
 T = TypeVar("T")
@@ -33,12 +34,12 @@ STARTUP_TIMEOUT_S = 120.0
 def failure(source: str, sha256: str | None, exc: BaseException) -> Reject:
     """The ``error`` reject of a page or file whose processing raised ``exc``."""
     if isinstance(exc, RecursionError):
-        return Reject(source, sha256, "error", "too deeply nested to process")
+        return Reject(source, sha256, RejectReason.ERROR, "too deeply nested to process")
     if isinstance(exc, MemoryError):
-        return Reject(source, sha256, "error", "ran out of memory")
+        return Reject(source, sha256, RejectReason.ERROR, "ran out of memory")
     tb = traceback.extract_tb(exc.__traceback__)
     where = f" (at {tb[-1].filename.rsplit('/', 1)[-1]}:{tb[-1].lineno})" if tb else ""
-    return Reject(source, sha256, "error", f"{type(exc).__name__}: {str(exc)[:300]}{where}")
+    return Reject(source, sha256, RejectReason.ERROR, f"{type(exc).__name__}: {str(exc)[:300]}{where}")
 
 
 def safely(process: Processor, doc: RawDocument) -> dict[str, Any] | Reject:
@@ -114,9 +115,9 @@ class GuardedProcessor:
             except EOFError:
                 pass  # the child died (e.g. out of memory): reject below
             self._stop_child()
-            return Reject(doc.source_path, doc.sha256, "error", "the page's worker process died")
+            return Reject(doc.source_path, doc.sha256, RejectReason.ERROR, "the page's worker process died")
         self._stop_child()
-        return Reject(doc.source_path, doc.sha256, "timeout",
+        return Reject(doc.source_path, doc.sha256, RejectReason.TIMEOUT,
                       f"processing took longer than {self._timeout:g} s and was stopped")
 
     def _connection(self) -> Connection:

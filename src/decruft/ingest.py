@@ -41,6 +41,7 @@ from .extract.fingerprint import fingerprint
 from .guard import (GuardedProcessor, can_use_child_processes, guarded_documents, observe_safely,
                     refuse_inside_worker_start, safely)
 from .metadata import normalise_metadata
+from .reasons import RejectReason
 from .models import Limits, RawDocument, Reject
 from .pipeline import (Context, boilerplate_group, doc_id_for, make_context, page_text, process_document,
                        warm_up)
@@ -551,7 +552,7 @@ def run(settings: Settings, map_batches: Mapper = sequential_map,
         log(f"{report.new} new or changed file(s), {report.skipped} unchanged, {report.retired} retired")
         dataset.retire(plan.retired, ingested_at)
         rejects = [r for r in early_rejects if settings.reprocess or r.source_path not in manifest]
-        rejects += [Reject(i.file.rel_path, i.sha256, "duplicate", _duplicate_detail(plan.owners[i.sha256]))
+        rejects += [Reject(i.file.rel_path, i.sha256, RejectReason.DUPLICATE, _duplicate_detail(plan.owners[i.sha256]))
                     for i in plan.duplicates]
         if rejects:
             report.totals.add(write_rejects(settings, rejects, ingested_at,

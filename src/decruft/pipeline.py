@@ -25,6 +25,7 @@ from .extract.text import clean_text
 from .guard import guarded_documents, safely
 from .language import detect_language, detector_factory
 from .metadata import PageMetadata, normalise_metadata
+from .reasons import LineReason, RejectReason
 from .models import Extraction, Limits, OutletProfile, RawDocument, Reject
 from .outlets import Registry, load_registry
 from .schema import ARTICLES
@@ -32,7 +33,7 @@ from .sources import top_folder
 from .titles import clean_title
 
 #: Reason codes of removed lines that mean "this page is an error page, not an article".
-ERROR_PAGE_REASONS = frozenset({"error_page"})
+ERROR_PAGE_REASONS = frozenset({LineReason.ERROR_PAGE})
 #: A body with fewer words is a fragment (an unexpanded entity, a lone label), not an article.
 MIN_BODY_WORDS = 5
 
@@ -79,9 +80,9 @@ def process_document(doc: RawDocument, ctx: Context) -> dict[str, Any] | Reject:
     try:
         text = page_text(doc, ctx.limits)
     except DecodeError as exc:
-        return Reject(doc.source_path, doc.sha256, "decode_error", str(exc))
+        return Reject(doc.source_path, doc.sha256, RejectReason.DECODE_ERROR, str(exc))
     if not text.strip():
-        return Reject(doc.source_path, doc.sha256, "empty", "no text after decoding")
+        return Reject(doc.source_path, doc.sha256, RejectReason.EMPTY, "no text after decoding")
     meta = normalise_metadata(doc.metadata)
     if doc.source_format.endswith("html"):
         extraction, resolution = _extract_html_page(text, doc, meta, ctx)
@@ -155,8 +156,8 @@ def _removed(extraction: Extraction) -> list[dict[str, Any]]:
 def _no_body_reject(doc: RawDocument, extraction: Extraction) -> Reject:
     reasons = {r.reason for r in extraction.removed}
     if reasons & ERROR_PAGE_REASONS:
-        return Reject(doc.source_path, doc.sha256, "error_page", "the page is an error page")
-    return Reject(doc.source_path, doc.sha256, "no_content",
+        return Reject(doc.source_path, doc.sha256, RejectReason.ERROR_PAGE, "the page is an error page")
+    return Reject(doc.source_path, doc.sha256, RejectReason.NO_CONTENT,
                   f"no article text left after cleaning ({len(extraction.removed)} lines removed)")
 
 
@@ -294,7 +295,7 @@ def clean_pages(data: str | bytes, *, name: str | None = None, url: str | None =
         result = safely(partial(process_document, ctx=ctx), item)
         yield item, result if isinstance(result, dict) else _rejected_record(result, ctx)
     if not found and not wanted:
-        yield None, _rejected_record(Reject(source, None, "no_content", "no page found in the input"), ctx)
+        yield None, _rejected_record(Reject(source, None, RejectReason.NO_CONTENT, "no page found in the input"), ctx)
 
 
 def _rejected_record(reject: Reject, ctx: Context) -> dict[str, Any]:

@@ -31,6 +31,7 @@ from trafilatura.metadata import (
 from trafilatura.settings import MANUALLY_CLEANED
 
 from ..models import Extraction, RemovedLine
+from ..reasons import LineReason
 from .rules import RuleSet, default_rules
 from .text import clean_text
 
@@ -51,7 +52,7 @@ MAX_BYLINE_CHARS = 100
 # that cleans scraped plain text does not apply here.
 SKIPPED_CONCEPTS = frozenset({"url"})
 # Header lines the cleaner takes out of the body into fields
-HEADER_REASONS = frozenset({"title", "byline", "date"})
+HEADER_REASONS = frozenset({LineReason.TITLE, LineReason.BYLINE, LineReason.DATE})
 
 _PARSER = lxml.html.HTMLParser(
     remove_comments=True, remove_pis=True, no_network=True, huge_tree=False, collect_ids=False,
@@ -202,7 +203,7 @@ def clean_article_lines(lines: list[str], rules: RuleSet, *, title: str | None =
         reason, barrier = _classify(text, seen, rules, title)
         seen += 1
         if reason is None and _continues_link_list(text, link_list):
-            reason = "related"
+            reason = LineReason.RELATED
         if reason is None:
             link_list = None
             extraction.body.append(text)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from decruft.reasons import LineReason
 from decruft.regex import Pattern, PatternSet, UnsupportedPattern
 
 RULES_DIR = Path(__file__).with_name("rules")
@@ -137,6 +138,7 @@ def _concepts_from_file(path: Path) -> list[Concept]:
     for name, table in _read_toml(path).items():
         if not isinstance(table, dict) or not name.isidentifier():
             raise RuleError(f"{path}: top-level entry {name!r} must be a [concept] table")
+        _check_reason(name, path)
         unknown = set(table) - set(_KEYS)
         if unknown:
             raise RuleError(f"{path}: concept {name!r}: unknown keys {sorted(unknown)}")
@@ -148,6 +150,13 @@ def _concepts_from_file(path: Path) -> list[Concept]:
             sources=(str(path),),
         ))
     return concepts
+
+
+def _check_reason(concept: str, path: Path) -> None:
+    """A concept is the reason code its lines are removed with: one of the registry's."""
+    if concept not in {reason.value for reason in LineReason}:
+        raise RuleError(f"{path}: concept {concept!r} is not a reason code; use one of "
+                        f"{', '.join(sorted(reason.value for reason in LineReason))} (docs/schema.md)")
 
 
 def _merge(concepts: dict[str, Concept], new: Concept) -> None:
@@ -173,8 +182,7 @@ def _apply_user_config(concepts: dict[str, Concept], path: Path) -> frozenset[st
         if not isinstance(table, dict):
             raise RuleError(f"{path}: [{key}] must be a table of concept = [patterns]")
         for name, value in table.items():
-            if not name.isidentifier():
-                raise RuleError(f"{path}: concept name {name!r} must be an identifier")
+            _check_reason(name, path)
             read = _phrase_list if key == "phrases" else _pattern_list
             _merge(concepts, Concept(name, **{key: read(value, str(path), name)}, sources=(str(path),)))
     return frozenset(disabled)

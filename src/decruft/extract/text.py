@@ -11,7 +11,7 @@ to compute and combine:
   byline; runs of short lines inside it are link lists; short lines in another
   language or script, or sitting on a photo credit, are captions.
 
-Every removed input line is reported with a reason code (see ``REASONS``).
+Every removed input line is reported with a reason code (``decruft.reasons.LineReason``).
 """
 from __future__ import annotations
 
@@ -24,17 +24,7 @@ from itertools import repeat
 from decruft.extract.boilerplate import line_key
 from decruft.extract.rules import RuleSet, default_rules
 from decruft.models import Extraction, OutletProfile, RemovedLine
-
-# reason codes beyond the rule concepts (rules/*.toml)
-STRUCTURAL_REASONS = (
-    "title", "description", "section", "date", "byline", "credit", "boilerplate", "outlet",
-    "header",  # above the article
-    "footer",  # below the article
-    "link_list",  # a run of short lines inside the article
-    "repeated",  # a short line printed more than once
-    "language",  # a short line in another language or script than the article
-    "timestamp",  # a bare date or time line outside the header zone
-)
+from decruft.reasons import LineReason
 
 
 @dataclass(frozen=True)
@@ -175,10 +165,10 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
                 line.reason, line.barrier = found
                 continue
         if boilerplate and line_key(line.text) in boilerplate:  # after the rules: theirs is the finer reason
-            line.reason = "boilerplate"
+            line.reason = LineReason.BOILERPLATE
             continue
         if line.words >= 8 and _GLUE_HINT.search(line.text, 0, 160) and _is_glued_teaser(line.text):
-            line.reason = "related"
+            line.reason = LineReason.RELATED
             continue
         for cruft in outlet:
             if cruft.pattern.search(line.text[:1000]):
@@ -186,7 +176,7 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
                 break
         else:
             if line.text in repeated and line.words <= TUNING.short_max_words * 2:
-                line.reason = "repeated"
+                line.reason = LineReason.REPEATED
     _mark_phrases(lines, rules)
 
 
@@ -358,7 +348,7 @@ def _cut_comment_thread(lines: list[_Line], start: int, end: int, rules: RuleSet
     if prose_between < TUNING.thread_min_stamps - 1:
         return end
     for line in lines[stamps[0]:end + 1]:
-        line.reason = line.reason or "comments"
+        line.reason = line.reason or LineReason.COMMENTS
     return stamps[0] - 1
 
 
@@ -422,22 +412,22 @@ def _read_header(lines: list[_Line], start: int, end: int, rules: RuleSet,
         if line.reason not in _HEADER_MAY_RECLAIM:
             continue
         if _is_date(line, rules):
-            line.reason = "date"
+            line.reason = LineReason.DATE
             out.date_strings.append(line.text)
         elif _is_byline(line, rules, profile):
-            line.reason = "byline"
+            line.reason = LineReason.BYLINE
             out.bylines.append(line.text)
     title = _find_title(lines, window)
     if title is None:
         return
-    _take(lines[title], "title", out)
+    _take(lines[title], LineReason.TITLE, out)
     following = next((j for j in window if j > title and lines[j].reason in _HEADER_MAY_RECLAIM), None)
     if following is not None and following == title + 1 and _title_like(lines[following]):
-        _take(lines[following], "description", out)
+        _take(lines[following], LineReason.DESCRIPTION, out)
     above = title - 1
     if above >= 0 and lines[above].reason is None and lines[above].words <= 3 \
             and len(lines[above].text) <= 30 and not lines[above].text.endswith((":", ".")):
-        _take(lines[above], "section", out)
+        _take(lines[above], LineReason.SECTION, out)
 
 
 def _find_title(lines: list[_Line], window: list[int]) -> int | None:
@@ -471,7 +461,7 @@ def _read_footer(lines: list[_Line], start: int, end: int, rules: RuleSet,
     for i in zone:
         line = lines[i]
         if line.reason in (None, "navigation") and _is_credit(line, rules, profile):
-            line.reason = "credit"
+            line.reason = LineReason.CREDIT
             out.credit_lines.append(line.text)
 
 
@@ -487,7 +477,7 @@ def _filter_article(lines: list[_Line], start: int, end: int) -> None:
     for line in block:
         if line.reason is None and not line.prose and line.words <= TUNING.meta_max_words:
             if _is_bare_date(line):
-                line.reason = "timestamp"
+                line.reason = LineReason.TIMESTAMP
 
 
 def _is_short(line: _Line) -> bool:
@@ -509,7 +499,7 @@ def _mark_link_runs(block: list[_Line]) -> None:
         shorts = [x for x in run if x.reason is None]
         if len(run) >= TUNING.link_run_min and len(shorts) >= 2 and not intro:
             for x in shorts:
-                x.reason = "link_list"
+                x.reason = LineReason.LINK_LIST
         run = []
         last = line
         intro = False
@@ -532,11 +522,11 @@ def _mark_caption_neighbours(block: list[_Line]) -> None:
     for above, line, below in zip(block, block[1:], block[2:]):
         if (line.reason is None and above.reason == below.reason == "caption" and line.words <= 60
                 and above.index + 1 == line.index == below.index - 1):
-            line.reason = "caption"  # between a gallery counter and a photo credit
+            line.reason = LineReason.CAPTION  # between a gallery counter and a photo credit
     for above, line in zip(block, block[1:]):
         if (line.reason == "caption" and above.reason is None and not above.sentence
                 and above.text[-1] != ":" and above.words <= TUNING.caption_max_words and line.index == above.index + 1):
-            above.reason = "caption"
+            above.reason = LineReason.CAPTION
 
 
 def _language(words: list[str]) -> str | None:
@@ -558,14 +548,14 @@ def _mark_foreign(block: list[_Line]) -> None:
         if line.reason is not None or line.prose or line.words > TUNING.caption_max_words:
             continue
         if non_latin != bool(_NON_LATIN_LETTER.search(line.text)) and _WORD.search(line.text):
-            line.reason = "language"
+            line.reason = LineReason.LANGUAGE
         elif body_lang and line.words >= 3 and not line.sentence:
             words = _WORD.findall(line.lower)
             lang = _language(words)
             if lang and lang != body_lang and not any(w in _STOPWORDS[body_lang] for w in words):
-                line.reason = "language"
+                line.reason = LineReason.LANGUAGE
             elif lang is None and body_lang == "en" and not line.text.isascii() and _has_foreign_letter(line.text):
-                line.reason = "language"
+                line.reason = LineReason.LANGUAGE
 
 
 def _has_foreign_letter(text: str) -> bool:
@@ -588,7 +578,7 @@ _removed = partial(tuple.__new__, RemovedLine)
 
 def _assemble(lines: list[_Line], start: int, end: int, out: Extraction) -> Extraction:
     """Kept lines become body paragraphs; everything else is reported as removed."""
-    out.removed = [_removed((line.index + 1, line.text, line.reason or "header")) for line in lines[:start]]
+    out.removed = [_removed((line.index + 1, line.text, line.reason or LineReason.HEADER)) for line in lines[:start]]
     removed, body = out.removed.append, out.body.append
     for line in lines[start:end + 1]:
         reason = line.reason
@@ -599,8 +589,8 @@ def _assemble(lines: list[_Line], start: int, end: int, out: Extraction) -> Extr
             if text:
                 body(text)
                 continue
-            reason = "header"
+            reason = LineReason.HEADER
         removed(_removed((line.index + 1, line.text, reason)))
-    out.removed += [_removed((line.index + 1, line.text, line.reason or "footer")) for line in lines[end + 1:]]
+    out.removed += [_removed((line.index + 1, line.text, line.reason or LineReason.FOOTER)) for line in lines[end + 1:]]
     out.urls.extend(r.text for r in out.removed if r.reason == "url")
     return out

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from decruft.models import CruftPattern, OutletProfile
+from decruft.reasons import LineReason
 from decruft.regex import Leftmost, Pattern, UnsupportedPattern
 
 __all__ = [
@@ -298,6 +299,9 @@ def _string_tuple(path: Path, key: str, value: Any) -> tuple[str, ...]:
     return tuple(value)
 
 
+_LINE_REASONS = frozenset(reason.value for reason in LineReason)
+
+
 def _cruft(path: Path, tables: Any) -> tuple[CruftPattern, ...]:
     if not isinstance(tables, list):
         raise _fail(path, "'cruft' must be an array of tables ([[cruft]])")
@@ -305,8 +309,10 @@ def _cruft(path: Path, tables: Any) -> tuple[CruftPattern, ...]:
     for table in tables:
         if not isinstance(table, dict) or not isinstance(table.get("reason"), str):
             raise _fail(path, "each [[cruft]] table needs a 'reason' string and 'patterns'")
+        if table["reason"] not in _LINE_REASONS:
+            raise _fail(path, f"unknown cruft reason {table['reason']!r}: use one of {', '.join(sorted(_LINE_REASONS))}")
         for regex in _compile_all(path, "cruft.patterns", table.get("patterns")):
-            patterns.append(CruftPattern(table["reason"], regex))
+            patterns.append(CruftPattern(LineReason(table["reason"]), regex))
     return tuple(patterns)
 
 
