@@ -22,7 +22,7 @@ def reason(rules, line: str):
 
 def test_packaged_concepts_are_all_there():
     rules = default_rules()
-    assert CONCEPTS <= set(rules.reasons)
+    assert CONCEPTS <= {concept.name for concept in rules.concepts}
     assert rules.date is not None and rules.byline is not None and rules.credit is not None
 
 
@@ -87,7 +87,7 @@ def test_user_config_disables_and_adds(tmp_path):
                       "[barriers]\nrelated = ['^Weiterlesen$']\n[phrases]\nlegal = ['Nachdruck verboten']\n",
                       encoding="utf-8")
     rules = load_rules(config)
-    assert "share" not in rules.reasons
+    assert "share" not in {concept.name for concept in rules.concepts}
     assert reason(rules, "Share on Facebook") is None
     assert reason(rules, "Fotograf: Max Muster") == "caption"
     assert rules.classify("weiterlesen") == ("related", True)

@@ -1,6 +1,6 @@
 """The values that travel down the pipeline, one dataclass per stage.
 
-raw file -> RawDocument -> Extraction -> Enrichment -> record (dict, one Parquet row)
+raw file -> RawDocument -> Extraction -> enrichment -> record (dict, one Parquet row)
 Anything that cannot go on becomes a Reject.
 """
 from __future__ import annotations

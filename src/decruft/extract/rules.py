@@ -24,7 +24,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
@@ -49,7 +49,6 @@ class Concept:
     patterns: tuple[str, ...] = ()
     barriers: tuple[str, ...] = ()
     phrases: tuple[str, ...] = ()  # plain substrings, found anywhere in a short line
-    sources: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -67,7 +66,6 @@ class RuleSet:
     date: Pattern | None
     byline: Pattern | None
     credit: Pattern | None
-    disabled: frozenset[str] = field(default_factory=frozenset)
     # (key, indices of the phrases containing it): a text without the key holds none of them
     phrase_groups: tuple[tuple[str, tuple[int, ...]], ...] = ()
 
@@ -91,11 +89,6 @@ class RuleSet:
             return None
         kind, _, name = group.partition("_")
         return name, kind == "b"
-
-    @property
-    def reasons(self) -> tuple[str, ...]:
-        """Reason codes of the active cruft concepts."""
-        return tuple(c.name for c in self.concepts)
 
 
 def _check_pattern(pattern: str, source: str, concept: str) -> None:
@@ -147,7 +140,6 @@ def _concepts_from_file(path: Path) -> list[Concept]:
             patterns=_pattern_list(table.get("patterns", []), str(path), name),
             barriers=_pattern_list(table.get("barriers", []), str(path), name),
             phrases=_phrase_list(table.get("phrases", []), str(path), name),
-            sources=(str(path),),
         ))
     return concepts
 
@@ -165,7 +157,7 @@ def _merge(concepts: dict[str, Concept], new: Concept) -> None:
         concepts[new.name] = new
         return
     concepts[new.name] = Concept(new.name, old.patterns + new.patterns, old.barriers + new.barriers,
-                                 old.phrases + new.phrases, old.sources + new.sources)
+                                 old.phrases + new.phrases)
 
 
 def _apply_user_config(concepts: dict[str, Concept], path: Path) -> frozenset[str]:
@@ -184,7 +176,7 @@ def _apply_user_config(concepts: dict[str, Concept], path: Path) -> frozenset[st
         for name, value in table.items():
             _check_reason(name, path)
             read = _phrase_list if key == "phrases" else _pattern_list
-            _merge(concepts, Concept(name, **{key: read(value, str(path), name)}, sources=(str(path),)))
+            _merge(concepts, Concept(name, **{key: read(value, str(path), name)}))
     return frozenset(disabled)
 
 
@@ -263,7 +255,6 @@ def load_rules(config: Path | None = None, rules_dir: Path = RULES_DIR) -> RuleS
         date=_compile_one(active.get("date")),
         byline=_compile_one(active.get("byline")),
         credit=_compile_one(active.get("credit")),
-        disabled=disabled,
     )
 
 
