@@ -13,7 +13,7 @@ from prefect.artifacts import create_markdown_artifact  # noqa: E402
 
 from pydantic import NonNegativeFloat  # noqa: E402
 
-from decruft.ingest import require_dataset  # noqa: E402
+from decruft.ingest import compact as compact_dataset  # noqa: E402
 
 
 @flow(name="compact", retries=1, retry_delay_seconds=30)
@@ -25,12 +25,7 @@ def compact(out: str = "processed", wait_for_lock_s: NonNegativeFloat = 600.0) -
         wait_for_lock_s: Seconds to wait for a running ingest to finish before giving up.
     """
     logger = get_run_logger()
-    dataset = require_dataset(out)
-    with dataset.lock(wait_s=wait_for_lock_s):
-        removed = dataset.remove_leftovers()
-        if removed:
-            logger.info("removed %d leftover file(s) of an interrupted run", len(removed))
-        report = dataset.compact()
+    report = compact_dataset(out, log=logger.info, wait_s=wait_for_lock_s)
     summary = {"files_before": report.files_before, "files_after": report.files_after,
                "rows_before": report.rows_before, "rows_after": report.rows_after}
     logger.info("compacted %(rows_before)d rows in %(files_before)d parts into "

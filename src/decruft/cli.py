@@ -26,8 +26,8 @@ from typing import Any, NoReturn
 from . import __version__, storage
 from .dataset import PARTITION_COLUMNS, DatasetLockedError, Layout
 from .decode import DecodeError
-from .ingest import (ConfigError, Preview, Settings, StorageError, check_config, dataset_context, dry_run,
-                     preflight, require_dataset)
+from .ingest import (ConfigError, Preview, Settings, StorageError, check_config, compact, dataset_context,
+                     dry_run, preflight, require_dataset)
 from .models import Limits, RawDocument
 from .pipeline import Context, clean_pages, make_context, page_text, removed_lines
 from .sources import is_sidecar, read_sidecar
@@ -471,10 +471,7 @@ def _explain_line(number: int, line: str, reason: str | None, width: int, colour
 # -- compact and stats -------------------------------------------------------------------------
 
 def _compact(args: argparse.Namespace) -> int:
-    dataset = require_dataset(args.out)  # compacting a folder that holds none would create one
-    with dataset.lock():
-        dataset.remove_leftovers()
-        report = dataset.compact()
+    report = compact(args.out)  # refuses a folder that holds no dataset: it would create one
     if not args.quiet:
         print(f"compacted {report.rows_before} rows in {report.files_before} parts "
               f"into {report.rows_after} rows in {report.files_after} parts")

@@ -34,7 +34,7 @@ from typing import Any
 import pyarrow.fs as pafs
 
 from . import __version__, storage
-from .dataset import PARTITION_COLUMNS, Dataset, FileWork, Layout, ManifestEntry, batch_key
+from .dataset import PARTITION_COLUMNS, CompactionReport, Dataset, FileWork, Layout, ManifestEntry, batch_key
 from .decode import DecodeError
 from .extract.boilerplate import Fingerprint, LearntTable, build_table
 from .extract.fingerprint import fingerprint
@@ -639,6 +639,17 @@ def settle(dataset: Dataset, log: Callable[[str], None]) -> None:
         compaction = dataset.compact()
         log(f"compacted {compaction.rows_before} rows in {compaction.files_before} parts into "
             f"{compaction.rows_after} current rows in {compaction.files_after}")
+
+
+def compact(out: str, log: Callable[[str], None] = lambda _: None, wait_s: float = 0.0) -> CompactionReport:
+    """``decruft compact`` and the compact flow: under the run lock (waiting up to wait_s for a
+    running ingest), remove what an interrupted run left, then merge and drop superseded rows."""
+    dataset = require_dataset(out)
+    with dataset.lock(wait_s=wait_s):
+        leftovers = dataset.remove_leftovers()
+        if leftovers:
+            log(f"removed {len(leftovers)} leftover file(s) of an interrupted run")
+        return dataset.compact()
 
 
 def _duplicate_detail(owner: str) -> str:
