@@ -37,6 +37,7 @@ import pyarrow.dataset as pads
 import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
+from . import storage
 from .extract.boilerplate import Fingerprint
 from .models import Reject
 from .schema import ARTICLES, REJECTS
@@ -179,10 +180,10 @@ class Dataset:
 
     def __init__(self, out: str | os.PathLike[str], layout: Layout | None = None):
         self.uri = str(out)
-        if "://" in self.uri:
-            self.fs, self.root = pafs.FileSystem.from_uri(self.uri)
-        else:
-            self.fs, self.root = pafs.LocalFileSystem(), os.path.abspath(self.uri)
+        if storage.is_remote(self.uri):
+            self.fs, self.root = storage.filesystem(self.uri)
+        else:  # a path or a file:// URI: the same local folder as for raw files
+            self.fs, self.root = pafs.LocalFileSystem(), os.path.abspath(storage.local_root(self.uri))
         self.root = self.root.rstrip("/")
         self._layout = layout
 
