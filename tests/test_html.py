@@ -32,9 +32,9 @@ def test_real_page_body_and_metadata() -> None:
     assert result.extractor == "trafilatura"
     assert result.body[0].startswith("In a joint statement published Oct. 25")
     assert result.title == "Russia and Syria: U.S.-backed Syrian Forces Blocking Refugee Return"
-    assert result.hints["url"] == POLYGRAPH_URL and result.hints["lang"] == "en"
-    assert result.hints["date"] == "2019-11-18" and result.hints["sitename"] == "POLYGRAPH.info"
-    assert result.description and result.hints["description"] == result.description
+    assert result.hints.url == POLYGRAPH_URL and result.hints.lang == "en"
+    assert result.hints.date == "2019-11-18" and result.hints.sitename == "POLYGRAPH.info"
+    assert result.description and result.hints.description == result.description
     assert not any("Polygraph.info" == line for line in result.body)
 
 
@@ -84,8 +84,8 @@ def test_date_lines_in_the_body_stay() -> None:
 def test_scrape_date_caps_the_publication_date() -> None:
     head = "<meta property='article:published_time' content='2023-01-02T10:00:00Z'>"
     page = article_page(PROSE, PROSE, PROSE, head=head)
-    assert extract_html(page).hints["date"] == "2023-01-02"
-    assert extract_html(page, scraped_at=datetime(2022, 12, 1)).hints.get("date") != "2023-01-02"
+    assert extract_html(page).hints.date == "2023-01-02"
+    assert extract_html(page, scraped_at=datetime(2022, 12, 1)).hints.date != "2023-01-02"
 
 
 def test_slower_pass_when_the_fast_one_finds_too_little(monkeypatch: pytest.MonkeyPatch) -> None:

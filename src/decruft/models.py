@@ -63,8 +63,21 @@ class Extraction:
     credit_lines: list[str] = field(default_factory=list)  # "mkg/rc (Reuters, AFP)" lines
     urls: list[str] = field(default_factory=list)  # URLs seen in the text (short links)
     extractor: str = "text"
-    # from HTML: url, sitename, lang, author, date, categories, description, title
-    hints: dict[str, Any] = field(default_factory=dict)
+    hints: PageHints = field(default_factory=lambda: PageHints())  # from HTML markup (defined below)
+
+
+@dataclass(frozen=True)
+class PageHints:
+    """What an HTML page's markup says about it (meta tags, JSON-LD, <title>, <html lang>):
+    weaker than scraper metadata, stronger than guesses from the text."""
+
+    url: str | None = None  # canonical link
+    sitename: str | None = None
+    lang: str | None = None
+    author: str | None = None
+    date: str | None = None  # ISO date of publication
+    description: str | None = None
+    title: str | None = None
 
 
 @dataclass(frozen=True)

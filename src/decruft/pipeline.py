@@ -132,8 +132,8 @@ def _word_count(paragraphs: list[str]) -> int:
 
 def _extract_html_page(text: str, doc: RawDocument, meta: PageMetadata, ctx: Context):
     extraction = extract_html(text, url=meta.url, scraped_at=meta.scraped_at, rules=ctx.rules)
-    url = meta.url or extraction.hints.get("url")
-    resolution = ctx.registry.resolve(metadata=meta.outlet, sitename=extraction.hints.get("sitename"),
+    url = meta.url or extraction.hints.url
+    resolution = ctx.registry.resolve(metadata=meta.outlet, sitename=extraction.hints.sitename,
                                       folder=doc.folder, url=url, text="\n".join(extraction.body))
     return extraction, resolution
 
@@ -165,14 +165,14 @@ def build_record(doc: RawDocument, meta: PageMetadata, extraction: Extraction, r
                  ctx: Context) -> dict[str, Any]:
     """Enrich an extraction (dates, people, language) and lay it out as one articles row."""
     profile = resolution.profile
-    url = meta.url or extraction.hints.get("url") or (extraction.urls[0] if extraction.urls else None)
+    url = meta.url or extraction.hints.url or (extraction.urls[0] if extraction.urls else None)
     published = choose_publication_date(
-        metadata=meta.published, html=extraction.hints.get("date"), text=extraction.date_strings,
+        metadata=meta.published, html=extraction.hints.date, text=extraction.date_strings,
         url=url, profile=profile, scraped_at=meta.scraped_at)
     updated = find_updated(extraction.date_strings, profile=profile, scraped_at=meta.scraped_at)
     authors, agencies = _people(meta, extraction, ctx.registry)
     body = "\n\n".join(extraction.body)
-    language, score = detect_language(body, hint=meta.language or extraction.hints.get("lang"))
+    language, score = detect_language(body, hint=meta.language or extraction.hints.lang)
     sources = {name: f"{doc.metadata_origin}:{key}" for name, key in meta.sources.items()}
     title = clean_title(meta.title or extraction.title, _site_names(meta, extraction, resolution, url))
     if not meta.title and extraction.title:
@@ -190,7 +190,7 @@ def build_record(doc: RawDocument, meta: PageMetadata, extraction: Extraction, r
         "outlet_country": profile.country if profile else None,
         "outlet_source": resolution.source,
         "title": title,
-        "description": extraction.description or extraction.hints.get("description"),
+        "description": extraction.description or extraction.hints.description,
         "section": extraction.section,
         "authors": authors,
         "agencies": agencies,
@@ -221,7 +221,7 @@ def _first_copy_id(learnt: LearntTable, source_path: str) -> str | None:
 def _site_names(meta: PageMetadata, extraction: Extraction, resolution, url: str | None) -> list[str | None]:
     """What the page's site may be called, for cutting it from the title."""
     profile = resolution.profile
-    names = [meta.outlet, extraction.hints.get("sitename"), resolution.name, url]
+    names = [meta.outlet, extraction.hints.sitename, resolution.name, url]
     if profile is not None:
         names += [profile.name, *profile.aliases, *profile.domains]
     return names
@@ -240,7 +240,7 @@ def _people(meta: PageMetadata, extraction: Extraction, outlets: Registry) -> tu
     if not authors:
         for line in extraction.bylines:
             authors += parse_byline(line, outlets)
-        hint = extraction.hints.get("author")
+        hint = extraction.hints.author
         if not authors and hint:
             authors = parse_byline(hint, outlets) or [hint]
     for line in extraction.credit_lines:

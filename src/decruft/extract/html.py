@@ -30,7 +30,7 @@ from trafilatura.metadata import (
 )
 from trafilatura.settings import MANUALLY_CLEANED
 
-from ..models import Extraction, RemovedLine
+from ..models import Extraction, PageHints, RemovedLine
 from ..reasons import LineReason
 from .rules import RuleSet, default_rules
 from .text import clean_text
@@ -93,11 +93,11 @@ def extract_html(
     text, extractor = article_text(html, tree, url)
     if not text:
         return _text_fallback(parse_html(html), hints, rules)
-    extraction = clean_article_lines(text.split("\n"), rules, title=hints.get("title"))
+    extraction = clean_article_lines(text.split("\n"), rules, title=hints.title)
     if not extraction.body:
         _keep_header_as_body(extraction)
     extraction.extractor = extractor
-    extraction.title, extraction.description, extraction.hints = hints.get("title"), hints.get("description"), hints
+    extraction.title, extraction.description, extraction.hints = hints.title, hints.description, hints
     return extraction
 
 
@@ -144,7 +144,7 @@ def _trafilatura_text(tree: lxml.html.HtmlElement, url: str | None, **options: A
     return (document.text or "").strip() if document is not None else ""
 
 
-def page_metadata(tree: lxml.html.HtmlElement, url: str | None, scraped_at: datetime | None) -> dict[str, Any]:
+def page_metadata(tree: lxml.html.HtmlElement, url: str | None, scraped_at: datetime | None) -> PageHints:
     """The page's own metadata, raw, for enrichment to weigh against other sources.
 
     The sources of trafilatura's ``extract_metadata`` that are cheap: meta tags, JSON-LD,
@@ -159,17 +159,11 @@ def page_metadata(tree: lxml.html.HtmlElement, url: str | None, scraped_at: date
         pass  # malformed or absurdly nested JSON-LD: the meta tags alone will do
     title = found.title or extract_title(tree)
     canonical = found.url or extract_url(tree, url)
-    hints = {
-        "url": canonical,
-        "sitename": found.sitename or extract_sitename(tree),
-        "lang": _lang_attribute(tree),
-        "author": found.author if found.author and " " in found.author else None,  # one word: a handle or site
-        "date": _publication_date(tree, canonical, scraped_at),
-        "categories": list(found.categories or []),
-        "description": found.description,
-        "title": title,
-    }
-    return {key: value for key, value in hints.items() if value}
+    return PageHints(url=canonical or None, sitename=found.sitename or extract_sitename(tree) or None,
+                     lang=_lang_attribute(tree) or None,
+                     author=found.author if found.author and " " in found.author else None,  # one word: a handle
+                     date=_publication_date(tree, canonical, scraped_at) or None,
+                     description=found.description or None, title=title or None)
 
 
 def _publication_date(tree: lxml.html.HtmlElement, url: str | None, scraped_at: datetime | None) -> str | None:
@@ -268,13 +262,13 @@ def _keep_metadata_line(extraction: Extraction, reason: str, text: str) -> None:
         fields[reason].append(text)
 
 
-def _text_fallback(tree: lxml.html.HtmlElement, hints: dict[str, Any], rules: RuleSet) -> Extraction:
+def _text_fallback(tree: lxml.html.HtmlElement, hints: PageHints, rules: RuleSet) -> Extraction:
     """No extractor found an article: clean the page's visible text as a plain-text scrape."""
     extraction = clean_text("\n".join(visible_lines(tree)), rules=rules)
     extraction.extractor = "text-fallback"
-    extraction.title = extraction.title or hints.get("title")
-    extraction.description = extraction.description or hints.get("description")
-    extraction.hints = {**extraction.hints, **hints}
+    extraction.title = extraction.title or hints.title
+    extraction.description = extraction.description or hints.description
+    extraction.hints = hints
     return extraction
 
 
