@@ -37,8 +37,8 @@ def warm_cluster(workers: int, warm: Path,
     call and the run inside it, in seconds)."""
     from distributed import LocalCluster
 
-    from flows.ingest import with_runner
-    from flows.runners import prefect_api_env
+    from decruft_flows.ingest import with_runner
+    from decruft_flows.runners import prefect_api_env
 
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True,
                       dashboard_address=":0", env=prefect_api_env()) as cluster:

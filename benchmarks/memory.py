@@ -58,7 +58,7 @@ def measure(kind: str, raw: str, out: str) -> dict:
 
         run(Settings(raw=raw, out=out))
     else:
-        from flows.ingest import ingest
+        from decruft_flows.ingest import ingest
 
         ingest(raw=raw, out=out)
     stop.set()

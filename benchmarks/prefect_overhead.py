@@ -61,7 +61,7 @@ def measure(kind: str, raw: str, out: str) -> tuple[float, float]:
         run(Settings(raw=raw, out=out))
         return (time.perf_counter() - started,) * 2
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
-    from flows.ingest import with_runner
+    from decruft_flows.ingest import with_runner
 
     flow = with_runner("threads", workers=1) if kind == "flow-1" else with_runner("threads")
     started = time.perf_counter()

@@ -1,6 +1,6 @@
 """The ``ingest`` flow: raw files -> batch tasks (scan, then clean and write) -> summary artifact.
 
-Run it with ``decruft ingest`` or ``python -m flows.ingest`` (Prefect's embedded server, nothing
+Run it with ``decruft ingest`` or ``python -m decruft_flows.ingest`` (Prefect's embedded server, nothing
 to start), or deploy it with ``prefect deploy`` (see prefect.yaml and docs/operations.md). All
 the work is in the library (``decruft.ingest``); this module turns its batch steps into tasks,
 reports progress and collects failed batches.
@@ -35,7 +35,7 @@ from pydantic import PositiveFloat, PositiveInt  # noqa: E402
 from decruft.dataset import Layout  # noqa: E402
 from decruft.ingest import Settings, run  # noqa: E402
 from decruft.models import Limits  # noqa: E402
-from flows.runners import Runner, parallelism, runner_matches, task_runner  # noqa: E402
+from decruft_flows.runners import Runner, parallelism, runner_matches, task_runner  # noqa: E402
 
 #: The partitionings ``partition_by`` takes (see ``decruft.dataset.Layout``).
 PartitionBy = Literal["outlet,year_month", "year_month,outlet", "year_month", "outlet", "none"]

@@ -3,7 +3,7 @@
 On a terminal, a ``rich`` progress bar per phase (scan, clean) that advances with every file,
 with rate and time left; log lines are printed above it, never on its line. Elsewhere (a pipe,
 a log file), plain lines, at most one every few seconds per phase. Both listen to the flow's
-progress (``flows.ingest.progress_listener``): ``(phase, files_done, files_total)``.
+progress (``decruft_flows.ingest.progress_listener``): ``(phase, files_done, files_total)``.
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ a pull step that says where the project is. ``use_project_directory`` picks, in 
 
 1. ``DECRUFT_PROJECT_DIR``, when set in the worker's environment;
 2. the directory the worker was started in (``$PWD``), when it holds this project;
-3. the project this worker's ``flows`` package was installed from (an editable install).
+3. the project this worker's ``decruft_flows`` package (the flows/ folder) was installed from (an editable install).
 
 So ``prefect worker start --pool decruft`` from the root of any clone runs the flows of that
 clone, and relative paths such as ``raw`` and ``processed`` are relative to that root.

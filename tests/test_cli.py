@@ -1,6 +1,6 @@
 """The command line: every user error as one line and its exit code, and each option.
 
-Everything here runs in this process without Prefect: ``flows.ingest`` is made unimportable
+Everything here runs in this process without Prefect: ``decruft_flows.ingest`` is made unimportable
 around the error table, so a check that ran only once the flow started would fail the test.
 """
 from __future__ import annotations
@@ -39,7 +39,7 @@ def invoke(argv: list[str], capsys) -> tuple[int, str, str]:
 
 @pytest.fixture
 def no_prefect(monkeypatch):
-    monkeypatch.setitem(sys.modules, "flows.ingest", None)  # importing it now raises ImportError
+    monkeypatch.setitem(sys.modules, "decruft_flows.ingest", None)  # importing it now raises ImportError
 
 
 @pytest.fixture

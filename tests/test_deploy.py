@@ -155,7 +155,7 @@ def test_a_deployment_run_with_a_bad_parameter_is_refused_when_created(parameter
     from prefect.deployments import run_deployment
     from prefect.exceptions import PrefectHTTPStatusError
 
-    from flows.ingest import ingest
+    from decruft_flows.ingest import ingest
 
     deployment_id = ingest.to_deployment(name=f"refuses-{named}").apply()
     with pytest.raises(PrefectHTTPStatusError) as refused:

@@ -14,7 +14,7 @@ def read_articles(out):
 
 
 def test_flow_writes_one_row_per_seed_and_reruns_add_nothing(seed_raw, tmp_path):
-    from flows.ingest import ingest
+    from decruft_flows.ingest import ingest
 
     out = tmp_path / "processed"
     first = ingest(raw=str(seed_raw), out=str(out))
@@ -33,7 +33,7 @@ def test_flow_writes_one_row_per_seed_and_reruns_add_nothing(seed_raw, tmp_path)
 
 
 def test_bad_files_become_rejects_and_the_run_goes_on(seed_raw, tmp_path):
-    from flows.ingest import ingest
+    from decruft_flows.ingest import ingest
 
     (seed_raw / "empty.txt").write_bytes(b"")
     (seed_raw / "image.txt").write_bytes(b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8)
@@ -49,8 +49,8 @@ def test_bad_files_become_rejects_and_the_run_goes_on(seed_raw, tmp_path):
 
 
 def test_compact_flow_merges_parts_and_keeps_rows(seed_raw, tmp_path):
-    from flows.compact import compact
-    from flows.ingest import ingest
+    from decruft_flows.compact import compact
+    from decruft_flows.ingest import ingest
 
     out = tmp_path / "processed"
     ingest(raw=str(seed_raw), out=str(out), batch_files=1)

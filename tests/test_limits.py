@@ -113,7 +113,7 @@ def test_a_runaway_page_is_stopped_at_the_cli_timeout(seed_raw, tmp_path):
 def test_flow_parameters_set_the_limits(seed_raw, tmp_path):
     from prefect.exceptions import ParameterTypeError
 
-    from flows.ingest import ingest
+    from decruft_flows.ingest import ingest
 
     out = tmp_path / "processed"
     summary = ingest(raw=str(seed_raw), out=str(out), max_line_chars=300, max_document_mb=0.005)

@@ -87,7 +87,7 @@ def test_discover_and_read_raw_files_with_sidecars_from_a_bucket(bucket):
 def test_flow_ingests_from_and_to_a_bucket_and_pyarrow_reads_it_back(bucket, s3_endpoint):
     import pyarrow.dataset as pads
 
-    from flows.ingest import ingest
+    from decruft_flows.ingest import ingest
 
     name, client = bucket
     first = ingest(raw=f"s3://{name}/raw", out=f"s3://{name}/processed")
@@ -145,7 +145,7 @@ def test_the_readme_reads_output_back_from_a_bucket(bucket, s3_endpoint, monkeyp
 def test_a_missing_bucket_is_a_storage_error_before_prefect_starts(bucket, tmp_path, monkeypatch, capsys):
     from decruft.cli import ExitCode, main
 
-    monkeypatch.setitem(sys.modules, "flows.ingest", None)
+    monkeypatch.setitem(sys.modules, "decruft_flows.ingest", None)
     for argv in (["ingest", "--raw", "s3://no-such-bucket/raw", "--out", str(tmp_path / "out")],
                  ["ingest", "--raw", str(RAW), "--out", "s3://no-such-bucket/processed"],
                  ["stats", "--out", "s3://no-such-bucket/processed"]):

@@ -21,7 +21,7 @@ def rows(out):
 @pytest.mark.parametrize("runner, module", [("dask", "prefect_dask"), ("ray", "prefect_ray")])
 def test_two_worker_processes_write_the_same_rows_as_threads(runner, module, seed_raw, tmp_path):
     pytest.importorskip(module, reason=f"the {runner} extra is not installed: pip install -e '.[{runner}]'")
-    from flows.ingest import ingest, with_runner
+    from decruft_flows.ingest import ingest, with_runner
 
     threads = ingest(raw=str(seed_raw), out=str(tmp_path / "threads"), batch_files=2)
     # A local Dask cluster or Ray instance of two worker processes, reporting to this server.
@@ -35,7 +35,7 @@ def test_a_flow_run_asking_for_another_runner_starts_a_subflow_on_it(seed_raw, t
     from prefect.client.orchestration import get_client
     from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
 
-    import flows.ingest as flow_module
+    import decruft_flows.ingest as flow_module
 
     asked = []
     counts = {"seen": 5, "new": 5, "skipped": 0, "retired": 0, "files": 5, "articles": 4, "parts": 1,
@@ -61,7 +61,7 @@ def test_a_flow_run_asking_for_another_runner_starts_a_subflow_on_it(seed_raw, t
 
 def test_a_failing_batch_fails_the_flow_after_the_others_are_written(seed_raw, tmp_path, monkeypatch):
     import decruft.ingest as library
-    import flows.ingest as flow_module
+    import decruft_flows.ingest as flow_module
 
     bad = SEED_NAMES[1]
     original = library.process_batch
@@ -88,7 +88,7 @@ def test_a_failing_batch_fails_the_flow_after_the_others_are_written(seed_raw, t
 
 
 def test_progress_listener_sees_every_file_of_both_phases(seed_raw, tmp_path):
-    from flows.ingest import ingest, progress_listener
+    from decruft_flows.ingest import ingest, progress_listener
 
     seen = []
     with progress_listener(lambda phase, done, total: seen.append((phase, done, total))):
@@ -102,7 +102,7 @@ def test_progress_listener_sees_every_file_of_both_phases(seed_raw, tmp_path):
 
 
 def test_summary_markdown_lists_counts_rejects_and_failures():
-    from flows.ingest import summary_markdown
+    from decruft_flows.ingest import summary_markdown
 
     summary = {"seen": 7, "new": 6, "skipped": 1, "retired": 0, "files": 6, "articles": 4, "parts": 2,
                "rejects": {"empty": 1, "binary": 1}, "outlets": {"dw": 4}, "languages": {"en": 3, "de": 1},
@@ -115,7 +115,7 @@ def test_summary_markdown_lists_counts_rejects_and_failures():
 
 
 def test_runner_errors_are_clear(monkeypatch):
-    from flows.runners import RunnerUnavailableError, task_runner
+    from decruft_flows.runners import RunnerUnavailableError, task_runner
 
     monkeypatch.setitem(sys.modules, "prefect_ray", None)
     with pytest.raises(RunnerUnavailableError, match=r"\.\[ray\]"):
@@ -128,7 +128,7 @@ def test_runner_errors_are_clear(monkeypatch):
 def test_progress_prints_plain_lines_when_not_a_tty():
     import io
 
-    from flows.progress import PlainProgress, display
+    from decruft_flows.progress import PlainProgress, display
 
     stream = io.StringIO()
     assert isinstance(display(stream), PlainProgress)
@@ -147,7 +147,7 @@ def test_batch_arguments_pass_through_prefect_and_dask_unwalked():
     from dask.base import tokenize
     from prefect.utilities.collections import visit_collection
 
-    from flows.ingest import Opaque, unwrapping
+    from decruft_flows.ingest import Opaque, unwrapping
 
     visited = []
     batch = Opaque([{"file": "a.txt"}, {"file": "b.txt"}])

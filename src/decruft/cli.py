@@ -243,12 +243,12 @@ def _ingest(args: argparse.Namespace) -> int:
         _print_preview(dry_run(settings))
         return ExitCode.DONE
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from flows.progress import console_level, display  # Prefect is imported only for this command
+    from decruft_flows.progress import console_level, display  # Prefect is imported only for this command
 
     with ExitStack() as stack:
         stack.enter_context(console_level("INFO" if args.verbose else "CRITICAL"))
-        from flows.ingest import BatchesFailedError, progress_listener, with_runner
-        from flows.runners import RunnerUnavailableError
+        from decruft_flows.ingest import BatchesFailedError, progress_listener, with_runner
+        from decruft_flows.runners import RunnerUnavailableError
 
         try:
             flow = with_runner(args.runner, args.dask_address, args.workers)
