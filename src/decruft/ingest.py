@@ -44,7 +44,7 @@ from .metadata import normalise_metadata
 from .models import Limits, RawDocument, Reject
 from .pipeline import (Context, boilerplate_group, doc_id_for, make_context, page_text, process_document,
                        warm_up)
-from .sources import RawFile, discover, read_documents, read_raw
+from .sources import HashingReader, RawFile, discover, file_sha256, open_raw, read_documents
 
 LEARNT_TABLE_FILE = "learnt.json"
 RUN_FILE = "run.json"
@@ -290,26 +290,47 @@ def even_sizes(count: int, max_files: int, parallelism: int = 1) -> list[int]:
 def scan_batch(settings: Settings, files: list[RawFile], known: dict[str, str] | None = None,
                progress: Progress | None = None) -> tuple[list[WorkItem], FileFingerprints]:
     """Hash each file, and fingerprint those whose hash is not ``known`` (rel_path -> sha256);
-    ``progress`` is told the files done after each one."""
+    ``progress`` is told the files done after each one.
+
+    Files are streamed: a new file is hashed as it is fingerprinted (one read), a known one is
+    hashed first and read again only when its bytes changed."""
     known = known or {}
     ctx: Context | None = None
     items: list[WorkItem] = []
     prints: FileFingerprints = {}
     for done, raw in enumerate(files, 1):
-        data = read_raw(raw, settings.limits)
-        if isinstance(data, Reject):
-            items.append(WorkItem(raw, ""))
-        else:
-            sha = hashlib.sha256(data).hexdigest()
-            items.append(WorkItem(raw, sha))
-            if known.get(raw.rel_path) != sha:
+        if raw.rel_path in known:
+            sha = file_sha256(raw) or ""
+            if sha and sha != known[raw.rel_path]:
                 ctx = ctx or settings.context()
-                docs = guarded_documents(raw.rel_path, read_documents(raw, settings.limits, data))
-                prints[raw.rel_path] = (sha, [fp for doc in docs if isinstance(doc, RawDocument)
-                                              for fp in observe_safely(partial(_fingerprint, ctx=ctx), doc, [])])
+                prints[raw.rel_path] = (sha, _file_fingerprints(raw, settings, ctx, sha))
+        else:
+            ctx = ctx or settings.context()
+            sha, found = _hash_and_fingerprint(raw, settings, ctx)
+            if sha:
+                prints[raw.rel_path] = (sha, found)
+        items.append(WorkItem(raw, sha))
         if progress:
             progress(done)
     return items, prints
+
+
+def _hash_and_fingerprint(raw: RawFile, settings: Settings, ctx: Context) -> tuple[str, list[Fingerprint]]:
+    """A new file's sha256 ("" when it cannot be read) and fingerprints, in one read."""
+    handle = open_raw(raw)
+    if isinstance(handle, Reject):
+        return "", []
+    with handle:
+        reader = HashingReader(handle)
+        found = _file_fingerprints(raw, settings, ctx, None, reader.read)
+        return reader.sha256(), found
+
+
+def _file_fingerprints(raw: RawFile, settings: Settings, ctx: Context, sha: str | None,
+                       read: Callable[[int], bytes] | None = None) -> list[Fingerprint]:
+    docs = guarded_documents(raw.rel_path, read_documents(raw, settings.limits, sha, read))
+    return [fp for doc in docs if isinstance(doc, RawDocument)
+            for fp in observe_safely(partial(_fingerprint, ctx=ctx), doc, [])]
 
 
 def _fingerprint(doc: RawDocument, ctx: Context) -> list[Fingerprint]:
@@ -407,7 +428,8 @@ def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.dat
     records, rejects = [], []
     with page_processor(make, settings.limits) as process:
         for done, item in enumerate(items, 1):
-            for doc in guarded_documents(item.file.rel_path, read_documents(item.file, settings.limits)):
+            docs = read_documents(item.file, settings.limits, item.sha256 or None)
+            for doc in guarded_documents(item.file.rel_path, docs):
                 result = doc if isinstance(doc, Reject) else process(doc)
                 (records if isinstance(result, dict) else rejects).append(result)
             if progress:
