@@ -34,7 +34,7 @@ from typing import Any
 import pyarrow.fs as pafs
 
 from . import __version__, storage
-from .dataset import PARTITION_COLUMNS, Dataset, FileWork, Layout, ManifestEntry, batch_key
+from .dataset import PARTITION_COLUMNS, Dataset, FileWork, Layout, ManifestEntry, batch_key, counts_by_file
 from .decode import DecodeError
 from .extract.boilerplate import Fingerprint, LearntTable, build_table
 from .extract.fingerprint import fingerprint
@@ -425,20 +425,59 @@ def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.dat
     """
     table = saved_learnt_table(settings.out, table_digest) if table_digest else load_learnt_table(settings.out)
     make = partial(document_processor, settings, table, ingested_at)
-    records, rejects = [], []
+    files = [FileWork(item.file.rel_path, item.sha256, item.context) for item in items]
+    key = batch_key(files)
+    chunk = _Chunk()
+    summary = BatchSummary(files=len(items))
+    counts: dict[str, list[int]] = {}
     with page_processor(make, settings.limits) as process:
         for done, item in enumerate(items, 1):
             docs = read_documents(item.file, settings.limits, item.sha256 or None)
             for doc in guarded_documents(item.file.rel_path, docs):
-                result = doc if isinstance(doc, Reject) else process(doc)
-                (records if isinstance(result, dict) else rejects).append(result)
+                chunk.add(doc if isinstance(doc, Reject) else process(doc))
+                if chunk.full():
+                    chunk.flush(settings.dataset(), key, ingested_at, summary, counts)
             if progress:
                 progress(done)
-    summary = summarise(records, rejects)
-    summary.files = len(items)
-    files = [FileWork(item.file.rel_path, item.sha256, item.context) for item in items]
-    summary.parts = settings.dataset().write_batch(batch_key(files), records, rejects, files, ingested_at)
+    chunk.flush(settings.dataset(), key, ingested_at, summary, counts)
+    settings.dataset().write_manifest(key, files, counts, summary.parts, ingested_at)
     return summary
+
+
+#: Rows a batch holds before it writes them: a container of any size costs the memory of this many.
+CHUNK_ROWS = 2000
+
+
+@dataclass
+class _Chunk:
+    """The rows of a batch not yet written; written as parts of their own when full, so that
+    one large container never holds all its records at once."""
+
+    records: list[dict] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    written: int = 0
+
+    def add(self, result: dict | Reject) -> None:
+        (self.records if isinstance(result, dict) else self.rejects).append(result)
+
+    def full(self) -> bool:
+        return len(self.records) + len(self.rejects) >= CHUNK_ROWS
+
+    def flush(self, dataset: Dataset, key: str, ingested_at: dt.datetime, summary: BatchSummary,
+              counts: dict[str, list[int]]) -> None:
+        """Write the rows (the first chunk as ``part-<batch>``, later ones ``part-<batch>-<n>``)."""
+        if not (self.records or self.rejects) and self.written:
+            return
+        name = f"{key}-{self.written}" if self.written else key
+        parts = dataset.write_parts(name, self.records, self.rejects, ingested_at)
+        chunk_summary = summarise(self.records, self.rejects)
+        chunk_summary.parts = parts
+        summary.add(chunk_summary)
+        for path, (articles, rejects) in counts_by_file(self.records, self.rejects).items():
+            total = counts.setdefault(path, [0, 0])
+            total[0] += articles
+            total[1] += rejects
+        self.records, self.rejects, self.written = [], [], self.written + 1
 
 
 def document_processor(settings: Settings, table: LearntTable,
