@@ -8,7 +8,8 @@ inline script blob, as real pages carry) and a metadata record, each record its 
 member; every 50th page also has an image fetched, every 100th a redirect. The 20,000-record file is
 over 100 MB compressed. Each file is ingested with ``decruft.ingest.run`` in a fresh process;
 printed per size: the file's size, seconds, HTML records per second, the peak RSS of the run's
-process (ru_maxrss) and of its process tree (the page workers included, sampled every 0.1 s),
+process (ru_maxrss) and of its process tree (the page workers included, sampled every 0.1 s:
+the sum of RSS, and of PSS, which counts the pages the forked processes share once),
 and the accounting: every HTML response is an article or a reject exactly once, and every
 other record a counted skip. Targets: the largest file's tree peak below 1 GB and within 1.2x
 of the smallest's.
@@ -128,7 +129,7 @@ def measure(raw: str, out: str) -> dict:
     from decruft.dataset import Dataset
     from decruft.ingest import Settings, run
 
-    stop, tree_peak = tree_rss_sampler()
+    stop, tree_peak = tree_rss_sampler(pss=True)
     started = time.perf_counter()
     report = run(Settings(raw=raw, out=out))
     seconds = time.perf_counter() - started
@@ -139,7 +140,8 @@ def measure(raw: str, out: str) -> dict:
     rejects = dataset.rejects().to_pylist() if dataset.rejects() is not None else []
     sources += [r["source_path"] for r in rejects]
     numbers = [int(s.rsplit("#", 1)[1]) for s in sources if "#" in s]
-    return {"seconds": seconds, "driver_mb": driver_mb, "tree_mb": tree_peak[0] / 2**20,
+    return {"seconds": seconds, "driver_mb": driver_mb,
+            "tree_mb": tree_peak[0] / 2**20, "pss_mb": tree_peak[1] / 2**20,
             "articles": report.totals.articles, "rejects": dict(report.totals.rejects),
             "rows": len(sources), "distinct": len(set(sources)), "numbers_sum": sum(numbers),
             "file_rejects": [r["reason"] for r in rejects if "#" not in r["source_path"]]}
@@ -193,13 +195,15 @@ def main() -> None:
         once = (r["rows"] == r["distinct"] == counts["html"] and r["numbers_sum"] == counts["html_numbers_sum"]
                 and not r["file_rejects"] and dict(skipped) == expected_skips)
         print(f"  {r['seconds']:7.1f} s  {counts['html'] / r['seconds']:6.1f} docs/s  driver peak "
-              f"{r['driver_mb']:7.1f} MB  process tree peak {r['tree_mb']:7.1f} MB  load after: {load()}\n"
+              f"{r['driver_mb']:7.1f} MB  process tree peak {r['tree_mb']:7.1f} MB RSS, {r['pss_mb']:7.1f} MB PSS"
+              f"  load after: {load()}\n"
               f"  articles {r['articles']}  rejects {r['rejects']}  skipped {dict(skipped)}  "
               f"every record accounted for once: {once}", flush=True)
     sizes = sorted(results)
     if len(sizes) >= 2:
         small, large = results[sizes[0]], results[sizes[-1]]
-        print(f"{sizes[-1]} vs {sizes[0]} pages: tree peak x{large['tree_mb'] / small['tree_mb']:.2f}, "
+        print(f"{sizes[-1]} vs {sizes[0]} pages: tree peak x{large['tree_mb'] / small['tree_mb']:.2f} (RSS), "
+              f"x{large['pss_mb'] / max(small['pss_mb'], 1e-9):.2f} (PSS), "
               f"driver peak x{large['driver_mb'] / small['driver_mb']:.2f} (targets: <= 1.2, below 1024 MB)")
 
 
