@@ -369,7 +369,8 @@ def _looks_jsonl(rel_path: str, data: bytes) -> bool:
         return False
 
 
-def read_jsonl(rel_path: str, content: _Stream, limits: Limits, stats: ReadStats) -> Iterator[RawDocument | Reject]:
+def read_jsonl(rel_path: str, content: _Stream, limits: Limits,
+               stats: ReadStats) -> Iterator[RawDocument | Reject]:
     """One page per line, the page in ``html`` or ``text``; every other field is metadata.
 
     Lines are read one at a time: a file's records are never all held at once, and a line

@@ -221,9 +221,11 @@ class Dataset:
                        parts: list[str], ingested_at: dt.datetime) -> None:
         """The batch's manifest part, written last: its files are done, their rows in ``parts``
         (``counts``: path -> [articles, rejects])."""
-        rows = [{"source_path": path, "source_sha256": sha, "batch": batch,
-                 "articles": counts.get(path, [0, 0])[0], "rejects": counts.get(path, [0, 0])[1], "parts": parts,
-                 "ingested_at": ingested_at, "context": context} for path, sha, context in (FileWork(*f) for f in files)]
+        rows = []
+        for path, sha, context in (FileWork(*f) for f in files):
+            articles, rejects = counts.get(path, [0, 0])
+            rows.append({"source_path": path, "source_sha256": sha, "batch": batch, "articles": articles,
+                         "rejects": rejects, "parts": parts, "ingested_at": ingested_at, "context": context})
         self._write_table(f"_manifest/part-{batch}.parquet", pa.Table.from_pylist(rows, schema=MANIFEST))
 
     def retire(self, paths: Iterable[str], ingested_at: dt.datetime) -> None:
