@@ -25,8 +25,11 @@ from pathlib import Path
 from prefect_overhead import make_corpus  # a sibling script: its folder is on sys.path
 
 
-def tree_rss_sampler() -> tuple[threading.Event, list[int]]:
-    peak = [0]
+def tree_rss_sampler(pss: bool = False) -> tuple[threading.Event, list[int]]:
+    """A thread sampling this process tree's memory every 0.1 s until the event is set: the peak
+    sum of RSS in ``peak[0]`` and, with ``pss``, of PSS in ``peak[1]`` (pages shared between the
+    forked processes counted once in all, not once per process)."""
+    peak = [0, 0]
     stop = threading.Event()
     try:
         import psutil
@@ -36,13 +39,14 @@ def tree_rss_sampler() -> tuple[threading.Event, list[int]]:
     def sample() -> None:
         me = psutil.Process()
         while not stop.wait(0.1):
-            total = 0
+            rss = proportional = 0
             for proc in [me, *me.children(recursive=True)]:
                 try:
-                    total += proc.memory_info().rss
+                    rss += proc.memory_info().rss
+                    proportional += proc.memory_full_info().pss if pss else 0
                 except psutil.Error:
                     pass
-            peak[0] = max(peak[0], total)
+            peak[0], peak[1] = max(peak[0], rss), max(peak[1], proportional)
 
     threading.Thread(target=sample, daemon=True).start()
     return stop, peak

@@ -238,8 +238,8 @@ def ingest(raw: str = "raw", out: str = "processed", reprocess: bool = False, pr
         runner: Task runner for the batches: threads, dask or ray (a subflow when the run started on another).
         dask_address: Join this Dask or Ray cluster (tcp://scheduler:8786, ray://head:10001) instead of
             starting a local one.
-        max_file_mb: A larger raw file is a too_large reject.
-        max_decompressed_mb: A gzip file inflating past this is a decompression_limit reject.
+        max_file_mb: A larger single-page raw file is a too_large reject (containers are streamed).
+        max_decompressed_mb: Past this many inflated bytes, the rest of a gzip file is a decompression_limit reject.
         max_document_mb: A larger page (file, JSON line or WARC record) is a too_large reject.
         max_line_chars: Longer lines of a plain-text page are cut before cleaning.
         doc_timeout: Seconds a page may take to clean before it is stopped as a timeout reject.

@@ -3,6 +3,7 @@ import gzip
 import hashlib
 import json
 import os
+import random
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,85 @@ def test_raw_samples_are_valid() -> None:
     warc = [d for d in docs if d.source_format == "warc+html"]
     assert len(warc) == 2 and all(d.metadata["url"].startswith("http") for d in warc)
     assert stats.skipped["not_html"] == 1
+
+
+def crawl(pages: int) -> tuple[bytes, set[int]]:
+    """A .warc.gz as crawls publish it, each record its own gzip member: per page a request, an
+    HTML response and a metadata record; the response records' numbers."""
+    members, html = [], set()
+    for page in range(pages):
+        uri = f"https://news.example/{page}"
+        words = " ".join(f"word{n}" for n in random.Random(page).choices(range(5000), k=300))
+        body = f"<html><body><h1>Story {page}</h1><p>{words}.</p></body></html>".encode()
+        members += [warc_record("request", uri, b"GET / HTTP/1.1\r\n\r\n", "application/http; msgtype=request"),
+                    response(uri, body),
+                    warc_record("metadata", uri, b"fetchTimeMs: 12\r\n", "application/warc-fields")]
+        html.add(len(members) - 1)
+    return b"".join(gzip.compress(m, mtime=0) for m in members), html
+
+
+def test_a_container_is_streamed_whatever_its_size() -> None:
+    data, html = crawl(300)
+    stats = ReadStats()
+    items = read_all("big.warc.gz", data, limits=Limits(max_file_bytes=len(data) // 10), stats=stats)
+    assert all(isinstance(i, RawDocument) for i in items)
+    assert [int(i.source_path.rsplit("#", 1)[1]) for i in items] == sorted(html)
+    assert stats.records == 900 and stats.skipped == {"not_response": 600}
+
+
+def test_past_the_inflated_limit_the_rest_of_a_container_is_one_reject() -> None:
+    data, _ = crawl(100)
+    limit = len(gzip.decompress(data)) // 2
+    items = read_all("big.warc.gz", data, limits=Limits(max_decompressed_bytes=limit))
+    *pages, last = items
+    assert 40 <= len(pages) < 60 and all(isinstance(p, RawDocument) for p in pages)
+    assert (last.source_path, last.reason) == ("big.warc.gz", "decompression_limit")
+    assert "record(s) before it are kept" in last.detail
+
+
+def test_records_over_the_document_limit_are_skipped_as_read() -> None:
+    big = "x" * 5000
+    lines = jsonl_bytes({"text": "short one"}, {"text": big}, {"text": "short two"})
+    items = read_all("p.jsonl", lines, limits=Limits(max_document_bytes=1000))
+    assert [getattr(i, "reason", "page") for i in items] == ["page", "too_large", "page"]
+    assert items[1].source_path == "p.jsonl#2" and "line 2" in items[1].detail
+    warc = response("https://a/1", PAGE) + response("https://a/2", big.encode()) + response("https://a/3", PAGE)
+    items = read_all("c.warc", warc, limits=Limits(max_document_bytes=1000))
+    assert [getattr(i, "reason", "page") for i in items] == ["page", "too_large", "page"]
+
+
+def jsonl_bytes(*values: dict) -> bytes:
+    return b"".join(json.dumps(v).encode() + b"\n" for v in values)
+
+
+def test_ingest_reads_a_container_over_the_file_limit_completely(tmp_path, monkeypatch) -> None:
+    """Also written in chunks (of 50 rows here): a rerun finds the file done and adds no row."""
+    from decruft import ingest
+    from decruft.dataset import Dataset
+
+    monkeypatch.setattr(ingest, "CHUNK_ROWS", 50)
+    data, html = crawl(200)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "crawl.warc.gz").write_bytes(data)
+    settings = ingest.Settings(raw=str(raw), out=str(tmp_path / "out"),
+                               limits=Limits(max_file_bytes=len(data) // 10), partition_by=())
+    first = assert_ingested_once(ingest.run, settings, html)
+    assert len(first.totals.parts) == 4  # then merged by the end-of-run compaction
+    assert len(Dataset(settings.out).manifest()) == 1
+    again = ingest.run(settings)
+    assert (again.skipped, again.totals.articles, again.totals.rejects) == (1, 0, {})
+    assert_ingested_once(lambda _: again, settings, html, counted=False)
+
+
+def assert_ingested_once(run, settings, html: set[int], counted: bool = True):
+    """Every HTML record of crawl() an article or a reject exactly once, nothing else a row."""
+    from decruft.dataset import Dataset
+
+    report = run(settings)
+    dataset = Dataset(settings.out)
+    paths = [path for table in (dataset.articles(), dataset.rejects()) if table is not None
+             for path in table.column("source_path").to_pylist()]
+    assert sorted(int(p.rsplit("#", 1)[1]) for p in paths) == sorted(html)
+    assert not counted or report.totals.articles + sum(report.totals.rejects.values()) == len(html)
+    return report

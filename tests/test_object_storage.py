@@ -156,3 +156,16 @@ def test_a_missing_bucket_is_a_storage_error_before_prefect_starts(bucket, tmp_p
     assert main(["ingest", "--raw", f"s3://{name}/nothing-here", "--out", str(tmp_path / "out")]) == ExitCode.USAGE
     assert "raw location not found" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_crawl_file_over_the_file_limit_is_streamed_from_a_bucket(bucket, tmp_path):
+    from decruft.ingest import Settings, run
+    from decruft.models import Limits
+    from test_containers import assert_ingested_once, crawl
+
+    name, client = bucket
+    data, html = crawl(200)
+    client.put_object(Bucket=name, Key="crawl/CC-NEWS-1.warc.gz", Body=data)
+    settings = Settings(raw=f"s3://{name}/crawl", out=str(tmp_path / "out"),
+                        limits=Limits(max_file_bytes=len(data) // 10))
+    assert_ingested_once(run, settings, html)

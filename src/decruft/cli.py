@@ -52,8 +52,8 @@ class UsageError(Exception):
 
 #: ``decruft ingest``'s limit options: the unit shown, and what the limit does.
 LIMIT_OPTIONS = {
-    "max_file_mb": ("MB", "a larger raw file is rejected as too_large"),
-    "max_decompressed_mb": ("MB", "a gzip inflating past this is rejected as decompression_limit"),
+    "max_file_mb": ("MB", "a larger single-page raw file is rejected as too_large"),
+    "max_decompressed_mb": ("MB", "past this many inflated bytes the rest of a gzip is a decompression_limit reject"),
     "max_document_mb": ("MB", "a larger page (file, JSON line or WARC record) is rejected as too_large"),
     "max_line_chars": ("CHARS", "longer lines of a plain-text page are cut before cleaning"),
     "doc_timeout": ("SECONDS", "a page taking longer to clean is stopped and rejected as timeout"),

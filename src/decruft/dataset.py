@@ -202,18 +202,32 @@ class Dataset:
     def write_batch(self, batch: str, records: list[dict], rejects: list[Reject],
                     files: Iterable[FileWork], ingested_at: dt.datetime) -> list[str]:
         """Write one batch's parts, then its manifest part; return the data parts written."""
-        tables = dict(self._article_tables(batch, records))
+        parts = self.write_parts(batch, records, rejects, ingested_at)
+        self.write_manifest(batch, files, counts_by_file(records, rejects), parts, ingested_at)
+        return parts
+
+    def write_parts(self, name: str, records: list[dict], rejects: list[Reject],
+                    ingested_at: dt.datetime) -> list[str]:
+        """Write data parts named ``part-<name>``: all of a batch, or one chunk of a large one
+        (``<batch>-<n>``), which ``write_manifest`` then names. Returns the parts written."""
+        tables = dict(self._article_tables(name, records))
         with ThreadPoolExecutor(WRITER_THREADS) as pool:  # pyarrow writes without holding the GIL
             parts = list(pool.map(self._write_table, tables, tables.values()))
         if rejects:
-            parts.append(self._write_table(f"rejects/part-{batch}.parquet",
+            parts.append(self._write_table(f"rejects/part-{name}.parquet",
                                            reject_table(rejects, ingested_at)))
-        counts = _counts_by_file(records, rejects)
-        rows = [{"source_path": path, "source_sha256": sha, "batch": batch,
-                 "articles": counts[path][0], "rejects": counts[path][1], "parts": parts,
-                 "ingested_at": ingested_at, "context": context} for path, sha, context in (FileWork(*f) for f in files)]
-        self._write_table(f"_manifest/part-{batch}.parquet", pa.Table.from_pylist(rows, schema=MANIFEST))
         return parts
+
+    def write_manifest(self, batch: str, files: Iterable[FileWork], counts: dict[str, list[int]],
+                       parts: list[str], ingested_at: dt.datetime) -> None:
+        """The batch's manifest part, written last: its files are done, their rows in ``parts``
+        (``counts``: path -> [articles, rejects])."""
+        rows = []
+        for path, sha, context in (FileWork(*f) for f in files):
+            articles, rejects = counts.get(path, [0, 0])
+            rows.append({"source_path": path, "source_sha256": sha, "batch": batch, "articles": articles,
+                         "rejects": rejects, "parts": parts, "ingested_at": ingested_at, "context": context})
+        self._write_table(f"_manifest/part-{batch}.parquet", pa.Table.from_pylist(rows, schema=MANIFEST))
 
     def retire(self, paths: Iterable[str], ingested_at: dt.datetime) -> None:
         """Record that these raw files are gone for good (moved, or pruned): the next
@@ -662,7 +676,7 @@ def reject_table(rejects: list[Reject], ingested_at: dt.datetime) -> pa.Table:
     return pa.Table.from_pylist(rows, schema=REJECTS)
 
 
-def _counts_by_file(records: list[dict], rejects: list[Reject]) -> dict[str, list[int]]:
+def counts_by_file(records: list[dict], rejects: list[Reject]) -> dict[str, list[int]]:
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     for record in records:
         counts[file_of(record["source_path"])][0] += 1

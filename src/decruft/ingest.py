@@ -34,7 +34,8 @@ from typing import Any
 import pyarrow.fs as pafs
 
 from . import __version__, storage
-from .dataset import PARTITION_COLUMNS, CompactionReport, Dataset, FileWork, Layout, ManifestEntry, batch_key
+from .dataset import (PARTITION_COLUMNS, CompactionReport, Dataset, FileWork, Layout, ManifestEntry, batch_key,
+                      counts_by_file)
 from .decode import DecodeError
 from .extract.boilerplate import Fingerprint, LearntTable, build_table
 from .extract.fingerprint import fingerprint
@@ -45,7 +46,7 @@ from .reasons import RejectReason
 from .models import Limits, RawDocument, Reject
 from .pipeline import (Context, boilerplate_group, doc_id_for, make_context, page_text, process_document,
                        warm_up)
-from .sources import RawFile, discover, read_documents, read_raw
+from .sources import HashingReader, RawFile, discover, file_sha256, open_raw, read_documents
 
 LEARNT_TABLE_FILE = "learnt.json"
 RUN_FILE = "run.json"
@@ -291,26 +292,47 @@ def even_sizes(count: int, max_files: int, parallelism: int = 1) -> list[int]:
 def scan_batch(settings: Settings, files: list[RawFile], known: dict[str, str] | None = None,
                progress: Progress | None = None) -> tuple[list[WorkItem], FileFingerprints]:
     """Hash each file, and fingerprint those whose hash is not ``known`` (rel_path -> sha256);
-    ``progress`` is told the files done after each one."""
+    ``progress`` is told the files done after each one.
+
+    Files are streamed: a new file is hashed as it is fingerprinted (one read), a known one is
+    hashed first and read again only when its bytes changed."""
     known = known or {}
     ctx: Context | None = None
     items: list[WorkItem] = []
     prints: FileFingerprints = {}
     for done, raw in enumerate(files, 1):
-        data = read_raw(raw, settings.limits)
-        if isinstance(data, Reject):
-            items.append(WorkItem(raw, ""))
-        else:
-            sha = hashlib.sha256(data).hexdigest()
-            items.append(WorkItem(raw, sha))
-            if known.get(raw.rel_path) != sha:
+        if raw.rel_path in known:
+            sha = file_sha256(raw) or ""
+            if sha and sha != known[raw.rel_path]:
                 ctx = ctx or settings.context()
-                docs = guarded_documents(raw.rel_path, read_documents(raw, settings.limits, data))
-                prints[raw.rel_path] = (sha, [fp for doc in docs if isinstance(doc, RawDocument)
-                                              for fp in observe_safely(partial(_fingerprint, ctx=ctx), doc, [])])
+                prints[raw.rel_path] = (sha, _file_fingerprints(raw, settings, ctx, sha))
+        else:
+            ctx = ctx or settings.context()
+            sha, found = _hash_and_fingerprint(raw, settings, ctx)
+            if sha:
+                prints[raw.rel_path] = (sha, found)
+        items.append(WorkItem(raw, sha))
         if progress:
             progress(done)
     return items, prints
+
+
+def _hash_and_fingerprint(raw: RawFile, settings: Settings, ctx: Context) -> tuple[str, list[Fingerprint]]:
+    """A new file's sha256 ("" when it cannot be read) and fingerprints, in one read."""
+    handle = open_raw(raw)
+    if isinstance(handle, Reject):
+        return "", []
+    with handle:
+        reader = HashingReader(handle)
+        found = _file_fingerprints(raw, settings, ctx, None, reader.read)
+        return reader.sha256(), found
+
+
+def _file_fingerprints(raw: RawFile, settings: Settings, ctx: Context, sha: str | None,
+                       read: Callable[[int], bytes] | None = None) -> list[Fingerprint]:
+    docs = guarded_documents(raw.rel_path, read_documents(raw, settings.limits, sha, read))
+    return [fp for doc in docs if isinstance(doc, RawDocument)
+            for fp in observe_safely(partial(_fingerprint, ctx=ctx), doc, [])]
 
 
 def _fingerprint(doc: RawDocument, ctx: Context) -> list[Fingerprint]:
@@ -405,19 +427,59 @@ def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.dat
     """
     table = saved_learnt_table(settings.out, table_digest) if table_digest else load_learnt_table(settings.out)
     make = partial(document_processor, settings, table, ingested_at)
-    records, rejects = [], []
+    files = [FileWork(item.file.rel_path, item.sha256, item.context) for item in items]
+    key = batch_key(files)
+    chunk = _Chunk()
+    summary = BatchSummary(files=len(items))
+    counts: dict[str, list[int]] = {}
     with page_processor(make, settings.limits) as process:
         for done, item in enumerate(items, 1):
-            for doc in guarded_documents(item.file.rel_path, read_documents(item.file, settings.limits)):
-                result = doc if isinstance(doc, Reject) else process(doc)
-                (records if isinstance(result, dict) else rejects).append(result)
+            docs = read_documents(item.file, settings.limits, item.sha256 or None)
+            for doc in guarded_documents(item.file.rel_path, docs):
+                chunk.add(doc if isinstance(doc, Reject) else process(doc))
+                if chunk.full():
+                    chunk.flush(settings.dataset(), key, ingested_at, summary, counts)
             if progress:
                 progress(done)
-    summary = summarise(records, rejects)
-    summary.files = len(items)
-    files = [FileWork(item.file.rel_path, item.sha256, item.context) for item in items]
-    summary.parts = settings.dataset().write_batch(batch_key(files), records, rejects, files, ingested_at)
+    chunk.flush(settings.dataset(), key, ingested_at, summary, counts)
+    settings.dataset().write_manifest(key, files, counts, summary.parts, ingested_at)
     return summary
+
+
+#: Rows a batch holds before it writes them: a container of any size costs the memory of this many.
+CHUNK_ROWS = 2000
+
+
+@dataclass
+class _Chunk:
+    """The rows of a batch not yet written; written as parts of their own when full, so that
+    one large container never holds all its records at once."""
+
+    records: list[dict] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    written: int = 0
+
+    def add(self, result: dict | Reject) -> None:
+        (self.records if isinstance(result, dict) else self.rejects).append(result)
+
+    def full(self) -> bool:
+        return len(self.records) + len(self.rejects) >= CHUNK_ROWS
+
+    def flush(self, dataset: Dataset, key: str, ingested_at: dt.datetime, summary: BatchSummary,
+              counts: dict[str, list[int]]) -> None:
+        """Write the rows (the first chunk as ``part-<batch>``, later ones ``part-<batch>-<n>``)."""
+        if not (self.records or self.rejects) and self.written:
+            return
+        name = f"{key}-{self.written}" if self.written else key
+        parts = dataset.write_parts(name, self.records, self.rejects, ingested_at)
+        chunk_summary = summarise(self.records, self.rejects)
+        chunk_summary.parts = parts
+        summary.add(chunk_summary)
+        for path, (articles, rejects) in counts_by_file(self.records, self.rejects).items():
+            total = counts.setdefault(path, [0, 0])
+            total[0] += articles
+            total[1] += rejects
+        self.records, self.rejects, self.written = [], [], self.written + 1
 
 
 def document_processor(settings: Settings, table: LearntTable,

@@ -126,8 +126,10 @@ MB = 1024 * 1024
 class Limits:
     """Safety limits for reading untrusted input; every one is configurable and positive."""
 
-    max_file_bytes: int = 50 * MB  # a raw file larger than this is rejected (too_large)
-    max_decompressed_bytes: int = 200 * MB  # per container, after gunzip (decompression_limit)
+    max_file_bytes: int = 50 * MB  # a single-page raw file larger than this is rejected (too_large)
+    # what a container may inflate to in all (decompression_limit for the rest): a CC-NEWS WARC
+    # of 1 GB inflates to about 5 GB
+    max_decompressed_bytes: int = 8192 * MB
     max_document_bytes: int = 20 * MB  # one page (file, JSONL line or WARC record; too_large)
     max_line_chars: int = 100_000  # longer lines of a plain-text page are cut before cleaning
     document_timeout_s: float = 30.0  # a runaway document is stopped and rejected (timeout)

@@ -1,18 +1,20 @@
 """Discover raw files under a root and read them as RawDocuments (or Rejects).
 
-Raw files are never modified. A file's sidecar metadata (``page.txt.meta.json`` or
-``page.meta.json``) travels with it; sidecars themselves are not pages.
+Raw files are never modified, and streamed rather than read whole. A file's sidecar metadata
+(``page.txt.meta.json`` or ``page.meta.json``) travels with it; sidecars themselves are not pages.
 """
 from __future__ import annotations
 
+import hashlib
 import os
 import stat
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from . import storage
-from .containers import read_source
+from .containers import read_stream
 from .metadata import SIDECAR_SUFFIX, parse_sidecar, sidecar_names
 from .models import Limits, RawDocument, Reject
 
@@ -83,32 +85,65 @@ def _describe(root: Path, real_root: Path, path: Path) -> RawFile | Reject:
     return RawFile(str(root), rel, info.st_size)
 
 
-def read_raw(raw: RawFile, limits: Limits = Limits()) -> bytes | Reject:
-    """A raw file's bytes, or a Reject when it is too large or cannot be read."""
-    if raw.size > limits.max_file_bytes:
-        return Reject(raw.rel_path, None, "too_large",
-                      f"{raw.size} bytes is over the {limits.max_file_bytes}-byte file limit")
+#: Bytes read at a time when hashing or streaming a raw file.
+READ_CHUNK = 1 << 20
+
+
+class HashingReader:
+    """A raw file's ``read``, hashing every byte that passes; ``sha256`` reads the rest first."""
+
+    def __init__(self, handle: BinaryIO):
+        self._handle = handle
+        self._digest = hashlib.sha256()
+
+    def read(self, size: int) -> bytes:
+        data = self._handle.read(size)
+        self._digest.update(data)
+        return data
+
+    def sha256(self) -> str:
+        while self.read(READ_CHUNK):
+            pass
+        return self._digest.hexdigest()
+
+
+def open_raw(raw: RawFile) -> BinaryIO | Reject:
+    """A raw file opened for streaming, or an ``unreadable`` Reject (store errors propagate:
+    the task retries)."""
     if storage.is_remote(raw.root):
-        return storage.read_file(raw.root, raw.rel_path)  # store errors propagate: the task retries
+        return storage.open_file(raw.root, raw.rel_path)
     try:
-        return raw.path.read_bytes()
+        return open(raw.path, "rb")
     except OSError as exc:
         return Reject(raw.rel_path, None, "unreadable", f"cannot read: {exc.strerror or exc}")
 
 
-def read_documents(raw: RawFile, limits: Limits = Limits(), data: bytes | None = None
-                   ) -> Iterator[RawDocument | Reject]:
-    """The pages of one raw file (one, or many for a container), with sidecar metadata."""
-    if data is None:
-        read = read_raw(raw, limits)
-        if isinstance(read, Reject):
-            yield read
+def file_sha256(raw: RawFile) -> str | None:
+    """The sha256 of a raw file, read in pieces; None when it cannot be read."""
+    handle = open_raw(raw)
+    if isinstance(handle, Reject):
+        return None
+    with handle:
+        return HashingReader(handle).sha256()
+
+
+def read_documents(raw: RawFile, limits: Limits = Limits(), sha256: str | None = None,
+                   read: Callable[[int], bytes] | None = None) -> Iterator[RawDocument | Reject]:
+    """The pages of one raw file (one, or many for a container), with sidecar metadata, streamed
+    from the file (or through ``read``, an open file's reader); ``sha256`` is the file's hash
+    if known (its own rejects carry it)."""
+    if read is None:
+        handle = open_raw(raw)
+        if isinstance(handle, Reject):
+            yield handle
             return
-        data = read
+        with handle:
+            yield from read_documents(raw, limits, sha256, handle.read)
+        return
     sidecar = (storage.read_sidecar(raw.root, raw.rel_path) if storage.is_remote(raw.root)
                else read_sidecar(raw.path))
     folder = top_folder(raw.rel_path)
-    for item in read_source(raw.rel_path, data, limits=limits):
+    for item in read_stream(raw.rel_path, read, raw.size, sha256, limits=limits):
         if isinstance(item, RawDocument):
             item.folder = folder
             if sidecar and not item.metadata:

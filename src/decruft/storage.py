@@ -68,10 +68,16 @@ def list_files(uri: str) -> Iterator[tuple[str, int]]:
     yield from sorted(files)
 
 
-def read_file(uri: str, rel_path: str) -> bytes:
-    """A file's bytes. Errors propagate, so a batch task retries a flaky store."""
+def open_file(uri: str, rel_path: str) -> pafs.NativeFile:
+    """A file as a stream read piece by piece (``read(n)``), never whole. Errors propagate, so
+    a batch task retries a flaky store."""
     fs, root = filesystem(uri)
-    with fs.open_input_stream(f"{root}/{rel_path}") as handle:
+    return fs.open_input_stream(f"{root}/{rel_path}")
+
+
+def read_file(uri: str, rel_path: str) -> bytes:
+    """A small file's bytes (a sidecar). Errors propagate, so a batch task retries a flaky store."""
+    with open_file(uri, rel_path) as handle:
         return handle.read()
 
 
