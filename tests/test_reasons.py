@@ -31,7 +31,7 @@ def test_the_schema_page_lists_exactly_the_registry(heading, registry):
 
 def emitted_literals() -> dict[str, set[str]]:
     """String literals the code writes as reasons: a Reject's reason, a line's reason."""
-    found: dict[str, set[str]] = {"reject": set(), "line": set()}
+    found: dict[str, set[str]] = {"reject": set(), "line": set(), "any": set()}
     for path in SOURCE.rglob("*.py"):
         for node in ast.walk(ast.parse(path.read_text())):
             if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "Reject":
@@ -39,8 +39,8 @@ def emitted_literals() -> dict[str, set[str]]:
                 found["reject"] |= {a.value for a in args if isinstance(a, ast.Constant)}
             elif isinstance(node, ast.Assign) and any(getattr(t, "attr", getattr(t, "id", None)) == "reason"
                                                       for t in node.targets):
-                if isinstance(node.value, ast.Constant) and isinstance(node.value.value, str):
-                    found["line"].add(node.value.value)
+                found["any"] |= {c.value for c in ast.walk(node.value)
+                                 if isinstance(c, ast.Constant) and isinstance(c.value, str)}
             elif isinstance(node, ast.BoolOp) and getattr(node.values[0], "attr", None) == "reason":
                 found["line"] |= {v.value for v in node.values[1:] if isinstance(v, ast.Constant)}
     return found
@@ -50,6 +50,7 @@ def test_every_reason_the_code_writes_is_registered():
     literals = emitted_literals()
     assert literals["reject"] <= {r.value for r in RejectReason}
     assert literals["line"] <= {r.value for r in LineReason}
+    assert literals["any"] <= {r.value for r in LineReason} | {r.value for r in RejectReason}
 
 
 def test_every_rule_concept_and_outlet_reason_is_registered():

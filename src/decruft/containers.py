@@ -31,6 +31,7 @@ from fastwarc.warc import ArchiveIterator
 
 from .decode import DecodeError, decode_text, looks_binary
 from .metadata import load_json
+from .reasons import RejectReason
 from .models import Limits, RawDocument, Reject
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -102,7 +103,7 @@ def read_stream(
     source = _Stream(read)
     head = source.peek(_HEAD)
     if (not head or head.isspace()) and len(head) < _HEAD and source.error is None:
-        yield Reject(rel_path, whole_sha, "empty", "the file is empty")
+        yield Reject(rel_path, whole_sha, RejectReason.EMPTY, "the file is empty")
         return
     if head.startswith(GZIP_MAGIC):
         content = _Stream(_Gunzip(source, limits.max_decompressed_bytes).read)
@@ -150,20 +151,20 @@ def _read_content(
         seen = True
     if beyond:
         counts = ", ".join(f"{reason}: {n}" for reason, n in beyond.most_common())
-        yield Reject(rel_path, whole_sha, "too_many_rejects",
+        yield Reject(rel_path, whole_sha, RejectReason.TOO_MANY_REJECTS,
                      f"{sum(beyond.values())} more rejected records after the first {MAX_RECORD_REJECTS} ({counts})")
     if not seen:  # every file gets a row, even one whose records are none of them pages
         skipped = ", ".join(f"{why}: {n}" for why, n in sorted(stats.skipped.items())) or "none"
-        yield Reject(rel_path, whole_sha, "no_content",
+        yield Reject(rel_path, whole_sha, RejectReason.NO_CONTENT,
                      f"none of its {stats.records} record(s) is a page (skipped: {skipped})")
 
 
 def _stream_failure(rel_path: str, whole_sha: str | None, exc: _StreamError, stats: ReadStats) -> Reject:
     """The reject for the rest of a container whose stream failed after ``stats.records`` records."""
     if isinstance(exc, _DecompressionLimit):
-        return Reject(rel_path, whole_sha, "decompression_limit",
+        return Reject(rel_path, whole_sha, RejectReason.DECOMPRESSION_LIMIT,
                       f"{exc}; the {stats.records} record(s) before it are kept")
-    return Reject(rel_path, whole_sha, "parse_error", f"truncated gzip after the records above: {exc}")
+    return Reject(rel_path, whole_sha, RejectReason.PARSE_ERROR, f"truncated gzip after the records above: {exc}")
 
 
 def _single_document(
@@ -177,20 +178,20 @@ def _single_document(
     except _StreamError:
         data = b""
     if isinstance(content.error, _DecompressionLimit):
-        return Reject(rel_path, whole_sha, "decompression_limit", str(content.error))
+        return Reject(rel_path, whole_sha, RejectReason.DECOMPRESSION_LIMIT, str(content.error))
     if isinstance(content.error, _Truncated):
-        return Reject(rel_path, whole_sha, "parse_error", f"truncated gzip: {content.error}")
+        return Reject(rel_path, whole_sha, RejectReason.PARSE_ERROR, f"truncated gzip: {content.error}")
     if content.error is not None:
-        return Reject(rel_path, whole_sha, "parse_error", str(content.error))
+        return Reject(rel_path, whole_sha, RejectReason.PARSE_ERROR, str(content.error))
     if prefix and len(data) > cap:
-        return Reject(rel_path, whole_sha, "decompression_limit",
+        return Reject(rel_path, whole_sha, RejectReason.DECOMPRESSION_LIMIT,
                       f"the page inflates past the {cap}-byte document limit")
     if not data or data.isspace():
-        return Reject(rel_path, whole_sha, "empty", "no content after decompression")
+        return Reject(rel_path, whole_sha, RejectReason.EMPTY, "no content after decompression")
     if len(data) > limits.max_document_bytes:
         return _too_large(rel_path, whole_sha, len(data), limits.max_document_bytes, "document")
     if looks_binary(data):
-        return Reject(rel_path, whole_sha, "binary", f"binary data, not a page (starts with {data[:8]!r})")
+        return Reject(rel_path, whole_sha, RejectReason.BINARY, f"binary data, not a page (starts with {data[:8]!r})")
     kind = "html" if looks_html(data) else "text"
     return RawDocument(rel_path, data, whole_sha or _sha256(data), prefix + kind, folder=folder)
 
@@ -407,18 +408,18 @@ def _jsonl_record(source: str, number: int, line: bytes, limits: Limits) -> RawD
     try:
         value = load_json(line)
     except ValueError as exc:
-        return Reject(source, line_sha, "parse_error", f"line {number}: invalid JSON: {exc}")
+        return Reject(source, line_sha, RejectReason.PARSE_ERROR, f"line {number}: invalid JSON: {exc}")
     except RecursionError:
-        return Reject(source, line_sha, "parse_error", f"line {number}: JSON nested too deeply")
+        return Reject(source, line_sha, RejectReason.PARSE_ERROR, f"line {number}: JSON nested too deeply")
     if not isinstance(value, dict):
-        return Reject(source, line_sha, "parse_error", f"line {number}: not a JSON object")
+        return Reject(source, line_sha, RejectReason.PARSE_ERROR, f"line {number}: not a JSON object")
     for key, kind in _PAGE_FIELDS:
         page = value.get(key)
         if isinstance(page, str) and page.strip():
             payload = page.encode("utf-8")
             metadata = {k: v for k, v in value.items() if k not in {"html", "text"}}
             return RawDocument(source, payload, _sha256(payload), f"jsonl+{kind}", metadata, "jsonl")
-    return Reject(source, line_sha, "empty", f"line {number}: no non-empty 'html' or 'text' field")
+    return Reject(source, line_sha, RejectReason.EMPTY, f"line {number}: no non-empty 'html' or 'text' field")
 
 
 # --- WARC ----------------------------------------------------------------------------------
@@ -439,7 +440,7 @@ def read_warc(rel_path: str, content: _Stream, limits: Limits, stats: ReadStats)
     for number, record in enumerate(iter_warc_records(content, cap), start=1):
         source = f"{rel_path}#{number}"
         if isinstance(record, str):
-            yield Reject(source, None, "parse_error", f"record {number}: {record}")
+            yield Reject(source, None, RejectReason.PARSE_ERROR, f"record {number}: {record}")
             return
         stats.records += 1
         page = _warc_page(source, record, limits, stats)
@@ -494,7 +495,7 @@ def _warc_page(source: str, record: WarcRecord, limits: Limits, stats: ReadStats
     if warc_type == "response" and record.headers.get("content-type", "").startswith("application/http"):
         parsed = _parse_http_response(record.block)
         if parsed is None:
-            return Reject(source, _sha256(record.block), "parse_error", "unreadable HTTP response in WARC record")
+            return Reject(source, _sha256(record.block), RejectReason.PARSE_ERROR, "unreadable HTTP response in WARC record")
         status, http_headers, payload = parsed
     elif warc_type in {"response", "resource"}:
         status, http_headers, payload = 200, {"content-type": record.headers.get("content-type", "")}, record.block
@@ -521,13 +522,13 @@ def _warc_document(
     try:
         payload = _undo_transfer_codings(http_headers, payload, limits.max_document_bytes)
     except ValueError as exc:
-        reason = "decompression_limit" if isinstance(exc, _DecompressionLimit) else "parse_error"
+        reason = RejectReason.DECOMPRESSION_LIMIT if isinstance(exc, _DecompressionLimit) else RejectReason.PARSE_ERROR
         return Reject(source, _sha256(payload), reason, f"HTTP payload: {exc}")
     sha = _sha256(payload)
     if len(payload) > limits.max_document_bytes:
         return _too_large(source, sha, len(payload), limits.max_document_bytes, "record")
     if not payload.strip():
-        return Reject(source, sha, "empty", "HTML response with an empty body")
+        return Reject(source, sha, RejectReason.EMPTY, "HTML response with an empty body")
     metadata: dict[str, Any] = {
         "url": warc_headers.get("warc-target-uri"),
         "scraped_at": warc_headers.get("warc-date"),
@@ -617,7 +618,7 @@ def gunzip(data: bytes, max_bytes: int) -> bytes:
 
 
 def _too_large(source: str, sha: str | None, size: int, limit: int, what: str) -> Reject:
-    return Reject(source, sha, "too_large", f"{size} bytes is over the {limit}-byte {what} limit")
+    return Reject(source, sha, RejectReason.TOO_LARGE, f"{size} bytes is over the {limit}-byte {what} limit")
 
 
 def _sha256(data: bytes) -> str:

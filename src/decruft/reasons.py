@@ -62,8 +62,10 @@ class RejectReason(_Reason):
     BINARY = "binary", "the bytes are not text (an image, an archive, random bytes)"
     DECODE_ERROR = "decode_error", ("the bytes could not be decoded as text in any encoding, or the page "
                                     "declares a charset that is not a text encoding (`base64`, `zlib`, ...)")
-    TOO_LARGE = "too_large", "over the file or document size limit"
-    DECOMPRESSION_LIMIT = "decompression_limit", "a compressed file inflates past the decompression limit"
+    TOO_LARGE = "too_large", ("a single page over the file size limit, or a page or container record (JSON "
+                              "line, WARC record) over the document size limit")
+    DECOMPRESSION_LIMIT = "decompression_limit", ("a compressed file inflates past the decompression limit "
+                                                  "(a container's records before that point are kept)")
     PARSE_ERROR = "parse_error", ("a container could not be parsed (broken or too deeply nested JSON line, "
                                   "cut WARC, bad chunked encoding, truncated gzip)")
     NO_CONTENT = "no_content", ("no article text was left after cleaning, or a container (WARC, JSON Lines) "

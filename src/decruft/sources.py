@@ -16,6 +16,7 @@ from typing import BinaryIO
 from . import storage
 from .containers import read_stream
 from .metadata import SIDECAR_SUFFIX, parse_sidecar, sidecar_names
+from .reasons import RejectReason
 from .models import Limits, RawDocument, Reject
 
 
@@ -71,17 +72,17 @@ def _describe(root: Path, real_root: Path, path: Path) -> RawFile | Reject:
         rel.encode("utf-8")
     except UnicodeEncodeError:  # os.walk gave the undecodable bytes as surrogates
         printable = os.fsencode(rel).decode("utf-8", "backslashreplace")
-        return Reject(printable, None, "bad_file_name", "the file name is not valid UTF-8")
+        return Reject(printable, None, RejectReason.BAD_FILE_NAME, "the file name is not valid UTF-8")
     if path.is_symlink():
         target = path.resolve()
         if not target.is_relative_to(real_root):
-            return Reject(rel, None, "symlink_outside_root", f"symlink points outside the raw root: {target}")
+            return Reject(rel, None, RejectReason.SYMLINK_OUTSIDE_ROOT, f"symlink points outside the raw root: {target}")
     try:
         info = path.stat()
     except OSError as exc:
-        return Reject(rel, None, "unreadable", f"cannot stat: {exc.strerror or exc}")
+        return Reject(rel, None, RejectReason.UNREADABLE, f"cannot stat: {exc.strerror or exc}")
     if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
-        return Reject(rel, None, "unreadable", "not a regular file")
+        return Reject(rel, None, RejectReason.UNREADABLE, "not a regular file")
     return RawFile(str(root), rel, info.st_size)
 
 
@@ -115,7 +116,7 @@ def open_raw(raw: RawFile) -> BinaryIO | Reject:
     try:
         return open(raw.path, "rb")
     except OSError as exc:
-        return Reject(raw.rel_path, None, "unreadable", f"cannot read: {exc.strerror or exc}")
+        return Reject(raw.rel_path, None, RejectReason.UNREADABLE, f"cannot read: {exc.strerror or exc}")
 
 
 def file_sha256(raw: RawFile) -> str | None:
