@@ -103,6 +103,7 @@ class BatchMapper:
     token: str = field(default_factory=lambda: uuid.uuid4().hex)
     _phase: tuple[str, int] = ("", 0)
     _within: list[int] = field(default_factory=list)  # files done per batch of the phase
+    _told: int = -1  # the highest count the listeners were told in this phase
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __call__(self, fn: Callable[..., Any], calls: list[tuple]) -> list[Any]:
@@ -110,7 +111,7 @@ class BatchMapper:
         batch_task = task(unwrapping(fn), name=fn.__name__.replace("_", "-"), **TASK_OPTIONS)
         sizes = [len(args[1]) for args in calls]
         total, began = sum(sizes), time.perf_counter()
-        self._phase, self._within = (phase, total), [0] * len(calls)
+        self._phase, self._within, self._told = (phase, total), [0] * len(calls), -1
         _MAPPERS[self.token] = self
         self._progress(start, end, 0)
         try:
@@ -154,9 +155,14 @@ class BatchMapper:
         self._tell(done)
 
     def _tell(self, done: int) -> None:
-        phase, total = self._phase
-        for listener in list(_PROGRESS_LISTENERS):
-            listener(phase, done, total)
+        """Tell the listeners, never a count below one already told (batch threads race)."""
+        with self._lock:
+            if done < self._told:
+                return
+            self._told = done
+            phase, total = self._phase
+            for listener in list(_PROGRESS_LISTENERS):
+                listener(phase, done, total)
 
 
 class BatchProgress:
