@@ -249,8 +249,7 @@ class Dataset:
     def _write_table(self, rel: str, table: pa.Table) -> str:
         """Write under a temporary name, then rename: readers never see half a file."""
         final = self.path(rel)
-        tmp = f"{final}.{os.getpid()}.tmp"
-        self.fs.create_dir(final.rsplit("/", 1)[0], recursive=True)
+        tmp = self.staging_path(final)
         pq.write_table(table, tmp, filesystem=self.fs, compression=ZSTD_COLUMNS,
                        row_group_size=self.layout.row_group_rows)
         self.fs.move(tmp, final)
@@ -517,9 +516,14 @@ class Dataset:
             self.fs.delete_file(journal)
         return removed
 
+    def staging_path(self, final: str) -> str:
+        """Where a file is written before it is moved to ``final`` (its folder made): a name
+        ``remove_leftovers`` deletes, so a crash mid-write leaves nothing readers would see."""
+        self.fs.create_dir(final.rsplit("/", 1)[0], recursive=True)
+        return f"{final}.{os.getpid()}.tmp"
+
     def _write_bytes(self, path: str, data: bytes) -> None:
-        tmp = f"{path}.{os.getpid()}.tmp"
-        self.fs.create_dir(path.rsplit("/", 1)[0], recursive=True)
+        tmp = self.staging_path(path)
         with self.fs.open_output_stream(tmp) as handle:
             handle.write(data)
         self.fs.move(tmp, path)
@@ -634,9 +638,7 @@ class _PartWriter:
 
     def _open(self) -> None:
         self.rel = f"{self.folder}/part-{self.key}-{self.index}.parquet"
-        final = self.dataset.path(self.rel)
-        self.tmp = f"{final}.{os.getpid()}.tmp"
-        self.dataset.fs.create_dir(final.rsplit("/", 1)[0], recursive=True)
+        self.tmp = self.dataset.staging_path(self.dataset.path(self.rel))
         self.stream = self.dataset.fs.open_output_stream(self.tmp)
         self.writer = pq.ParquetWriter(self.stream, self.schema, compression=ZSTD_COLUMNS)
         self.index, self.rows = self.index + 1, 0
