@@ -126,7 +126,7 @@ def write_crawl(path: Path, pages: int, seed: int = 16) -> dict[str, int]:
 def measure(raw: str, out: str) -> dict:
     """One library run (in a fresh process): seconds and peaks, and the rows it wrote per record."""
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
-    from decruft.dataset import Dataset
+    from decruft.store.dataset import Dataset
     from decruft.ingest import Settings, run
 
     stop, tree_peak = tree_rss_sampler(pss=True)
@@ -149,7 +149,7 @@ def measure(raw: str, out: str) -> dict:
 
 def skipped_records(path: Path) -> Counter:
     """The records the reader counts as skips (not pages), reading the file as ingest does."""
-    from decruft.containers import ReadStats, read_stream
+    from decruft.read.containers import ReadStats, read_stream
 
     stats = ReadStats()
     with open(path, "rb") as handle:

@@ -19,10 +19,10 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from decruft.credits import parse_byline, parse_credit_line
-from decruft.dates import choose_publication_date
+from decruft.enrich.credits import parse_byline, parse_credit_line
+from decruft.enrich.dates import choose_publication_date
 from decruft.evaluation import DEFAULT_EVAL_DIR, read_corpus
-from decruft.language import detect_language
+from decruft.enrich.language import detect_language
 from decruft.outlets import load_registry
 
 ROOT = Path(__file__).resolve().parents[1]

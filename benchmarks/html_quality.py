@@ -13,7 +13,7 @@ format; both dev splits by default) and runs every page through these systems:
 - ``decruft end to end``: what an ingest batch does with a page's bytes (held in memory, as
   trafilatura's string is): detect the format, decode, extract, enrich (outlet, dates, authors,
   language) into a record, then write all records as one batch of Parquet parts with their
-  manifest (``decruft.dataset``) into a temporary folder.
+  manifest (``decruft.store.dataset``) into a temporary folder.
 
 It prints precision, recall, F1 and empty bodies (the split's own ``score.py``) and documents
 per second. The systems take turns in every round, in a rotating order, so load from other
@@ -40,12 +40,12 @@ from types import ModuleType
 
 import trafilatura
 
-from decruft.containers import read_source
-from decruft.dataset import Dataset, batch_key
+from decruft.read.containers import read_source
+from decruft.store.dataset import Dataset, batch_key
 from decruft.evaluation import DEFAULT_EVAL_DIR, load_scorer, read_corpus
 from decruft.extract.html import extract_html, parse_html, visible_lines
 from decruft.models import RawDocument
-from decruft.pipeline import Context, process_document
+from decruft.page import Context, process_document
 
 EVAL_DIR = DEFAULT_EVAL_DIR
 DEFAULT_CORPORA = (EVAL_DIR / "scrapinghub-dev.html.jsonl.gz", EVAL_DIR / "dragnet-dev.html.jsonl.gz")

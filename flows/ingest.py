@@ -32,12 +32,12 @@ from prefect.context import FlowRunContext  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
 from pydantic import PositiveFloat, PositiveInt  # noqa: E402
 
-from decruft.dataset import Layout  # noqa: E402
-from decruft.ingest import Settings, run  # noqa: E402
+from decruft.store.dataset import Layout  # noqa: E402
+from decruft.ingest import BatchCall, BatchStep, Settings, run  # noqa: E402
 from decruft.models import Limits  # noqa: E402
 from decruft_flows.runners import Runner, parallelism, runner_matches, task_runner  # noqa: E402
 
-#: The partitionings ``partition_by`` takes (see ``decruft.dataset.Layout``).
+#: The partitionings ``partition_by`` takes (see ``decruft.store.dataset.Layout``).
 PartitionBy = Literal["outlet,year_month", "year_month,outlet", "year_month", "outlet", "none"]
 
 #: Batch steps touch storage, so they retry with backoff; their inputs are never cached.
@@ -47,7 +47,7 @@ TASK_OPTIONS = dict(retries=2, retry_delay_seconds=[2, 10], cache_policy=NONE)
 LIMITS = Limits().options()
 
 #: The share of the progress bar each phase covers (scanning hashes files; processing cleans).
-PHASES = {"scan_batch": ("scan", 0.0, 0.2), "process_batch": ("clean", 0.2, 1.0)}
+PHASES = {"scan": (0.0, 0.2), "clean": (0.2, 1.0)}
 
 #: The progress artifact is updated at most this often (each update is an API call), and at the end.
 PROGRESS_ARTIFACT_EVERY_S = 2.0
@@ -106,17 +106,18 @@ class BatchMapper:
     _told: int = -1  # the highest count the listeners were told in this phase
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def __call__(self, fn: Callable[..., Any], calls: list[tuple]) -> list[Any]:
-        phase, start, end = PHASES.get(fn.__name__, (fn.__name__, 0.0, 1.0))
-        batch_task = task(unwrapping(fn), name=fn.__name__.replace("_", "-"), **TASK_OPTIONS)
-        sizes = [len(args[1]) for args in calls]
+    def __call__(self, step: BatchStep, calls: list[BatchCall]) -> list[Any]:
+        phase = step.phase
+        start, end = PHASES.get(phase, (0.0, 1.0))
+        batch_task = task(unwrapping(step.fn), name=f"{phase}-batch", **TASK_OPTIONS)
+        sizes = [len(call.paths) for call in calls]
         total, began = sum(sizes), time.perf_counter()
         self._phase, self._within, self._told = (phase, total), [0] * len(calls), -1
         _MAPPERS[self.token] = self
         self._progress(start, end, 0)
         try:
-            futures = [batch_task.submit(*map(Opaque, args), progress=Opaque(BatchProgress(self.token, i)))
-                       for i, args in enumerate(calls)]
+            futures = [batch_task.submit(*map(Opaque, call.args), progress=Opaque(BatchProgress(self.token, i)))
+                       for i, call in enumerate(calls)]
             index = {id(f): i for i, f in enumerate(futures)}
             results: dict[int, Any] = {}
             for future in as_completed(futures):
@@ -124,7 +125,7 @@ class BatchMapper:
                 try:
                     results[i] = future.result()
                 except Exception as exc:  # noqa: BLE001 - reported with the batch's files below
-                    files = _file_names(calls[i][1])
+                    files = list(calls[i].paths)
                     self.failures.append(BatchFailure(phase, files, f"{type(exc).__name__}: {exc}"))
                     self.logger.error("%s batch of %d file(s) failed (%s): %s", phase, len(files),
                                       getattr(future.state, "name", "?"), exc)
@@ -206,10 +207,6 @@ def unwrapping(fn: Callable[..., Any]) -> Callable[..., Any]:
     def step(*args: Opaque, **kwargs: Opaque) -> Any:
         return fn(*(arg.value for arg in args), **{name: arg.value for name, arg in kwargs.items()})
     return step
-
-
-def _file_names(batch: list) -> list[str]:
-    return [getattr(item, "file", item).rel_path for item in batch]
 
 
 @flow(name="ingest")

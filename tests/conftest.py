@@ -1,20 +1,15 @@
 """Shared fixtures: project paths, the seeds and their expectations, a Prefect test server."""
 from __future__ import annotations
 
-import json
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 
-os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+from tests.support import RAW, SEED_NAMES
 
-PROJECT = Path(__file__).resolve().parents[1]
-RAW = PROJECT / "raw"
-SHARED_EVAL = PROJECT.parent / "shared" / "eval"
-EXPECTED = json.loads((Path(__file__).with_name("expected.json")).read_text())
-SEED_NAMES = sorted(name for name in EXPECTED if not name.startswith("_"))
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
 @pytest.fixture(scope="session")

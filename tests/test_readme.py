@@ -5,7 +5,7 @@ import re
 
 import pytest
 
-from conftest import PROJECT
+from tests.support import PROJECT
 from decruft.ingest import Settings, run
 
 README = (PROJECT / "README.md").read_text()

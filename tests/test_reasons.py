@@ -5,11 +5,10 @@ from __future__ import annotations
 import ast
 import re
 import tomllib
-from pathlib import Path
 
 import pytest
 
-from conftest import PROJECT
+from tests.support import PROJECT
 from decruft.extract.rules import RuleError, load_rules
 from decruft.outlets import RegistryError, load_registry
 from decruft.reasons import LineReason, RejectReason

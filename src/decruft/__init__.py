@@ -12,7 +12,7 @@ __all__ = ["clean", "__version__"]
 def __getattr__(name: str):
     """``decruft.clean`` without importing the whole pipeline for users of single modules."""
     if name == "clean":
-        from .pipeline import clean
+        from decruft.page import clean
 
         return clean
     raise AttributeError(f"module 'decruft' has no attribute {name!r}")

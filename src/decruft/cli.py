@@ -23,15 +23,16 @@ from enum import IntEnum
 from pathlib import Path
 from typing import Any, NoReturn
 
-from . import __version__, storage
-from .dataset import PARTITION_COLUMNS, DatasetLockedError, Layout
-from .decode import DecodeError
-from .ingest import (ConfigError, Preview, Settings, StorageError, check_config, compact, dataset_context,
+from decruft import __version__
+from decruft import filesystem
+from decruft.store.dataset import PARTITION_COLUMNS, DatasetLockedError, Layout
+from decruft.read.decode import DecodeError
+from decruft.ingest import (Preview, Settings, StorageError, check_config, compact, dataset_context,
                      dry_run, preflight, require_dataset)
-from .models import Limits, RawDocument
-from .pipeline import Context, clean_pages, make_context, page_text, removed_lines
-from .sources import is_sidecar, read_sidecar
-from .supervise import is_worker, supervise
+from decruft.models import Limits, RawDocument
+from decruft.page import Context, clean_pages, make_context, page_text, removed_lines
+from decruft.read.sources import is_sidecar, read_sidecar
+from decruft.supervise import is_worker, supervise
 
 REMOVED_COLOUR, KEPT_COLOUR, DIM, RESET = "\033[31m", "\033[32m", "\033[2m", "\033[0m"
 
@@ -380,10 +381,10 @@ def _pages(args: argparse.Namespace) -> Iterator[Page]:
 
 def _path_under(file: Path, root: str | None) -> str | None:
     """The file's path relative to a local raw root, as ingest named it (None when outside)."""
-    if root is None or storage.is_remote(root):
+    if root is None or filesystem.is_remote(root):
         return None
     try:
-        return file.resolve().relative_to(Path(storage.local_root(root)).resolve()).as_posix()
+        return file.resolve().relative_to(Path(filesystem.local_root(root)).resolve()).as_posix()
     except ValueError:
         return None
 

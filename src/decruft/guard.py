@@ -16,12 +16,12 @@ from __future__ import annotations
 
 import multiprocessing
 import traceback
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
-from .reasons import RejectReason
-from .models import RawDocument, Reject
+from decruft.reasons import RejectReason
+from decruft.models import RawDocument, Reject
 
 T = TypeVar("T")
 Processor = Callable[[RawDocument], "dict[str, Any] | Reject"]
@@ -92,11 +92,11 @@ class GuardedProcessor:
     a functools.partial of one) and returns the function applied to each page.
     """
 
-    def __init__(self, make_processor: Callable[[], Processor], timeout_s: float):
+    def __init__(self, make_processor: Callable[[], Processor], timeout_s: float, preload: Sequence[str] = ()):
         self._make = make_processor
         self._timeout = timeout_s
         self._context = multiprocessing.get_context("forkserver")
-        self._context.set_forkserver_preload(["decruft.warm"])
+        self._context.set_forkserver_preload(list(preload))
         self._child: Any = None
         self._conn: Connection | None = None
 

@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from .regex import Pattern
+from decruft.regex import Pattern
 
 
 class RemovedLine(NamedTuple):

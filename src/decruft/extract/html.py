@@ -30,10 +30,10 @@ from trafilatura.metadata import (
 )
 from trafilatura.settings import MANUALLY_CLEANED
 
-from ..models import Extraction, PageHints, RemovedLine
-from ..reasons import LineReason
-from .rules import RuleSet, default_rules
-from .text import clean_text
+from decruft.models import Extraction, PageHints, RemovedLine
+from decruft.reasons import LineReason
+from decruft.extract.rules import RuleSet, default_rules
+from decruft.extract.text import clean_text
 
 # Elements trafilatura's cleaning deletes in every mode (navigation, footers, asides, widgets),
 # bar those it reads first: scripts and the head (JSON-LD), forms, figures (tables), math.

@@ -1,0 +1,1 @@
+"""Enriching an extraction: publication dates, bylines and credits, language, titles."""

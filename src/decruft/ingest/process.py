@@ -1,0 +1,130 @@
+"""Process: clean every page of a batch and write its parts and manifest part."""
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from functools import partial
+
+from decruft.extract.boilerplate import LearntTable
+from decruft.guard import GuardedProcessor, can_use_child_processes, guarded_documents, safely
+from decruft.ingest.batching import BatchStep, Progress, WorkItem
+from decruft.ingest.report import BatchSummary
+from decruft.ingest.settings import Settings
+from decruft.ingest.state import load_learnt_table, saved_learnt_table
+from decruft.models import Limits, RawDocument, Reject
+from decruft.page import process_document, warm_up
+from decruft.read.sources import read_documents
+from decruft.store.dataset import Dataset, FileWork, batch_key, counts_by_file
+
+
+def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.datetime,
+                  table_digest: str | None = None, progress: Progress | None = None) -> BatchSummary:
+    """Clean every page of a batch and write its parts; returns counts.
+
+    The learnt table is the one saved under the output with ``table_digest`` (read once per
+    process, see ``saved_learnt_table``), or the latest saved one when it is None.
+    ``progress`` is told the files cleaned after each one.
+    """
+    table = saved_learnt_table(settings.out, table_digest) if table_digest else load_learnt_table(settings.out)
+    make = partial(document_processor, settings, table, ingested_at)
+    files = [FileWork(item.file.rel_path, item.sha256, item.context) for item in items]
+    key = batch_key(files)
+    chunk = _Chunk()
+    summary = BatchSummary(files=len(items))
+    counts: dict[str, list[int]] = {}
+    with page_processor(make, settings.limits) as process:
+        for done, item in enumerate(items, 1):
+            docs = read_documents(item.file, settings.limits, item.sha256 or None)
+            for doc in guarded_documents(item.file.rel_path, docs):
+                chunk.add(doc if isinstance(doc, Reject) else process(doc))
+                if chunk.full():
+                    chunk.flush(settings.dataset(), key, ingested_at, summary, counts)
+            if progress:
+                progress(done)
+    chunk.flush(settings.dataset(), key, ingested_at, summary, counts)
+    settings.dataset().write_manifest(key, files, counts, summary.parts, ingested_at)
+    return summary
+
+
+#: What the fork server of page-cleaning child processes imports first (so each child starts warm).
+CHILD_PRELOAD = f"{__package__}.warm"
+
+#: Rows a batch holds before it writes them: a container of any size costs the memory of this many.
+CHUNK_ROWS = 2000
+
+
+@dataclass
+class _Chunk:
+    """The rows of a batch not yet written; written as parts of their own when full, so that
+    one large container never holds all its records at once."""
+
+    records: list[dict] = field(default_factory=list)
+    rejects: list[Reject] = field(default_factory=list)
+    written: int = 0
+
+    def add(self, result: dict | Reject) -> None:
+        (self.records if isinstance(result, dict) else self.rejects).append(result)
+
+    def full(self) -> bool:
+        return len(self.records) + len(self.rejects) >= CHUNK_ROWS
+
+    def flush(self, dataset: Dataset, key: str, ingested_at: dt.datetime, summary: BatchSummary,
+              counts: dict[str, list[int]]) -> None:
+        """Write the rows (the first chunk as ``part-<batch>``, later ones ``part-<batch>-<n>``)."""
+        if not (self.records or self.rejects) and self.written:
+            return
+        name = f"{key}-{self.written}" if self.written else key
+        parts = dataset.write_parts(name, self.records, self.rejects, ingested_at)
+        chunk_summary = summarise(self.records, self.rejects)
+        chunk_summary.parts = parts
+        summary.add(chunk_summary)
+        for path, (articles, rejects) in counts_by_file(self.records, self.rejects).items():
+            total = counts.setdefault(path, [0, 0])
+            total[0] += articles
+            total[1] += rejects
+        self.records, self.rejects, self.written = [], [], self.written + 1
+
+
+def document_processor(settings: Settings, table: LearntTable,
+                       ingested_at: dt.datetime) -> Callable[[RawDocument], dict | Reject]:
+    """The per-page function of a batch (built where it runs: in this process or a child)."""
+    ctx = settings.context(table)
+    ctx.ingested_at = ingested_at
+    warm_up()  # now, not within the first page's time limit (a no-op where already built)
+    return partial(process_document, ctx=ctx)
+
+
+@contextmanager
+def page_processor(make: Callable[[], Callable[[RawDocument], dict | Reject]],
+                   limits: Limits) -> Iterator[Callable[[RawDocument], dict | Reject]]:
+    """A time-limited child process when possible, else inline; errors become rejects either way."""
+    if can_use_child_processes():
+        with GuardedProcessor(make, limits.document_timeout_s, preload=(CHILD_PRELOAD,)) as guarded:
+            yield guarded
+    else:
+        process = make()
+        yield partial(safely, process)
+
+
+def write_rejects(settings: Settings, rejects: list[Reject], ingested_at: dt.datetime,
+                  contexts: dict[str, str] | None = None) -> BatchSummary:
+    """Record rejects found before processing (discovery, duplicates) like a batch of their own."""
+    contexts = contexts or {}
+    files = [FileWork(r.source_path, r.source_sha256 or "", contexts.get(r.source_path, "")) for r in rejects]
+    summary = summarise([], rejects)
+    summary.files = len(rejects)
+    summary.parts = settings.dataset().write_batch(batch_key(files), [], rejects, files, ingested_at)
+    return summary
+
+
+def summarise(records: list[dict], rejects: list[Reject]) -> BatchSummary:
+    return BatchSummary(articles=len(records), rejects=Counter(r.reason for r in rejects),
+                        outlets=Counter(r["outlet_id"] for r in records),
+                        languages=Counter(r["language"] for r in records))
+
+
+#: The cleaning step, as a run hands it to its mapper.
+CLEAN = BatchStep("clean", process_batch)

@@ -1,0 +1,162 @@
+"""Discover and scan: which raw files there are, their hashes, and what each new or changed
+document contributes to the learnt table (its fingerprint)."""
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from fnmatch import fnmatchcase
+from functools import partial
+
+from decruft.extract.boilerplate import Fingerprint, LearntTable, build_table
+from decruft.extract.fingerprint import fingerprint
+from decruft.guard import guarded_documents, observe_safely
+from decruft.ingest.batching import BatchCall, BatchStep, Mapper, Progress, WorkItem, batches
+from decruft.ingest.settings import Settings
+from decruft.models import RawDocument, Reject
+from decruft.page import Context, boilerplate_group, page_text
+from decruft.read.decode import DecodeError
+from decruft.read.metadata import normalise_metadata
+from decruft.read.sources import HashingReader, RawFile, discover, file_sha256, open_raw, read_documents
+
+
+#: Scanning a file (hash it, fingerprint its lines) costs about a fifth of cleaning a text page
+#: (far less than an HTML one), so a scan batch holds this many times the files of a cleaning batch.
+SCAN_BATCH_FACTOR = 5
+
+
+#: Fingerprints of raw files: rel_path -> (sha256 of the file, its documents' fingerprints).
+FileFingerprints = dict[str, tuple[str, list[Fingerprint]]]
+
+
+def discover_files(settings: Settings) -> tuple[list[RawFile], list[Reject]]:
+    """The raw files the settings' include and exclude patterns select, and discovery rejects."""
+    files, rejects = [], []
+    for item in discover(settings.raw, exclude=settings.out):
+        path = item.rel_path if isinstance(item, RawFile) else item.source_path
+        if selected(path, settings.include, settings.exclude):
+            (files if isinstance(item, RawFile) else rejects).append(item)
+    return files, rejects
+
+
+def selected(rel_path: str, include: Iterable[str] = (), exclude: Iterable[str] = ()) -> bool:
+    """Whether a raw path passes the patterns: any include (all when none), no exclude.
+
+    A pattern is a glob over the path relative to the raw root (``*`` crosses folders, so
+    ``news/*`` is everything under ``news``); a pattern without ``/`` also matches the name
+    alone, so ``*.warc.gz`` matches at any depth.
+    """
+    name = rel_path.rsplit("/", 1)[-1]
+
+    def matches(pattern: str) -> bool:
+        return fnmatchcase(rel_path, pattern) or ("/" not in pattern and fnmatchcase(name, pattern))
+
+    include = list(include)
+    return (not include or any(map(matches, include))) and not any(map(matches, exclude))
+
+
+def scan_batch(settings: Settings, files: list[RawFile], known: dict[str, str] | None = None,
+               progress: Progress | None = None) -> tuple[list[WorkItem], FileFingerprints]:
+    """Hash each file, and fingerprint those whose hash is not ``known`` (rel_path -> sha256);
+    ``progress`` is told the files done after each one.
+
+    Files are streamed: a new file is hashed as it is fingerprinted (one read), a known one is
+    hashed first and read again only when its bytes changed."""
+    known = known or {}
+    ctx: Context | None = None
+    items: list[WorkItem] = []
+    prints: FileFingerprints = {}
+    for done, raw in enumerate(files, 1):
+        if raw.rel_path in known:
+            sha = file_sha256(raw) or ""
+            if sha and sha != known[raw.rel_path]:
+                ctx = ctx or settings.context()
+                prints[raw.rel_path] = (sha, _file_fingerprints(raw, settings, ctx, sha))
+        else:
+            ctx = ctx or settings.context()
+            sha, found = _hash_and_fingerprint(raw, settings, ctx)
+            if sha:
+                prints[raw.rel_path] = (sha, found)
+        items.append(WorkItem(raw, sha))
+        if progress:
+            progress(done)
+    return items, prints
+
+
+def _hash_and_fingerprint(raw: RawFile, settings: Settings, ctx: Context) -> tuple[str, list[Fingerprint]]:
+    """A new file's sha256 ("" when it cannot be read) and fingerprints, in one read."""
+    handle = open_raw(raw)
+    if isinstance(handle, Reject):
+        return "", []
+    with handle:
+        reader = HashingReader(handle)
+        found = _file_fingerprints(raw, settings, ctx, None, reader.read)
+        return reader.sha256(), found
+
+
+def _file_fingerprints(raw: RawFile, settings: Settings, ctx: Context, sha: str | None,
+                       read: Callable[[int], bytes] | None = None) -> list[Fingerprint]:
+    docs = guarded_documents(raw.rel_path, read_documents(raw, settings.limits, sha, read))
+    return [fp for doc in docs if isinstance(doc, RawDocument)
+            for fp in observe_safely(partial(_fingerprint, ctx=ctx), doc, [])]
+
+
+def _fingerprint(doc: RawDocument, ctx: Context) -> list[Fingerprint]:
+    """The document's fingerprint (none when it cannot be decoded: it will be a reject)."""
+    try:
+        text = page_text(doc, ctx.limits)
+    except DecodeError:
+        return []
+    if doc.source_format.endswith("html"):
+        return [fingerprint(doc.source_path, "", text, ctx.rules, is_html=True)]
+    meta = normalise_metadata(doc.metadata)
+    resolution = ctx.registry.resolve(metadata=meta.outlet, folder=doc.folder, url=meta.url, text=text)
+    return [fingerprint(doc.source_path, boilerplate_group(resolution.outlet_id, doc.folder), text, ctx.rules)]
+
+
+def current_fingerprints(files: list[RawFile], items: list[WorkItem], saved: FileFingerprints,
+                         scanned: FileFingerprints) -> FileFingerprints:
+    """The fingerprints of the files present now: freshly scanned, or saved for the same bytes.
+    A file whose scan failed keeps what was saved for it; a file that is gone is dropped."""
+    current = {path: saved[path] for path in (f.rel_path for f in files) if path in saved}
+    for item in items:
+        path = item.file.rel_path
+        if path in scanned:
+            current[path] = scanned[path]
+        elif path in current and current[path][0] != item.sha256:
+            del current[path]
+    return current
+
+
+def exact_copy_owners(items: Iterable[WorkItem]) -> dict[str, str]:
+    """sha256 -> the first path (in path order) of the files with those exact bytes."""
+    owners: dict[str, str] = {}
+    for item in sorted(items, key=lambda i: i.file.rel_path):
+        if item.sha256:
+            owners.setdefault(item.sha256, item.file.rel_path)
+    return owners
+
+
+def learn(current: FileFingerprints, owners: dict[str, str]) -> LearntTable:
+    """The learnt table of the current files; an exact duplicate file does not count again."""
+    return build_table(fp for path, (sha, prints) in current.items() if owners.get(sha, path) == path
+                       for fp in prints)
+
+
+def scan(settings: Settings, files: list[RawFile], saved: FileFingerprints, map_batches: Mapper,
+         parallelism: int) -> tuple[list[WorkItem], FileFingerprints]:
+    """Scan every file in batches: hashes for all, fingerprints for the new and changed."""
+    known = {path: sha for path, (sha, _) in saved.items()}
+    scan_batches = batches(files, SCAN_BATCH_FACTOR * settings.batch_files,
+                           SCAN_BATCH_FACTOR * settings.batch_bytes, parallelism)
+    calls = [BatchCall((settings, b, {f.rel_path: known[f.rel_path] for f in b if f.rel_path in known}),
+                       tuple(f.rel_path for f in b))
+             for b in scan_batches]
+    items: list[WorkItem] = []
+    scanned: FileFingerprints = {}
+    for batch_items, prints in map_batches(SCAN, calls):
+        items += batch_items
+        scanned.update(prints)
+    return items, scanned
+
+
+#: The scan step, as a run hands it to its mapper.
+SCAN = BatchStep("scan", scan_batch)

@@ -1,0 +1,134 @@
+"""What a run keeps under the output besides rows: the learnt table, the run's settings; and
+settling what an interrupted run left."""
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+from collections.abc import Callable
+from dataclasses import asdict
+from pathlib import Path
+
+from decruft.extract.boilerplate import LearntTable
+from decruft import filesystem
+from decruft.ingest.checks import remote_info
+from decruft.ingest.scan import FileFingerprints
+from decruft.ingest.settings import ConfigError, Settings
+from decruft.models import Limits
+from decruft.page import Context
+from decruft.store.dataset import CompactionReport, Dataset
+
+
+LEARNT_TABLE_FILE = "learnt.json"
+
+
+RUN_FILE = "run.json"
+
+
+#: The table a batch task last read, by (output, digest): each worker process reads it once per
+#: run instead of receiving it with every task (it can grow to megabytes per outlet).
+_SAVED: dict[tuple[str, str], LearntTable] = {}
+
+
+_SAVED_LOCK = threading.Lock()
+
+
+def load_learnt_table(out: str) -> LearntTable:
+    """The learnt table of the latest run under out (empty before the first)."""
+    data = Dataset(out).read_state(LEARNT_TABLE_FILE)
+    return LearntTable.from_json(data.decode("utf-8")) if data is not None else LearntTable()
+
+
+def save_learnt_table(out: str, table: LearntTable) -> str:
+    """Save the table for this run's batches (and clean/explain); returns the digest naming it."""
+    data = table.to_json().encode("utf-8")
+    Dataset(out).write_state(LEARNT_TABLE_FILE, data)
+    digest = hashlib.sha256(data).hexdigest()
+    with _SAVED_LOCK:
+        _SAVED.clear()
+        _SAVED[(out, digest)] = table
+    return digest
+
+
+def saved_learnt_table(out: str, digest: str) -> LearntTable:
+    """The table ``save_learnt_table`` saved under out with that digest, read once per process."""
+    with _SAVED_LOCK:
+        table = _SAVED.get((out, digest))
+        if table is None:
+            data = Dataset(out).read_state(LEARNT_TABLE_FILE)
+            if data is None or hashlib.sha256(data).hexdigest() != digest:
+                raise RuntimeError(f"the learnt table under {out} changed during the run")
+            table = LearntTable.from_json(data.decode("utf-8"))
+            _SAVED.clear()
+            _SAVED[(out, digest)] = table
+        return table
+
+
+def dataset_context(out: str, outlets_dirs: tuple[str, ...] = (), rules_config: str | None = None
+                    ) -> tuple[Context, str | None]:
+    """The context the latest run under out cleaned with (its learnt table, outlet profiles and
+    rules, unless others are given), and its raw root: so one page cleaned now is cleaned as
+    ingest cleaned it."""
+    data = require_dataset(out).read_state(RUN_FILE)
+    if data is None:
+        raise ConfigError(f"no run recorded under {out} (run decruft ingest first)")
+    run = json.loads(data)
+    settings = Settings(raw=run["raw"], out=out, outlets_dirs=tuple(outlets_dirs or run["outlets_dirs"]),
+                        rules_config=rules_config or run["rules_config"], limits=Limits(**run["limits"]))
+    return settings.context(load_learnt_table(out)), run["raw"]
+
+
+def _saved_fingerprints(settings: Settings, dataset: Dataset, config: str) -> FileFingerprints:
+    """The fingerprints to reuse: none on a reprocess or when the config changed."""
+    return {} if settings.reprocess or _saved_config(dataset) != config else dataset.fingerprints()
+
+
+def settle(dataset: Dataset, log: Callable[[str], None]) -> None:
+    """Finish what an interrupted run left (half-written parts, a half-done compaction), remove
+    superseded rows and merge small parts, so that no document is visible twice and touched
+    partitions hold few files once a run has settled."""
+    leftovers = dataset.remove_leftovers()
+    if leftovers:
+        log(f"removed {len(leftovers)} leftover file(s) of an interrupted run")
+    for _ in range(2):  # a new layout moves rows into small parts first, then merges them
+        if not dataset.needs_compaction():
+            break
+        compaction = dataset.compact()
+        log(f"compacted {compaction.rows_before} rows in {compaction.files_before} parts into "
+            f"{compaction.rows_after} current rows in {compaction.files_after}")
+
+
+def compact(out: str, log: Callable[[str], None] = lambda _: None, wait_s: float = 0.0) -> CompactionReport:
+    """``decruft compact`` and the compact flow: under the run lock (waiting up to wait_s for a
+    running ingest), remove what an interrupted run left, then merge and drop superseded rows."""
+    dataset = require_dataset(out)
+    with dataset.lock(wait_s=wait_s):
+        leftovers = dataset.remove_leftovers()
+        if leftovers:
+            log(f"removed {len(leftovers)} leftover file(s) of an interrupted run")
+        return dataset.compact()
+
+
+def _saved_config(dataset: Dataset) -> str | None:
+    data = dataset.read_state(RUN_FILE)
+    return json.loads(data).get("config") if data else None
+
+
+def _run_state(settings: Settings, config: str) -> bytes:
+    """What clean/explain --out need to clean a page as this run does."""
+    return json.dumps({"raw": settings.raw, "outlets_dirs": list(settings.outlets_dirs),
+                       "partition_by": list(settings.partition_by),
+                       "rules_config": settings.rules_config, "limits": asdict(settings.limits),
+                       "config": config}).encode()
+
+def require_dataset(out: str) -> Dataset:
+    """The dataset under out, for commands that read or rewrite one: ConfigError when there is
+    none there (nothing is created), StorageError when its location cannot be reached."""
+    if filesystem.is_remote(out):
+        remote_info(out, "dataset")
+    elif not Path(filesystem.local_root(out)).is_dir():
+        raise ConfigError(f"no decruft dataset under {out} (no such folder)")
+    dataset = Dataset(out)
+    if dataset.read_state(RUN_FILE) is None and not dataset.manifest():
+        raise ConfigError(f"no decruft dataset under {out} (run decruft ingest first)")
+    return dataset

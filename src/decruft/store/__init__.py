@@ -1,0 +1,1 @@
+"""Storing rows: the Parquet schemas, the dataset (parts, manifest, state, compaction, lock)."""

@@ -1,0 +1,96 @@
+"""Language detection: right on news prose, deterministic, 'und' when too short, langdetect's answers."""
+from __future__ import annotations
+
+
+import pytest
+
+from langdetect.detector import Detector
+
+from decruft.enrich.language import TRIALS, FastDetector, detect_language, detector_factory
+from tests.support import RAW
+
+
+SAMPLES = {
+    "en": "Regime forces have regained areas on the edge of Aleppo that rebels had taken over the "
+          "past two weeks. The most recent combat has left more than 450 people dead.",
+    "de": "Die Regierungstruppen haben Gebiete am Rand von Aleppo zurückerobert, die die Rebellen in "
+          "den vergangenen zwei Wochen eingenommen hatten. Mehr als 450 Menschen starben.",
+    "fr": "Les forces du régime ont repris des zones en bordure d'Alep que les rebelles avaient "
+          "conquises ces deux dernières semaines. Plus de 450 personnes sont mortes.",
+    "es": "Las fuerzas del régimen han recuperado zonas en las afueras de Alepo que los rebeldes "
+          "habían tomado en las últimas dos semanas. Más de 450 personas han muerto.",
+    "it": "Le forze del regime hanno riconquistato le zone alla periferia di Aleppo che i ribelli "
+          "avevano preso nelle ultime due settimane. Sono morte più di 450 persone.",
+    "pt": "As forças do regime recuperaram áreas na periferia de Aleppo que os rebeldes tinham "
+          "tomado nas últimas duas semanas. Mais de 450 pessoas morreram nos combates.",
+    "nl": "Regeringstroepen hebben gebieden aan de rand van Aleppo heroverd die de rebellen de "
+          "afgelopen twee weken hadden ingenomen. Meer dan 450 mensen kwamen om.",
+}
+
+
+@pytest.mark.parametrize(("expected", "text"), SAMPLES.items())
+def test_detects_news_prose(expected, text):
+    language, score = detect_language(text)
+    assert language == expected
+    assert 0.5 < score <= 1.0
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in RAW.glob("*.txt")))
+def test_seed_pages_are_english(name):
+    assert detect_language((RAW / name).read_text(encoding="utf-8"))[0] == "en"
+
+
+@pytest.mark.parametrize("text", ["", "   ", "12:30 - 14.11.2019", "Hello there", "© 2019 ABC ..."])
+def test_too_short_is_undetermined(text):
+    assert detect_language(text) == ("und", 0.0)
+    assert detect_language(text, hint="en") == ("und", 0.0)
+
+
+def test_deterministic():
+    text = "Ceci est un texte assez court mais lisible pour deviner la langue du document."
+    assert len({detect_language(text) for _ in range(20)}) == 1
+
+
+def test_hint_decides_close_calls_only():
+    close_call = "Hotel Restaurant Bar Pizza Pasta Espresso Cappuccino Taxi Bus"
+    unhinted, _ = detect_language(close_call)
+    assert detect_language(SAMPLES["de"], hint="en")[0] == "de"
+    assert detect_language(SAMPLES["en"], hint="en-GB")[0] == "en"
+    hinted, _ = detect_language(close_call, hint="it")
+    assert hinted in {"it", unhinted}
+
+
+def test_codes_are_iso_639_1():
+    language, _ = detect_language("这是一个关于叙利亚阿勒颇局势的新闻报道，政府军已经夺回了几个地区。")
+    assert language == "zh"
+
+
+def test_reads_a_bounded_prefix():
+    english = SAMPLES["en"] * 5
+    assert detect_language(english + SAMPLES["de"] * 200)[0] == "en"
+
+
+
+MORE_SCRIPTS = [
+    "NATO and the USA said the UN-backed talks in GENEVA would resume. "
+    "See https://example.com/a?b=1 or mail desk@example.com.",
+    "Правительственные войска вернули районы на окраине Алеппо, которые повстанцы заняли за две недели.",
+    "قالت الحكومة إن القوات استعادت مناطق على أطراف حلب ی والمزيد من الأخبار",
+    "政府军夺回了叛军在过去两周占领的阿勒颇郊区，战斗造成四百五十多人死亡。",
+    "政府軍は反政府勢力が過去二週間に占拠したアレッポ郊外を奪還した。カタカナ ひらがな",
+    "정부군은 반군이 지난 2주 동안 점령한 알레포 외곽 지역을 탈환했다고 밝혔다.",
+    "Lực lượng chính phủ đã giành lại các khu vực ở ngoại ô Aleppo mà phiến quân chiếm giữ.",
+    "Forțele guvernamentale au recâștigat zone de la marginea orașului, spun surse din ț și ș.",
+]
+
+
+@pytest.mark.parametrize("text", [*SAMPLES.values(), *MORE_SCRIPTS])
+def test_fast_detector_gives_langdetects_probabilities_exactly(text):
+    def probabilities(detector_class):
+        detector = detector_class(detector_factory())
+        detector.n_trial = TRIALS
+        detector.append(text)
+        detector.get_probabilities()
+        return detector.langprob
+
+    assert probabilities(FastDetector) == probabilities(Detector)

@@ -1,0 +1,108 @@
+"""The learnt table: lines recurring across an outlet's documents, each document counted once,
+near-copies once together; never prose, dates, headlines or bylines; never a whole article."""
+from __future__ import annotations
+
+import random
+
+from hypothesis import given, settings, strategies as st
+
+from decruft.extract.boilerplate import LearntTable, Thresholds, build_table, line_key
+from decruft.extract.fingerprint import fingerprint, html_prose
+from decruft.extract.rules import default_rules
+from decruft.page import MIN_BODY_WORDS, clean_with_table
+
+MENU = ["Home", "World", "Business", "Subscribe to the morning briefing", "3 comments"]
+WORDS = ("alpha bravo charlie delta echo foxtrot golf hotel india juliet kilo lima mike november oscar "
+         "papa quebec romeo sierra tango uniform victor whiskey xray yankee zulu").split()
+
+
+def story(n: int) -> list[str]:
+    """Two paragraphs of prose that no other n shares."""
+    rng = random.Random(n)
+    return [" ".join(rng.choice(WORDS) for _ in range(30)).capitalize() + "." for _ in range(2)]
+
+
+def page(n: int, *extra: str) -> str:
+    return "\n".join(MENU[:4] + [f"Headline number {WORDS[n % len(WORDS)]} of the day", *extra, *story(n),
+                                 f"{n} comments"])
+
+
+def prints(pages: dict[str, str], group: str = "dw"):
+    rules = default_rules()
+    return [fingerprint(path, group, text, rules) for path, text in pages.items()]
+
+
+def test_line_key_ignores_case_spacing_and_numbers():
+    assert line_key("  3  Comments ") == line_key("12 comments")
+    assert line_key("Home") != line_key("World")
+
+
+def test_recurring_lines_become_boilerplate_per_group():
+    docs = prints({f"dw/{n}.txt": page(n) for n in range(10)}) + prints({"x/1.txt": page(99)}, "other")
+    table = build_table(docs)
+    assert {line_key(m) for m in MENU} <= table.boilerplate_for("dw")
+    assert table.boilerplate_for("other") == frozenset()
+    assert table.boilerplate_for("unknown") == frozenset()
+
+
+def test_prose_and_date_lines_are_never_counted():
+    sentence = "The minister said the plan would be published in full next week, officials confirmed."
+    dates = [f"November {day}, 2016" for day in range(1, 11)]
+    docs = prints({f"dw/{n}.txt": page(n, sentence, dates[n]) for n in range(10)})
+    table = build_table(docs)
+    assert line_key(sentence) not in table.boilerplate_for("dw")  # on every page, but prose
+    assert not {line_key(d) for d in dates} & table.boilerplate_for("dw")
+    assert all(line_key(d) not in fp.line_keys() for fp in docs for d in dates)
+
+
+def test_needs_a_minimum_number_of_documents():
+    docs = prints({"a": "Home\nA line", "b": "Home\nAnother line"})
+    assert build_table(docs, Thresholds(min_docs=3)).boilerplate_for("dw") == frozenset()
+
+
+def test_near_copies_count_once_and_name_their_first():
+    copies = {f"dw/copy{n:02d}.txt": page(1, f"Updated at {n} o'clock") for n in range(12)}
+    table = build_table(prints(copies))
+    assert table.boilerplate_for("dw") == frozenset()  # one article: nothing recurs across outlets' pages
+    assert {table.duplicate_of(path) for path in copies} == {None, "dw/copy00.txt"}
+    assert table.duplicate_of("dw/copy00.txt") is None
+    distinct = build_table(prints({f"dw/{n}.txt": page(n) for n in range(12)}))
+    assert distinct.first_copy == {}
+
+
+def test_html_near_copies_are_found_from_their_text_runs():
+    body = "".join(f"<p>{p}</p>" for p in story(3))
+    pages = {f"p{n}.html": f"<html><script>var x = '<p>{n}</p>';</script><nav><a>Home</a></nav>{body}"
+                           f"<footer>Item {n}</footer></html>" for n in range(3)}
+    rules = default_rules()
+    table = build_table(fingerprint(path, "", text, rules, is_html=True) for path, text in pages.items())
+    assert table.duplicate_of("p2.html") == "p0.html"
+    assert html_prose("<p>" + "<" * 10_000 + "</p>") == []  # stray brackets: linear, no text runs
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.randoms(use_true_random=False), st.integers(2, 12))
+def test_the_table_is_a_function_of_the_set_of_documents(rng, count):
+    pages = {f"dw/{n}.txt": page(n % 5) for n in range(count)}  # some exact and near copies
+    docs = prints(pages)
+    shuffled = docs[:]
+    rng.shuffle(shuffled)
+    assert build_table(shuffled) == build_table(docs)
+    assert LearntTable.from_json(build_table(docs).to_json()) == build_table(docs)
+
+
+def test_the_table_removes_menus_but_never_the_header_or_the_whole_article():
+    rules = default_rules()
+    byline = "By Jane Prolific"
+    text = page(42, byline, "November 4, 2016")
+    headline = f"Headline number {WORDS[42 % len(WORDS)]} of the day"
+    table = frozenset({line_key(m) for m in MENU} | {line_key(byline), line_key(headline)})
+    extraction = clean_with_table(text, None, rules, table)
+    assert extraction.title == headline
+    assert extraction.bylines == [byline]
+    assert "Subscribe to the morning briefing" not in extraction.body
+    assert any(r.reason == "boilerplate" for r in extraction.removed)
+    everything = frozenset(line_key(line) for line in "Tiny page\nA few short words here\nand here".split("\n"))
+    short = clean_with_table("Tiny page\nA few short words here\nand here", None, rules, everything)
+    assert sum(len(p.split()) for p in short.body) >= MIN_BODY_WORDS or not short.body
+    assert short == clean_with_table("Tiny page\nA few short words here\nand here", None, rules, frozenset())

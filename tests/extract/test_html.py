@@ -1,0 +1,162 @@
+"""extract_html: body, metadata hints, cruft lines, fallbacks, hostile HTML."""
+from __future__ import annotations
+
+import time
+from datetime import datetime
+
+import pytest
+
+from decruft.extract import html as html_module
+from decruft.extract.html import clean_article_lines, extract_html, parse_html, visible_lines
+from decruft.extract.rules import default_rules
+from tests.support import RAW
+
+POLYGRAPH_URL = "https://www.polygraph.info/a/fact-check-russia-us-al-tanf-rukban/30279001.html"
+PROSE = (
+    "The council approved the new budget on Tuesday after a long debate about school funding, "
+    "road repairs and the future of the city library, which had been threatened with closure."
+)
+
+
+def article_page(*paragraphs: str, head: str = "") -> str:
+    body = "".join(f"<p>{p}</p>" for p in paragraphs)
+    return (f"<!DOCTYPE html><html lang='en-GB'><head><title>Council approves budget | Daily Example</title>{head}"
+            f"</head><body><nav><a href='/'>Home</a></nav><article><h1>Council approves budget</h1>{body}"
+            "</article><footer>© Daily Example</footer></body></html>")
+
+
+def test_real_page_body_and_metadata() -> None:
+    page = (RAW / "polygraph_fact_check_al_tanf.html").read_text(encoding="utf-8")
+    result = extract_html(page, url=POLYGRAPH_URL, scraped_at=datetime(2019, 11, 20))
+    assert result.extractor == "trafilatura"
+    assert result.body[0].startswith("In a joint statement published Oct. 25")
+    assert result.title == "Russia and Syria: U.S.-backed Syrian Forces Blocking Refugee Return"
+    assert result.hints.url == POLYGRAPH_URL and result.hints.lang == "en"
+    assert result.hints.date == "2019-11-18" and result.hints.sitename == "POLYGRAPH.info"
+    assert result.description and result.hints.description == result.description
+    assert not any("Polygraph.info" == line for line in result.body)
+
+
+def test_cruft_lines_leave_the_body_with_reasons() -> None:
+    page = article_page(
+        PROSE, PROSE.replace("Tuesday", "Wednesday"),
+        "Sign up for our newsletter to get the latest updates in your inbox.",
+        "(Reporting by Jane Doe; Editing by John Roe)",
+    )
+    result = extract_html(page)
+    assert result.body == [PROSE, PROSE.replace("Tuesday", "Wednesday")]
+    reasons = {line.text: line.reason for line in result.removed}
+    assert reasons["(Reporting by Jane Doe; Editing by John Roe)"] == "credit"
+    assert reasons["Sign up for our newsletter to get the latest updates in your inbox."] == "newsletter"
+    assert result.credit_lines == ["(Reporting by Jane Doe; Editing by John Roe)"]
+
+
+def test_patterns_only_cleaning() -> None:
+    lines = ["Council approves budget", "May 5, 2024", "By Jane Doe", PROSE, "You may also like:",
+             "Short teaser headline", "Another teaser", "", PROSE + " Later.", "http://amzn.to/abc"]
+    result = clean_article_lines(lines, default_rules(), title="Council approves budget | Daily Example")
+    assert result.body == [PROSE, PROSE + " Later.", "http://amzn.to/abc"]
+    assert [(r.line, r.reason) for r in result.removed[:3]] == [(1, "title"), (2, "date"), (3, "byline")]
+    assert {r.reason for r in result.removed[3:]} == {"related"}
+    assert result.date_strings == ["May 5, 2024"] and result.bylines == ["By Jane Doe"]
+
+
+def test_related_line_takes_its_list_items() -> None:
+    lines = [PROSE, "Related: The ten best libraries in town", "- Library opening hours", "- Budget explained",
+             "A short subheading", PROSE]
+    result = clean_article_lines(lines, default_rules())
+    assert result.body == [PROSE, "A short subheading", PROSE]
+
+
+def test_headline_variant_is_removed_once() -> None:
+    lines = ["High School Roundup: Viera defeats Rockledge to remain unbeaten", PROSE,
+             "Viera defeats Rockledge to remain unbeaten", PROSE]
+    result = clean_article_lines(lines, default_rules(), title="HS Roundup: Viera defeats Rockledge to remain unbeaten")
+    assert result.body == lines[1:]
+
+
+def test_date_lines_in_the_body_stay() -> None:
+    lines = [PROSE, PROSE, PROSE, "— Jane Doe (@janedoe) November 18, 2019"]
+    assert clean_article_lines(lines, default_rules()).body == lines
+
+
+def test_scrape_date_caps_the_publication_date() -> None:
+    head = "<meta property='article:published_time' content='2023-01-02T10:00:00Z'>"
+    page = article_page(PROSE, PROSE, PROSE, head=head)
+    assert extract_html(page).hints.date == "2023-01-02"
+    assert extract_html(page, scraped_at=datetime(2022, 12, 1)).hints.date != "2023-01-02"
+
+
+def test_slower_pass_when_the_fast_one_finds_too_little(monkeypatch: pytest.MonkeyPatch) -> None:
+    def fake(tree, url, **options):
+        return "Tiny." if options.get("fast") else PROSE * 5
+    monkeypatch.setattr(html_module, "_trafilatura_text", fake)
+    result = extract_html(article_page(PROSE))
+    assert result.extractor == "trafilatura+compare" and result.body == [PROSE * 5]
+
+
+def test_only_the_fast_pass_goes_without_page_furniture(monkeypatch: pytest.MonkeyPatch) -> None:
+    has_nav: dict[str, bool] = {}
+
+    def fake(tree, url, **options):
+        has_nav["fast" if options.get("fast") else "slower"] = tree.find(".//nav") is not None
+        return "Tiny." if options.get("fast") else PROSE * 5
+    monkeypatch.setattr(html_module, "_trafilatura_text", fake)
+    extract_html(article_page(PROSE))
+    assert has_nav == {"fast": False, "slower": True}
+
+
+def test_recall_pass_when_nothing_is_found(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(html_module, "_trafilatura_text",
+                        lambda tree, url, **options: PROSE if options.get("favor_recall") else "")
+    assert extract_html(article_page(PROSE)).extractor == "trafilatura+recall"
+
+
+def test_text_fallback_reads_the_visible_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(html_module, "_trafilatura_text", lambda tree, url, **options: "")
+    result = extract_html(article_page(PROSE, PROSE.replace("Tuesday", "Friday"), PROSE.replace("council", "board")))
+    assert result.extractor == "text-fallback"
+    assert PROSE in result.body and "Home" not in result.body
+    assert result.title and result.title.startswith("Council approves budget")
+
+
+def test_visible_lines_skip_scripts_and_split_blocks() -> None:
+    tree = parse_html("<html><head><script>var x = 1;</script></head><body><div>One <b>bold</b></div>"
+                      "<p>Two</p><style>p {}</style><ul><li>Three</li></ul></body></html>")
+    assert visible_lines(tree) == ["One bold", "Two", "Three"]
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "",
+        "   \n ",
+        "<html><head><title>Only a title</title></head></html>",
+        "<?xml version='1.0' encoding='utf-8'?><html><body><p>Declared XML</p></body></html>",
+        "\x00\x01\x02 binary \ufffd" * 200,
+        "<div>" * 100_000 + "deep" + "</div>" * 100_000,
+        "<table>" + ("<tr>" + "<td>cell</td>" * 150 + "</tr>") * 150 + "</table>",
+    ],
+    ids=["empty", "blank", "no-body", "xml-declaration", "binary", "deep-nesting", "wide-table"],
+)
+def test_hostile_html_is_bounded(page: str) -> None:
+    start = time.perf_counter()
+    extract_html(page)
+    assert time.perf_counter() - start < 5
+
+
+def test_entities_are_not_expanded() -> None:
+    entities = "".join(f'<!ENTITY lol{i} "{f"&lol{i - 1};" * 10}">' for i in range(1, 10))
+    page = (f'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol0 "lol">{entities}]>'
+            "<html><body><p>&lol9;</p></body></html>")
+    assert "lollol" not in " ".join(extract_html(page).body)
+
+
+def test_page_with_only_a_headline_and_byline_keeps_them():
+    """A photo post: the headline and byline are all its text, not an empty body."""
+    page = ('<html><head><title>Almost There</title></head><body><nav><a href="/">Home</a></nav>'
+            '<article><h1>Almost There</h1><p>By Lim Cheng Soon, 28 May 2010</p><img src="a.jpg" alt="">'
+            '</article></body></html>')
+    extraction = extract_html(page)
+    assert extraction.body == ["Almost There", "By Lim Cheng Soon, 28 May 2010"]
+    assert extraction.title == "Almost There"

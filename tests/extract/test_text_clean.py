@@ -1,0 +1,255 @@
+"""The plain-text cleaner against the hand-checked seeds and against hostile input."""
+from __future__ import annotations
+
+import re
+import time
+import unicodedata
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from decruft.extract.boilerplate import line_key
+from decruft.extract.text import clean_text
+from decruft.models import CruftPattern, OutletProfile
+from tests.support import EXPECTED, RAW
+
+SEEDS = sorted(name for name in EXPECTED if not name.startswith("_"))
+
+
+def norm(text: str) -> str:
+    """Whitespace normalisation of expected.json's _how_to_read."""
+    return " ".join(text.split())
+
+
+@pytest.fixture(scope="module", params=SEEDS)
+def seed(request):
+    name = request.param
+    extraction = clean_text((RAW / name).read_text(encoding="utf-8"))
+    return EXPECTED[name], extraction, norm("\n".join(extraction.body))
+
+
+def test_must_remove_lines_are_gone(seed):
+    expected, _, body = seed
+    for line in expected["must_remove"]:
+        assert norm(line) not in body
+
+
+def test_must_keep_fragments_stay(seed):
+    expected, _, body = seed
+    for fragment in expected["must_keep"]:
+        assert norm(fragment) in body
+
+
+def test_title_description_section(seed):
+    expected, extraction, _ = seed
+    assert extraction.title == expected["title"]
+    if "description" in expected:
+        assert extraction.description == expected["description"]
+    assert extraction.section == expected.get("section")
+    assert extraction.extractor == "text"
+
+
+def test_body_start(seed):
+    expected, extraction, _ = seed
+    if "body_must_start_with" in expected:
+        assert extraction.body[0].startswith(expected["body_must_start_with"])
+
+
+def test_credit_line_captured(seed):
+    expected, extraction, _ = seed
+    if "credit_line" in expected:
+        assert expected["credit_line"] in extraction.credit_lines
+        assert all(r.reason == "credit" for r in extraction.removed if r.text == expected["credit_line"])
+
+
+def test_short_link_captured(seed):
+    expected, extraction, _ = seed
+    if "url_in_text" in expected:
+        assert expected["url_in_text"] in extraction.urls
+
+
+def test_dates_only_from_the_header(seed):
+    expected, extraction, _ = seed
+    if expected["published"] is None:
+        assert extraction.date_strings == []
+    else:
+        assert extraction.date_strings, "the header date line was not found"
+
+
+def test_independent_date_line_and_registration_form():
+    extraction = clean_text((RAW / "004_81023f64912881cb.txt").read_text(encoding="utf-8"))
+    assert "Wednesday 05 October 2016 18:25" in extraction.date_strings
+    reasons = {r.text: r.reason for r in extraction.removed}
+    assert reasons["Wednesday 05 October 2016 18:25"] == "date"
+    assert reasons["Please enter a valid email"] == "login"
+
+
+def test_every_removed_line_has_number_text_and_reason(seed):
+    _, extraction, _ = seed
+    numbers = [r.line for r in extraction.removed]
+    assert len(numbers) == len(set(numbers))
+    assert all(r.line >= 1 and r.text and r.reason for r in extraction.removed)
+
+
+def test_headings_inside_the_article_stay():
+    extraction = clean_text((RAW / "001_2149dfe57713be07.txt").read_text(encoding="utf-8"))
+    for heading in ("Rebel leader killed", "Humanitarian situation worsening", "Russia hits back"):
+        assert heading in extraction.body
+
+
+ARTICLE = "\n".join([
+    "Home", "World", "Sport", "Business", "Culture",
+    "Storm floods the old harbour",
+    "By Jane Roe and John Doe",
+    "12 March 2021",
+    "Heavy rain flooded the old harbour on Friday, forcing dozens of families to leave their homes overnight.",
+    "The river rose by two metres in six hours, the highest level recorded since the station opened in 1952.",
+    "Emergency services said nobody was hurt, but several boats sank at their moorings during the night.",
+    "Read our weekly digest",
+    "Officials expect the water to fall slowly over the weekend as the rain moves east towards the hills.",
+    "Related stories", "Bridge closed after crash", "New mayor sworn in", "Festival moves indoors",
+    "© 2021 Example News. All rights reserved.",
+])
+
+
+def test_structure_without_outlet_knowledge():
+    extraction = clean_text(ARTICLE)
+    assert extraction.title == "Storm floods the old harbour"
+    assert extraction.bylines == ["By Jane Roe and John Doe"]
+    assert extraction.date_strings == ["12 March 2021"]
+    assert extraction.body[0].startswith("Heavy rain")
+    assert extraction.body[-1].startswith("Officials expect")
+    assert "Bridge closed after crash" not in extraction.body
+
+
+def test_outlet_profile_and_boilerplate_remove_lines():
+    profile = OutletProfile(id="example", name="Example News",
+                            cruft=(CruftPattern("newsletter", re.compile(r"^Read our weekly digest$")),))
+    extraction = clean_text(ARTICLE, profile=profile,
+                            boilerplate=frozenset({line_key("The river rose by two metres in six hours, "
+                                                            "the highest level recorded since the station "
+                                                            "opened in 1952.")}))
+    reasons = {r.text: r.reason for r in extraction.removed}
+    assert reasons["Read our weekly digest"] == "newsletter"
+    assert reasons[extraction.removed[0].text]
+    assert any(r.reason == "boilerplate" for r in extraction.removed)
+
+
+SIGNED = "\n".join([
+    "Home", "Poems", "Letters", "Contact",
+    "On keeping bees",
+    "Every spring the hives wake slowly. The first bees leave at noon. They fly low over the wet grass. "
+    "By May the whole garden hums from dawn to dusk and the honey smells of lime trees Anna Berg",
+    "Tags", "Bees", "Garden",
+])
+
+
+def test_long_paragraph_without_final_full_stop_is_prose():
+    extraction = clean_text(SIGNED)
+    assert len(extraction.body) == 1 and extraction.body[0].startswith("Every spring")
+
+
+TEASERS = "\n".join([
+    "Home", "News", "Opinion", "About",
+    "Why the river keeps rising",
+    "Share Tweet Email",
+    "The river rose again this week, and the town council met on Tuesday to discuss new flood walls. "
+    "Engineers said the old walls were built for a climate that no longer exists. Residents asked for help.",
+    "The council will vote on the plan next month, after a public meeting in the school hall on Friday evening.",
+    "You may also like",
+    *[line for n in range(5) for line in (
+        "Share Tweet Email",
+        f"Teaser number {n} tells another story at length, with several sentences of its own. It goes on. "
+        f"It is not part of the article above, although it reads like prose. It ends here.")],
+    "Contact", "Privacy",
+])
+
+
+def test_teasers_under_a_related_heading_end_the_article():
+    extraction = clean_text(TEASERS)
+    assert [p[:9] for p in extraction.body] == ["The river", "The counc"]
+    reasons = {r.text: r.reason for r in extraction.removed}
+    assert {reasons[t] for t in reasons if t.startswith("Teaser")} == {"related"}
+
+
+def non_blank_lines(text: str) -> int:
+    """Lines with a character that is neither whitespace nor a control/format character."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return sum(1 for line in text.split("\n")
+               if any(not c.isspace() and unicodedata.category(c) not in ("Cc", "Cf") for c in line))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=2000)
+       | st.lists(st.sampled_from([
+           "Skip to content", "Image: AFP", "Share", "mkg/rc (AFP, dpa)", "November 12, 2016", "By A and B",
+           "A sentence of prose that goes on for a while and ends with a full stop, as articles do.",
+           "", "\u200b", "\u202eعربي نص", "https://example.com/x", "Related", "Comments"]), max_size=60)
+       .map("\n".join))
+def test_any_text_is_accounted_for(text):
+    extraction = clean_text(text)
+    assert len(extraction.body) + len(extraction.removed) == non_blank_lines(text)
+
+
+@pytest.mark.parametrize("text", [
+    "a" * 1_000_000,
+    ("word " * 200_000).strip(),
+    "(" * 50_000 + "photo: " + "/" * 50_000,
+    ("Skip to content\n" * 20_000),
+    ("x, afp | " * 30_000),
+    "\x00\x01\x02\n\u202e\u200f" * 10_000,
+    "\n".join(["שלום עולם זה טקסט", "مرحبا بالعالم هذا نص", "Привет мир", "你好世界这是一个很长的句子。"] * 2000),
+])
+def test_hostile_input_is_fast(text):
+    started = time.perf_counter()
+    extraction = clean_text(text)
+    assert time.perf_counter() - started < 5
+    assert len(extraction.body) + len(extraction.removed) == non_blank_lines(text)
+
+
+TIDES_ARTICLE = [
+    "Tide tables and the moon: what the ancients knew",
+    "The link between the moon and the tides was noticed long before anyone could explain it, as old texts show.",
+    "Writers in antiquity tied the height of the tides to the phases of the moon, and sailors planned by it.",
+    "Only much later did a theory of gravitation explain why the two move together through the month.",
+]
+
+
+def test_comment_thread_after_the_article_is_cut():
+    """Dated short lines with prose between them are a comment thread, whatever the site prints."""
+    comments = []
+    for n, name in enumerate(["Chris N.", "John", "Matt W.", "Michael"], start=1):
+        comments += [f"{name} 07.15.12 at 1{n}:59",
+                     f"Comment number {n}: I always wondered about this and found the story fascinating to read."]
+    result = clean_text("\n".join(TIDES_ARTICLE + comments))
+    assert result.body == TIDES_ARTICLE[1:]
+    assert {r.reason for r in result.removed if r.text in comments} == {"comments"}
+
+
+def test_article_above_a_longer_comment_thread_is_kept():
+    """A thread under a comments heading that outweighs a short post does not take its place."""
+    comments = ["12 comments"]
+    for n, name in enumerate(["Chris N.", "John", "Matt W.", "Michael", "Ann", "Bo"], start=1):
+        comments += [f"{name} 07.15.12 at 1{n}:59",
+                     f"Comment number {n}: I always wondered about this and found the story fascinating to read.",
+                     "I would like to add what my grandfather told me about the tides when I was a small child."]
+    result = clean_text("\n".join(TIDES_ARTICLE + comments))
+    assert result.body == TIDES_ARTICLE[1:]
+
+
+def test_article_below_a_comments_link_is_kept():
+    """A comments link above the article (no thread under it) does not move the article."""
+    lines = [TIDES_ARTICLE[0], "Comments", *TIDES_ARTICLE[1:]]
+    assert clean_text("\n".join(lines)).body == TIDES_ARTICLE[1:]
+
+
+def test_quote_attributions_are_no_comment_thread():
+    """Embedded posts end with a dated attribution line; the article goes on around them."""
+    lines = list(TIDES_ARTICLE)
+    for n in range(3):
+        lines += [f"Embedded post number {n} says the slogan is the worst one anybody has ever seen in the state.",
+                  f"— Some Person (@person{n}) November 1{n}, 2019",
+                  f"The governor answered the criticism in a statement on the following day, number {n}."]
+    body = clean_text("\n".join(lines)).body
+    assert body[-1] == lines[-1]
