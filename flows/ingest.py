@@ -32,9 +32,8 @@ from prefect.context import FlowRunContext  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
 from pydantic import PositiveFloat, PositiveInt  # noqa: E402
 
-from decruft.store.dataset import Layout  # noqa: E402
-from decruft.ingest import BatchCall, BatchStep, Settings, run  # noqa: E402
-from decruft.models import Limits  # noqa: E402
+from decruft.ingest import BatchCall, BatchStep, Settings, load_settings, run  # noqa: E402
+from decruft.models import MB  # noqa: E402
 from decruft_flows.runners import Runner, parallelism, runner_matches, task_runner  # noqa: E402
 
 #: The partitionings ``partition_by`` takes (see ``decruft.store.dataset.Layout``).
@@ -42,9 +41,6 @@ PartitionBy = Literal["outlet,year_month", "year_month,outlet", "year_month", "o
 
 #: Batch steps touch storage, so they retry with backoff; their inputs are never cached.
 TASK_OPTIONS = dict(retries=2, retry_delay_seconds=[2, 10], cache_policy=NONE)
-
-#: The library's default limits, in the units of the flow's parameters.
-LIMITS = Limits().options()
 
 #: The share of the progress bar each phase covers (scanning hashes files; processing cleans).
 PHASES = {"scan": (0.0, 0.2), "clean": (0.2, 1.0)}
@@ -210,63 +206,61 @@ def unwrapping(fn: Callable[..., Any]) -> Callable[..., Any]:
 
 
 @flow(name="ingest")
-def ingest(raw: str = "raw", out: str = "processed", reprocess: bool = False, prune: bool = False,
-           batch_files: PositiveInt = Settings.batch_files, batch_bytes: PositiveInt = Settings.batch_bytes,
+def ingest(raw: str | None = None, out: str | None = None, config: str | None = None,
+           reprocess: bool | None = None, prune: bool | None = None,
+           batch_files: PositiveInt | None = None, batch_bytes: PositiveInt | None = None,
            outlets_dirs: list[str] | None = None, rules_config: str | None = None,
            include: list[str] | None = None, exclude: list[str] | None = None,
-           partition_by: PartitionBy = "outlet,year_month",
+           partition_by: PartitionBy | None = None,
            runner: Runner = "threads", dask_address: str | None = None,
-           max_file_mb: PositiveFloat = LIMITS["max_file_mb"],
-           max_decompressed_mb: PositiveFloat = LIMITS["max_decompressed_mb"],
-           max_document_mb: PositiveFloat = LIMITS["max_document_mb"],
-           max_line_chars: PositiveInt = LIMITS["max_line_chars"],
-           doc_timeout: PositiveFloat = LIMITS["doc_timeout"]) -> dict:
+           max_file_mb: PositiveFloat | None = None, max_decompressed_mb: PositiveFloat | None = None,
+           max_document_mb: PositiveFloat | None = None, max_line_chars: PositiveInt | None = None,
+           doc_timeout: PositiveFloat | None = None) -> dict:
     """Ingest new and changed raw files into the Parquet dataset under ``out``.
 
     The parameters are typed, so Prefect refuses a bad value (``runner=spark``,
-    ``batch_files=0``) when a run is created, and its run form shows the text below.
+    ``batch_files=0``) when a run is created, and its run form shows the text below. A
+    parameter left empty takes its value from the settings file ``config``, else from
+    decruft's packaged defaults (in brackets).
 
     Args:
-        raw: Folder or URI of the raw files (s3://bucket/raw, file:///abs/path).
-        out: Folder or URI of the output dataset.
-        reprocess: Redo every file and rebuild the learnt table from scratch.
-        prune: Remove the rows of raw files that are gone (by default they stay).
-        batch_files: Files per cleaning task, at least 1 (a scan task takes five times as many).
-        batch_bytes: Bytes of raw files per cleaning task, at least 1.
+        raw: Folder or URI of the raw files (s3://bucket/raw, file:///abs/path) [raw].
+        out: Folder or URI of the output dataset [processed].
+        config: Settings file (TOML) over the packaged defaults (docs/operations.md, "Settings").
+        reprocess: Redo every file and rebuild the learnt table from scratch [false].
+        prune: Remove the rows of raw files that are gone (by default they stay) [false].
+        batch_files: Files per cleaning task, at least 1 (a scan task takes five times as many) [500].
+        batch_bytes: Bytes of raw files per cleaning task, at least 1 [64 MB].
         outlets_dirs: Folders of extra outlet profiles (TOML) adding to or overriding the built-in ones.
         rules_config: Rules file (TOML) turning concepts off or adding patterns (docs/rules.md).
         include: Glob patterns; only matching raw paths are ingested (without a / a pattern matches names).
         exclude: Glob patterns; matching raw paths are left out.
-        partition_by: Article partition folders: outlet,year_month, year_month, outlet or none.
+        partition_by: Article partition folders: outlet,year_month, year_month, outlet or none [outlet,year_month].
         runner: Task runner for the batches: threads, dask or ray (a subflow when the run started on another).
         dask_address: Join this Dask or Ray cluster (tcp://scheduler:8786, ray://head:10001) instead of
             starting a local one.
-        max_file_mb: A larger single-page raw file is a too_large reject (containers are streamed).
-        max_decompressed_mb: Past this many inflated bytes, the rest of a gzip file is a decompression_limit reject.
-        max_document_mb: A larger page (file, JSON line or WARC record) is a too_large reject.
-        max_line_chars: Longer lines of a plain-text page are cut before cleaning.
-        doc_timeout: Seconds a page may take to clean before it is stopped as a timeout reject.
+        max_file_mb: A larger single-page raw file is a too_large reject (containers are streamed) [50].
+        max_decompressed_mb: Past this many inflated bytes, the rest of a container is a decompression_limit reject [8192].
+        max_document_mb: A larger page (file, JSON line or WARC record) is a too_large reject [20].
+        max_line_chars: Longer lines of a plain-text page are cut before cleaning [100000].
+        doc_timeout: Seconds a page may take to clean before it is stopped as a timeout reject [30].
     """
     logger = get_run_logger()
-    limits = dict(max_file_mb=max_file_mb, max_decompressed_mb=max_decompressed_mb,
-                  max_document_mb=max_document_mb, max_line_chars=max_line_chars, doc_timeout=doc_timeout)
-    params = dict(raw=raw, out=out, reprocess=reprocess, prune=prune, batch_files=batch_files,
-                  partition_by=partition_by,
+    params = dict(raw=raw, out=out, config=config, reprocess=reprocess, prune=prune, batch_files=batch_files,
                   batch_bytes=batch_bytes, outlets_dirs=outlets_dirs, rules_config=rules_config,
-                  include=include, exclude=exclude, runner=runner, dask_address=dask_address, **limits)
+                  include=include, exclude=exclude, partition_by=partition_by, max_file_mb=max_file_mb,
+                  max_decompressed_mb=max_decompressed_mb, max_document_mb=max_document_mb,
+                  max_line_chars=max_line_chars, doc_timeout=doc_timeout)
+    settings = load_settings(config, **settings_options(params))  # a bad value fails before any work
+    params |= dict(runner=runner, dask_address=dask_address)
     context = FlowRunContext.get()
     if context is not None and not runner_matches(context.task_runner, runner, dask_address):
         logger.info("running the batches on the %s task runner (a subflow)", runner)
-        return _on_subflow(with_runner(runner, dask_address), params)
+        return _on_subflow(with_runner(runner, dask_address), params, settings)
 
-    settings = Settings(raw=raw, out=out, reprocess=reprocess, prune=prune, batch_files=batch_files,
-                        partition_by=Layout.parse_partitioning(partition_by),
-                        batch_bytes=batch_bytes, outlets_dirs=tuple(outlets_dirs or ()),
-                        rules_config=rules_config, include=tuple(include or ()), exclude=tuple(exclude or ()),
-                        limits=Limits.from_options(**limits))
     mapper = BatchMapper(logger)
     mapper.artifact_id = create_progress_artifact(progress=0.0, key="ingest-progress",
-                                                  description=f"decruft ingest {raw} -> {out}")
+                                                  description=f"decruft ingest {settings.raw} -> {settings.out}")
     workers = parallelism(context.task_runner) if context is not None else 1
     report = run(settings, map_batches=mapper, log=logger.info, parallelism=workers)
     for line in report.lines():
@@ -274,26 +268,48 @@ def ingest(raw: str = "raw", out: str = "processed", reprocess: bool = False, pr
     summary = report.as_dict() | {"files": report.totals.files,
                                   "failed_files": [f for b in mapper.failures for f in b.files],
                                   "failed_batches": [asdict(b) for b in mapper.failures]}
-    _summary_artifact(summary, raw, out)
+    _summary_artifact(summary, settings.raw, settings.out)
     if mapper.failures:
         raise BatchesFailedError(failure_message(mapper.failures), summary)
     return summary
 
 
-def _on_subflow(subflow: Callable[..., dict], params: dict) -> dict:
+def _on_subflow(subflow: Callable[..., dict], params: dict, settings: Settings) -> dict:
     """Run the subflow, then give this flow run the same artifacts (a deployment's run page
     shows its own run's artifacts, not its subflow's)."""
     progress = create_progress_artifact(progress=0.0, key="ingest-progress",
-                                        description=f"decruft ingest {params['raw']} -> {params['out']}")
+                                        description=f"decruft ingest {settings.raw} -> {settings.out}")
     try:
         summary = subflow(**params)
     except BatchesFailedError as exc:
-        _summary_artifact(exc.summary, params["raw"], params["out"])
+        _summary_artifact(exc.summary, settings.raw, settings.out)
         raise
     finally:
         update_progress_artifact(progress, progress=100.0)
-    _summary_artifact(summary, params["raw"], params["out"])
+    _summary_artifact(summary, settings.raw, settings.out)
     return summary
+
+
+#: The flow's parameters named otherwise than the settings they give (and their units).
+_RENAMED = {"outlets_dirs": "outlets", "rules_config": "rules", "batch_bytes": "batch_mb"}
+
+
+def settings_options(params: dict[str, Any]) -> dict[str, Any]:
+    """The flow's settings parameters that were given, as ``load_settings`` options."""
+    options = {_RENAMED.get(name, name): value for name, value in params.items()
+               if value is not None and name != "config"}
+    if "batch_mb" in options:
+        options["batch_mb"] = options["batch_mb"] / MB
+    return options
+
+
+def flow_parameters(config: str | None, options: dict[str, Any]) -> dict[str, Any]:
+    """The flow's parameters for a settings file and ``load_settings`` options (the CLI's)."""
+    named = {setting: name for name, setting in _RENAMED.items()}
+    params = {named.get(key, key): value for key, value in options.items()}
+    if "batch_bytes" in params:
+        params["batch_bytes"] = round(params["batch_bytes"] * MB)
+    return params | {"config": config}
 
 
 def _summary_artifact(summary: dict, raw: str, out: str) -> None:

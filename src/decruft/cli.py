@@ -25,12 +25,13 @@ from typing import Any, NoReturn
 
 from decruft import __version__
 from decruft import filesystem
-from decruft.store.dataset import PARTITION_COLUMNS, DatasetLockedError, Layout
+from decruft.store.dataset import DatasetLockedError, Layout
 from decruft.read.decode import DecodeError
-from decruft.ingest import (Preview, Settings, StorageError, check_config, compact, dataset_context,
+from decruft.ingest import (Preview, StorageError, check_config, compact, dataset_context, load_settings,
                      dry_run, preflight, require_dataset)
 from decruft.models import Limits, RawDocument
-from decruft.page import Context, clean_pages, make_context, page_text, removed_lines
+from decruft.ingest.settings import default_options
+from decruft.page import Context, clean_pages, page_text, removed_lines
 from decruft.read.sources import is_sidecar, read_sidecar
 from decruft.supervise import is_worker, supervise
 
@@ -59,6 +60,9 @@ LIMIT_OPTIONS = {
     "max_line_chars": ("CHARS", "longer lines of a plain-text page are cut before cleaning"),
     "doc_timeout": ("SECONDS", "a page taking longer to clean is stopped and rejected as timeout"),
 }
+
+#: The packaged default of every setting, by key (for the options' help).
+DEFAULTS = {key: value for table in default_options().values() for key, value in table.items()}
 
 #: ``FILE#N``: record N of a JSON Lines or WARC file, as ingest names it.
 RECORD_SUFFIX = re.compile(r"^(?P<file>.+)#(?P<number>[0-9]+)$")
@@ -114,26 +118,25 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     ingest = _command(commands, "ingest", "run the ingest flow: raw files -> Parquet")
-    ingest.add_argument("--raw", default="raw",
-                        help="folder or URI of raw files, e.g. s3://bucket/raw (default: raw)")
-    ingest.add_argument("--out", default="processed", help="output folder or URI (default: processed)")
-    ingest.add_argument("--reprocess", action="store_true",
+    ingest.add_argument("--raw", help=f"folder or URI of raw files, e.g. s3://bucket/raw (default: {DEFAULTS['raw']})")
+    ingest.add_argument("--out", help=f"output folder or URI (default: {DEFAULTS['out']})")
+    ingest.add_argument("--reprocess", action="store_true", default=None,
                         help="redo every file and rebuild the learnt table from scratch")
-    ingest.add_argument("--prune", action="store_true",
+    ingest.add_argument("--prune", action="store_true", default=None,
                         help="remove the rows of raw files that are gone (by default they stay)")
-    ingest.add_argument("--include", action="append", default=[], metavar="GLOB",
+    ingest.add_argument("--include", action="append", metavar="GLOB",
                         help="only raw paths matching this pattern (repeatable; a pattern without / "
                              "matches file names, e.g. '*.warc.gz')")
-    ingest.add_argument("--exclude", action="append", default=[], metavar="GLOB",
+    ingest.add_argument("--exclude", action="append", metavar="GLOB",
                         help="leave out raw paths matching this pattern (repeatable)")
     ingest.add_argument("--dry-run", action="store_true",
                         help="print what would be cleaned, rejected as a copy, skipped and retired; "
                              "write nothing, start no Prefect")
-    ingest.add_argument("--batch-files", type=_positive(int), default=Settings.batch_files,
-                        help=f"files per task (default: {Settings.batch_files})")
-    ingest.add_argument("--batch-mb", type=_positive(int), default=Settings.batch_bytes // 2**20,
-                        help=f"megabytes per task (default: {Settings.batch_bytes // 2**20})")
-    ingest.add_argument("--partition-by", type=_partitioning, default=PARTITION_COLUMNS, metavar="COLUMNS",
+    ingest.add_argument("--batch-files", type=_positive(int),
+                        help=f"files per task (default: {DEFAULTS['batch_files']})")
+    ingest.add_argument("--batch-mb", type=_positive(int),
+                        help=f"megabytes per task (default: {DEFAULTS['batch_mb']:g})")
+    ingest.add_argument("--partition-by", type=_partitioning, metavar="COLUMNS",
                         help="article partition folders: outlet,year_month (default), year_month, "
                              "outlet or none")
     ingest.add_argument("--runner", choices=("threads", "dask", "ray"), default="threads",
@@ -191,7 +194,10 @@ def _add_verbosity(parser: argparse.ArgumentParser, default: Any) -> None:
 
 
 def _add_config_options(cmd: argparse.ArgumentParser) -> None:
-    cmd.add_argument("--outlets", action="append", default=[], metavar="DIR",
+    cmd.add_argument("--config", metavar="FILE",
+                     help="settings file (TOML) over the packaged defaults; options given here win "
+                          "(docs/operations.md, \"Settings\")")
+    cmd.add_argument("--outlets", action="append", metavar="DIR",
                      help="extra outlet profiles (TOML), adding to or overriding the built-in ones "
                           "(docs/outlets.md)")
     cmd.add_argument("--rules", metavar="FILE",
@@ -203,13 +209,13 @@ def _add_limit_options(cmd: argparse.ArgumentParser) -> None:
     for name, value in Limits().options().items():
         kind = float if isinstance(value, float) else int
         unit, text = LIMIT_OPTIONS[name]
-        limits.add_argument("--" + name.replace("_", "-"), type=_positive(kind), default=value,
-                            metavar=unit, help=f"{text} (default: {value:g})")
+        limits.add_argument("--" + name.replace("_", "-"), type=_positive(kind),
+                            metavar=unit, help=f"{text} (default: {DEFAULTS[name]:g})")
 
 
-def _partitioning(text: str) -> tuple[str, ...]:
+def _partitioning(text: str) -> str:
     try:
-        return Layout.parse_partitioning(text)
+        return ",".join(Layout.parse_partitioning(text)) or "none"
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
 
@@ -231,15 +237,12 @@ def _positive(kind: type[int] | type[float]) -> Callable[[str], int | float]:
 # -- ingest ------------------------------------------------------------------------------------
 
 def _ingest(args: argparse.Namespace) -> int:
-    limits = {name: getattr(args, name) for name in LIMIT_OPTIONS}
-    settings = Settings(raw=args.raw, out=args.out, reprocess=args.reprocess, prune=args.prune,
-                        batch_files=args.batch_files, batch_bytes=args.batch_mb * 1024 * 1024,
-                        outlets_dirs=tuple(args.outlets), rules_config=args.rules,
-                        include=tuple(args.include), exclude=tuple(args.exclude), partition_by=args.partition_by,
-                        limits=Limits.from_options(**limits))  # a size rounding to 0 bytes fails here
+    options = _given(args, "raw", "out", "reprocess", "prune", "include", "exclude", "batch_files", "batch_mb",
+                     "partition_by", "outlets", "rules", *LIMIT_OPTIONS)
+    settings = load_settings(args.config, **options)  # a bad file, or a size rounding to 0 bytes, fails here
     preflight(settings, write=not args.dry_run)  # before Prefect starts, and before anything is made
-    if settings.outlets_dirs or settings.rules_config:
-        settings.context()  # a broken profile or rules file fails now, naming the file
+    if settings.outlets_dirs or settings.rules_config or args.config:
+        settings.context()  # a broken profile, rules or settings file fails now, naming the file
     if args.dry_run:
         _print_preview(dry_run(settings))
         return ExitCode.DONE
@@ -248,7 +251,7 @@ def _ingest(args: argparse.Namespace) -> int:
 
     with ExitStack() as stack:
         stack.enter_context(console_level("INFO" if args.verbose else "CRITICAL"))
-        from decruft_flows.ingest import BatchesFailedError, progress_listener, with_runner
+        from decruft_flows.ingest import BatchesFailedError, flow_parameters, progress_listener, with_runner
         from decruft_flows.runners import RunnerUnavailableError
 
         try:
@@ -259,20 +262,21 @@ def _ingest(args: argparse.Namespace) -> int:
             stack.enter_context(progress_listener(stack.enter_context(display())))
         status = ExitCode.DONE
         try:
-            summary = flow(raw=args.raw, out=args.out, reprocess=args.reprocess, prune=args.prune,
-                           batch_files=args.batch_files, batch_bytes=settings.batch_bytes,
-                           outlets_dirs=args.outlets, rules_config=args.rules,
-                           include=args.include, exclude=args.exclude,
-                           partition_by=",".join(args.partition_by) or "none",
-                           runner=args.runner, dask_address=args.dask_address, **limits)
+            summary = flow(**flow_parameters(args.config, options), runner=args.runner,
+                           dask_address=args.dask_address)
         except BatchesFailedError as exc:
             summary, status = exc.summary, ExitCode.INPUTS_FAILED
             failure = str(exc) if args.verbose else str(exc).splitlines()[0]
     if status:
         print(f"decruft: {failure}", file=sys.stderr)
     if not args.quiet:
-        _print_summary(summary, args.out)
+        _print_summary(summary, settings.out)
     return status
+
+
+def _given(args: argparse.Namespace, *names: str) -> dict[str, Any]:
+    """The options given on the command line (the settings file and the defaults fill the rest)."""
+    return {name: getattr(args, name) for name in names if getattr(args, name) is not None}
 
 
 def _print_summary(summary: dict, out: str) -> None:
@@ -359,13 +363,14 @@ def _pages(args: argparse.Namespace) -> Iterator[Page]:
     """Every page of every input, cleaned as the options say; a header names each when there
     may be several (several inputs, or a container's records)."""
     inputs = expand_inputs(args.files)
-    check_config(args.outlets, args.rules)
-    raw_root = None
+    check_config(args.outlets or (), args.rules)
+    options = _given(args, "outlets", "rules")
     if args.out:
-        context, raw_root = dataset_context(args.out, tuple(args.outlets), args.rules)
+        context, raw_root = dataset_context(args.out, args.config, **options)
     else:
-        context = make_context(outlets_dirs=tuple(Path(d) for d in args.outlets),
-                               rules_config=Path(args.rules) if args.rules else None)
+        settings = load_settings(args.config, **options)
+        check_config(settings.outlets_dirs, settings.rules_config)
+        context, raw_root = settings.context(), None
     for item in inputs:
         name = "stdin" if item.path is None else _path_under(item.path, raw_root) or item.path.name
         metadata = read_sidecar(item.path) if item.path else None

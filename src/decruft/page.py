@@ -21,7 +21,7 @@ from decruft.read.decode import DecodeError, decode_text
 from decruft.extract.boilerplate import LearntTable
 from decruft.extract.html import extract_html
 from decruft.extract.rules import RuleSet, default_rules, load_rules
-from decruft.extract.text import clean_text
+from decruft.extract.text import Tuning, clean_text
 from decruft.guard import guarded_documents, safely
 from decruft.enrich.language import detect_language, detector_factory
 from decruft.read.metadata import PageMetadata, normalise_metadata
@@ -40,21 +40,24 @@ MIN_BODY_WORDS = 5
 
 @dataclass
 class Context:
-    """What every page of a run shares: registry, rules, learnt table, limits, run time."""
+    """What every page of a run shares: registry, rules, learnt table, limits, the cleaner's
+    thresholds, run time."""
 
     registry: Registry = field(default_factory=load_registry)
     rules: RuleSet = field(default_factory=load_rules)
     learnt: LearntTable = field(default_factory=LearntTable)
     limits: Limits = field(default_factory=Limits)
+    tuning: Tuning = field(default_factory=Tuning)
     ingested_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
 
 def make_context(*, outlets_dirs: tuple[Path, ...] = (), rules_config: Path | None = None,
-                 learnt: LearntTable | None = None, limits: Limits | None = None) -> Context:
+                 learnt: LearntTable | None = None, limits: Limits | None = None,
+                 tuning: Tuning | None = None) -> Context:
     """A run context with the user's extra outlet profiles and rule config applied."""
     return Context(registry=load_registry(outlets_dirs),
                    rules=load_rules(rules_config) if rules_config else default_rules(),
-                   learnt=learnt or LearntTable(), limits=limits or Limits())
+                   learnt=learnt or LearntTable(), limits=limits or Limits(), tuning=tuning or Tuning())
 
 
 def warm_up() -> None:

@@ -322,4 +322,4 @@ def test_the_rules_example_of_the_docs_adds_a_reason(tmp_path, capsys):
     assert "+ kept" in next(line for line in out.splitlines() if "Passenger numbers" in line)
     (tmp_path / "my-rules.toml").write_text("pattern = []\n")
     code, _, err = invoke(["explain", str(tmp_path / "page.txt"), "--rules", str(tmp_path / "my-rules.toml")], capsys)
-    assert code == ExitCode.USAGE and "unknown keys ['pattern']" in err
+    assert code == ExitCode.USAGE and "unknown keys: pattern (expected barriers, disabled, patterns, phrases)" in err

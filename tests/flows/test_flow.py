@@ -76,3 +76,19 @@ def test_cli_ingest_prints_plain_progress_and_a_summary_and_nothing_with_quiet(s
     assert main(["ingest", "-q", "--raw", str(seed_raw), "--out", str(out), "--exclude", "00[01]_*"]) == 0
     assert capsys.readouterr() == ("", "")
     assert sorted(read_articles(out).column("source_path").to_pylist()) == SEED_NAMES
+
+
+def test_flow_takes_a_settings_file_and_its_parameters_win(seed_raw, tmp_path):
+    import json
+
+    from decruft_flows.ingest import ingest
+
+    out = tmp_path / "processed"
+    config = tmp_path / "decruft.toml"
+    config.write_text(f'[ingest]\nraw = "{seed_raw}"\nout = "{out}"\nbatch_files = 2\n'
+                      '[output]\npartition_by = "none"\n')
+    summary = ingest(config=str(config), batch_files=3)
+    assert summary["articles"] == len(SEED_NAMES)
+    assert {p.parent for p in (out / "articles").rglob("*.parquet")} == {out / "articles"}
+    recorded = json.loads((out / "_state" / "run.json").read_text())["settings"]
+    assert (recorded["batch_files"], recorded["partition_by"]) == (3, "none")

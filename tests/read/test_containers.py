@@ -208,19 +208,18 @@ def jsonl_bytes(*values: dict) -> bytes:
     return b"".join(json.dumps(v).encode() + b"\n" for v in values)
 
 
-def test_ingest_reads_a_container_over_the_file_limit_completely(tmp_path, monkeypatch) -> None:
+def test_ingest_reads_a_container_over_the_file_limit_completely(tmp_path) -> None:
     """Also written in chunks (of 50 rows here): a rerun finds the file done and adds no row."""
     from decruft import ingest
-    from decruft.ingest import process
-    from decruft.store.dataset import Dataset
+    from decruft.store.dataset import Dataset, Layout
 
-    monkeypatch.setattr(process, "CHUNK_ROWS", 50)
     data, html = crawl(200)
     raw = tmp_path / "raw"
     raw.mkdir()
     (raw / "crawl.warc.gz").write_bytes(data)
     settings = ingest.Settings(raw=str(raw), out=str(tmp_path / "out"),
-                               limits=Limits(max_file_bytes=len(data) // 10), partition_by=())
+                               limits=Limits(max_file_bytes=len(data) // 10), layout=Layout(partition_by=()),
+                               chunk_rows=50)
     first = assert_ingested_once(ingest.run, settings, html)
     assert len(first.totals.parts) == 4  # then merged by the end-of-run compaction
     assert len(Dataset(settings.out).manifest()) == 1

@@ -76,7 +76,7 @@ def test_partitioning_is_configurable_and_relaid_out(tmp_path, partition_by, fol
     corpus(raw, 10)
     run(Settings(raw=str(raw), out=str(out)))
     before = Dataset(out).articles().drop_columns(["outlet", "year_month"]).sort_by("doc_id")
-    run(Settings(raw=str(raw), out=str(out), partition_by=partition_by))
+    run(Settings(raw=str(raw), out=str(out), layout=Layout(partition_by=partition_by)))
     assert folder in parts_per_folder(out)
     assert all(Layout(partition_by=partition_by).holds(f.strip(".")) for f in parts_per_folder(out))
     after = Dataset(out).articles()

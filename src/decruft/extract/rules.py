@@ -22,12 +22,12 @@ loaded, naming its file. A user config file can switch concepts off and add patt
 from __future__ import annotations
 
 import re
-import tomllib
 from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from decruft.config import ConfigError, check_keys, read_toml
 from decruft.reasons import LineReason
 from decruft.regex import Pattern, PatternSet, UnsupportedPattern
 
@@ -37,7 +37,7 @@ _GROUP_PREFIX = {"patterns": "c_", "barriers": "b_"}
 _KEYS = ("patterns", "barriers", "phrases")
 
 
-class RuleError(ValueError):
+class RuleError(ConfigError):
     """A rule file is malformed; the message names the file."""
 
 
@@ -119,22 +119,13 @@ def _phrase_list(value: object, source: str, concept: str) -> tuple[str, ...]:
     return tuple(value)
 
 
-def _read_toml(path: Path) -> dict:
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise RuleError(f"{path}: cannot read rules: {exc}") from exc
-
-
 def _concepts_from_file(path: Path) -> list[Concept]:
     concepts = []
-    for name, table in _read_toml(path).items():
+    for name, table in read_toml(path, "rules", RuleError).items():
         if not isinstance(table, dict) or not name.isidentifier():
             raise RuleError(f"{path}: top-level entry {name!r} must be a [concept] table")
         _check_reason(name, path)
-        unknown = set(table) - set(_KEYS)
-        if unknown:
-            raise RuleError(f"{path}: concept {name!r}: unknown keys {sorted(unknown)}")
+        check_keys(path, table, _KEYS, where=f"concept {name!r}: ", error=RuleError)
         concepts.append(Concept(
             name=name,
             patterns=_pattern_list(table.get("patterns", []), str(path), name),
@@ -162,10 +153,8 @@ def _merge(concepts: dict[str, Concept], new: Concept) -> None:
 
 def _apply_user_config(concepts: dict[str, Concept], path: Path) -> frozenset[str]:
     """Add the user's patterns and return the concepts the user disabled."""
-    data = _read_toml(path)
-    unknown = set(data) - {"disabled", *_KEYS}
-    if unknown:
-        raise RuleError(f"{path}: unknown keys {sorted(unknown)} (expected disabled, {', '.join(_KEYS)})")
+    data = read_toml(path, "rules", RuleError)
+    check_keys(path, data, ("disabled", *_KEYS), error=RuleError)
     disabled = data.get("disabled", [])
     if not isinstance(disabled, list) or not all(isinstance(d, str) for d in disabled):
         raise RuleError(f"{path}: 'disabled' must be a list of concept names")

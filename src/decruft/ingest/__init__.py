@@ -13,14 +13,15 @@ is a function of the current raw files (and the settings): the learnt table coun
 document once, near-copies once together, and a file is redone whenever what the table decides
 for it changes.
 """
+from decruft.config import ConfigError
 from decruft.ingest.batching import BatchCall, BatchStep, Mapper, sequential_map
 from decruft.ingest.checks import check_config, preflight
 from decruft.ingest.report import BatchSummary, RunReport
 from decruft.ingest.runner import Preview, dry_run, run
 from decruft.ingest.scan import selected
-from decruft.ingest.settings import ConfigError, Settings, StorageError
+from decruft.ingest.settings import Settings, StorageError, load_settings
 from decruft.ingest.state import compact, dataset_context, require_dataset
 
 __all__ = ["BatchCall", "BatchStep", "BatchSummary", "ConfigError", "Mapper", "Preview", "RunReport", "Settings",
            "StorageError", "check_config", "compact", "dataset_context", "dry_run", "preflight", "require_dataset",
-           "run", "selected", "sequential_map"]
+           "run", "load_settings", "selected", "sequential_map"]

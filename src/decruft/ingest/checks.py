@@ -9,7 +9,8 @@ from pathlib import Path
 import pyarrow.fs as pafs
 
 from decruft import filesystem
-from decruft.ingest.settings import ConfigError, Settings, StorageError
+from decruft.config import ConfigError
+from decruft.ingest.settings import Settings, StorageError
 
 
 def check_config(outlets_dirs: Iterable[str] = (), rules_config: str | None = None) -> None:

@@ -32,7 +32,7 @@ def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.dat
     make = partial(document_processor, settings, table, ingested_at)
     files = [FileWork(item.file.rel_path, item.sha256, item.context) for item in items]
     key = batch_key(files)
-    chunk = _Chunk()
+    chunk = _Chunk(settings.chunk_rows)
     summary = BatchSummary(files=len(items))
     counts: dict[str, list[int]] = {}
     with page_processor(make, settings.limits) as process:
@@ -52,15 +52,12 @@ def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.dat
 #: What the fork server of page-cleaning child processes imports first (so each child starts warm).
 CHILD_PRELOAD = f"{__package__}.warm"
 
-#: Rows a batch holds before it writes them: a container of any size costs the memory of this many.
-CHUNK_ROWS = 2000
-
-
 @dataclass
 class _Chunk:
     """The rows of a batch not yet written; written as parts of their own when full, so that
     one large container never holds all its records at once."""
 
+    rows: int  # written once this many are held (``Settings.chunk_rows``)
     records: list[dict] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     written: int = 0
@@ -69,7 +66,7 @@ class _Chunk:
         (self.records if isinstance(result, dict) else self.rejects).append(result)
 
     def full(self) -> bool:
-        return len(self.records) + len(self.rejects) >= CHUNK_ROWS
+        return len(self.records) + len(self.rejects) >= self.rows
 
     def flush(self, dataset: Dataset, key: str, ingested_at: dt.datetime, summary: BatchSummary,
               counts: dict[str, list[int]]) -> None:

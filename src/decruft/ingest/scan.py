@@ -18,11 +18,6 @@ from decruft.read.metadata import normalise_metadata
 from decruft.read.sources import HashingReader, RawFile, discover, file_sha256, open_raw, read_documents
 
 
-#: Scanning a file (hash it, fingerprint its lines) costs about a fifth of cleaning a text page
-#: (far less than an HTML one), so a scan batch holds this many times the files of a cleaning batch.
-SCAN_BATCH_FACTOR = 5
-
-
 #: Fingerprints of raw files: rel_path -> (sha256 of the file, its documents' fingerprints).
 FileFingerprints = dict[str, tuple[str, list[Fingerprint]]]
 
@@ -145,8 +140,8 @@ def scan(settings: Settings, files: list[RawFile], saved: FileFingerprints, map_
          parallelism: int) -> tuple[list[WorkItem], FileFingerprints]:
     """Scan every file in batches: hashes for all, fingerprints for the new and changed."""
     known = {path: sha for path, (sha, _) in saved.items()}
-    scan_batches = batches(files, SCAN_BATCH_FACTOR * settings.batch_files,
-                           SCAN_BATCH_FACTOR * settings.batch_bytes, parallelism)
+    scan_batches = batches(files, settings.scan_batch_factor * settings.batch_files,
+                           settings.scan_batch_factor * settings.batch_bytes, parallelism)
     calls = [BatchCall((settings, b, {f.rel_path: known[f.rel_path] for f in b if f.rel_path in known}),
                        tuple(f.rel_path for f in b))
              for b in scan_batches]

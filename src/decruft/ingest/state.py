@@ -6,14 +6,15 @@ import hashlib
 import json
 import threading
 from collections.abc import Callable
-from dataclasses import asdict
+from typing import Any
 from pathlib import Path
 
 from decruft.extract.boilerplate import LearntTable
 from decruft import filesystem
 from decruft.ingest.checks import remote_info
 from decruft.ingest.scan import FileFingerprints
-from decruft.ingest.settings import ConfigError, Settings
+from decruft.config import ConfigError
+from decruft.ingest.settings import Settings, file_options, load_settings
 from decruft.models import Limits
 from decruft.page import Context
 from decruft.store.dataset import CompactionReport, Dataset
@@ -64,18 +65,30 @@ def saved_learnt_table(out: str, digest: str) -> LearntTable:
         return table
 
 
-def dataset_context(out: str, outlets_dirs: tuple[str, ...] = (), rules_config: str | None = None
-                    ) -> tuple[Context, str | None]:
-    """The context the latest run under out cleaned with (its learnt table, outlet profiles and
-    rules, unless others are given), and its raw root: so one page cleaned now is cleaned as
-    ingest cleaned it."""
+def dataset_context(out: str, config: str | Path | None = None, **options: Any) -> tuple[Context, str | None]:
+    """The context the latest run under out cleaned with (its learnt table and settings, with a
+    settings file ``config`` and explicit ``options`` on top), and its raw root: so one page
+    cleaned now is cleaned as ingest cleaned it."""
+    settings = run_settings(out, config, **options)
+    return settings.context(load_learnt_table(out)), settings.raw
+
+
+def run_settings(out: str, config: str | Path | None = None, **options: Any) -> Settings:
+    """The settings of the latest run under out, with ``config`` and ``options`` on top."""
     data = require_dataset(out).read_state(RUN_FILE)
     if data is None:
         raise ConfigError(f"no run recorded under {out} (run decruft ingest first)")
-    run = json.loads(data)
-    settings = Settings(raw=run["raw"], out=out, outlets_dirs=tuple(outlets_dirs or run["outlets_dirs"]),
-                        rules_config=rules_config or run["rules_config"], limits=Limits(**run["limits"]))
-    return settings.context(load_learnt_table(out)), run["raw"]
+    recorded = _recorded_options(json.loads(data))
+    given = file_options(Path(config)) if config is not None else {}
+    return load_settings(**{**recorded, **given, "out": out, **options})
+
+
+def _recorded_options(run: dict[str, Any]) -> dict[str, Any]:
+    """The options a run recorded; runs of earlier versions recorded a few by other names."""
+    if "settings" in run:
+        return run["settings"]
+    return {"raw": run["raw"], "outlets": run["outlets_dirs"], "rules": run["rules_config"] or "",
+            "partition_by": ",".join(run.get("partition_by", ())) or "none", **Limits(**run["limits"]).options()}
 
 
 def _saved_fingerprints(settings: Settings, dataset: Dataset, config: str) -> FileFingerprints:
@@ -115,11 +128,9 @@ def _saved_config(dataset: Dataset) -> str | None:
 
 
 def _run_state(settings: Settings, config: str) -> bytes:
-    """What clean/explain --out need to clean a page as this run does."""
-    return json.dumps({"raw": settings.raw, "outlets_dirs": list(settings.outlets_dirs),
-                       "partition_by": list(settings.partition_by),
-                       "rules_config": settings.rules_config, "limits": asdict(settings.limits),
-                       "config": config}).encode()
+    """What clean/explain --out need to clean a page as this run does: its settings (as a
+    settings file writes them) and the digest of its rules and profiles."""
+    return json.dumps({"settings": settings.options(), "config": config}, indent=1).encode()
 
 def require_dataset(out: str) -> Dataset:
     """The dataset under out, for commands that read or rewrite one: ConfigError when there is

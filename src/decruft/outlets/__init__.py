@@ -8,7 +8,6 @@ so a typo in a profile never silently degrades resolution.
 from __future__ import annotations
 
 import re
-import tomllib
 import unicodedata
 import zoneinfo
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -18,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from decruft.config import ConfigError, check_keys, read_toml, string_list
 from decruft.models import CruftPattern, OutletProfile
 from decruft.reasons import LineReason
 from decruft.regex import Leftmost, Pattern, UnsupportedPattern
@@ -88,7 +88,7 @@ SECOND_LEVEL_SUFFIXES = frozenset(
 FINGERPRINT_WINDOW = 4000
 
 
-class RegistryError(ValueError):
+class RegistryError(ConfigError):
     """A profile file is invalid or conflicts with another one."""
 
 
@@ -293,12 +293,6 @@ def _compile_all(path: Path, key: str, patterns: Any) -> tuple[Pattern, ...]:
     return tuple(compiled)
 
 
-def _string_tuple(path: Path, key: str, value: Any) -> tuple[str, ...]:
-    if not isinstance(value, list) or not all(isinstance(v, str) and v for v in value):
-        raise _fail(path, f"'{key}' must be a list of non-empty strings")
-    return tuple(value)
-
-
 _LINE_REASONS = frozenset(reason.value for reason in LineReason)
 
 
@@ -328,12 +322,7 @@ def _check_timezone(path: Path, name: Any) -> str:
 
 def profile_from_mapping(data: Mapping[str, Any], path: Path) -> OutletProfile:
     """Validate one parsed TOML document and build its profile."""
-    missing = [key for key in REQUIRED_KEYS if key not in data]
-    if missing:
-        raise _fail(path, f"missing keys: {', '.join(missing)}")
-    unknown = sorted(set(data) - set(REQUIRED_KEYS) - set(OPTIONAL_KEYS))
-    if unknown:
-        raise _fail(path, f"unknown keys: {', '.join(unknown)}")
+    check_keys(path, dict(data), OPTIONAL_KEYS, required=REQUIRED_KEYS, error=RegistryError)
     for key in ("id", "name", "country"):
         if not isinstance(data[key], str) or not data[key]:
             raise _fail(path, f"'{key}' must be a non-empty string")
@@ -345,16 +334,16 @@ def profile_from_mapping(data: Mapping[str, Any], path: Path) -> OutletProfile:
     return OutletProfile(
         id=data["id"],
         name=data["name"],
-        domains=tuple(d.lower() for d in _string_tuple(path, "domains", data["domains"])),
-        aliases=_string_tuple(path, "aliases", data.get("aliases", [])),
+        domains=tuple(d.lower() for d in string_list(path, "domains", data["domains"], RegistryError)),
+        aliases=string_list(path, "aliases", data.get("aliases", []), RegistryError),
         country=data["country"],
-        languages=_string_tuple(path, "languages", data["languages"]),
+        languages=string_list(path, "languages", data["languages"], RegistryError),
         timezone=_check_timezone(path, data["timezone"]),
         fingerprints=_compile_all(path, "fingerprints", data.get("fingerprints", [])),
         cruft=_cruft(path, data.get("cruft", [])),
         credit_patterns=_compile_all(path, "credit_patterns", data.get("credit_patterns", [])),
         byline_patterns=_compile_all(path, "byline_patterns", data.get("byline_patterns", [])),
-        date_formats=_string_tuple(path, "date_formats", data.get("date_formats", [])),
+        date_formats=string_list(path, "date_formats", data.get("date_formats", []), RegistryError),
         day_first=day_first,
         source_file=str(path),
     )
@@ -362,12 +351,7 @@ def profile_from_mapping(data: Mapping[str, Any], path: Path) -> OutletProfile:
 
 def load_profile(path: Path) -> OutletProfile:
     """Read and validate one profile file."""
-    try:
-        with path.open("rb") as handle:
-            data = tomllib.load(handle)
-    except tomllib.TOMLDecodeError as exc:
-        raise _fail(path, f"invalid TOML ({exc})") from exc
-    return profile_from_mapping(data, path)
+    return profile_from_mapping(read_toml(path, "outlet profile", RegistryError), path)
 
 
 def _load_dir(directory: Path) -> list[OutletProfile]:
