@@ -373,7 +373,7 @@ def _pages(args: argparse.Namespace) -> Iterator[Page]:
         context, raw_root = settings.context(), None
     for item in inputs:
         name = "stdin" if item.path is None else _path_under(item.path, raw_root) or item.path.name
-        metadata = read_sidecar(item.path) if item.path else None
+        metadata = read_sidecar(str(item.path.parent), item.path.name) if item.path else None
         found = False
         for doc, record in clean_pages(item.read(), name=name, url=args.url, metadata=metadata,
                                        context=context, metadata_origin="sidecar", record=item.record):

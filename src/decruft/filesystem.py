@@ -18,8 +18,6 @@ from urllib.parse import unquote, urlsplit
 
 import pyarrow.fs as pafs
 
-from decruft.read.metadata import parse_sidecar, sidecar_names
-
 _FILESYSTEMS: dict[str, tuple[pafs.FileSystem, str]] = {}
 _LOCK = threading.Lock()
 
@@ -80,14 +78,3 @@ def read_file(uri: str, rel_path: str) -> bytes:
     with open_file(uri, rel_path) as handle:
         return handle.read()
 
-
-def read_sidecar(uri: str, rel_path: str) -> dict | None:
-    """The sidecar metadata next to a remote page (``page.txt.meta.json`` or ``page.meta.json``)."""
-    folder, _, name = rel_path.rpartition("/")
-    prefix = f"{folder}/" if folder else ""
-    for candidate in sidecar_names(name):
-        try:
-            return parse_sidecar(read_file(uri, prefix + candidate))
-        except FileNotFoundError:
-            continue
-    return None

@@ -141,8 +141,7 @@ def read_documents(raw: RawFile, limits: Limits = Limits(), sha256: str | None =
         with handle:
             yield from read_documents(raw, limits, sha256, handle.read)
         return
-    sidecar = (filesystem.read_sidecar(raw.root, raw.rel_path) if filesystem.is_remote(raw.root)
-               else read_sidecar(raw.path))
+    sidecar = read_sidecar(raw.root, raw.rel_path)
     folder = top_folder(raw.rel_path)
     for item in read_stream(raw.rel_path, read, raw.size, sha256, limits=limits):
         if isinstance(item, RawDocument):
@@ -157,13 +156,21 @@ def top_folder(rel_path: str) -> str | None:
     return rel_path.split("/", 1)[0] if "/" in rel_path else None
 
 
-def read_sidecar(path: Path) -> dict | None:
-    """Metadata written next to a page, or None. A broken sidecar is ignored, not fatal."""
-    for name in sidecar_names(path.name):
-        candidate = path.with_name(name)
+def read_sidecar(root: str, rel_path: str) -> dict | None:
+    """The metadata written next to a page (``page.txt.meta.json`` or ``page.meta.json``), or
+    None. A broken sidecar is ignored, not fatal; so is an unreadable local one, while other
+    errors of object storage propagate, so that a batch task retries a flaky store."""
+    folder, _, name = rel_path.rpartition("/")
+    for candidate in sidecar_names(name):
+        path = f"{folder}/{candidate}" if folder else candidate
         try:
-            if candidate.is_file():
-                return parse_sidecar(candidate.read_bytes())
-        except OSError:  # unreadable, or a name too long for the file system: no sidecar
+            data = (filesystem.read_file(root, path) if filesystem.is_remote(root)
+                    else (Path(filesystem.local_root(root)) / path).read_bytes())
+        except FileNotFoundError:
             continue
+        except OSError:  # a folder, unreadable, or a name too long for the file system
+            if filesystem.is_remote(root):
+                raise
+            continue
+        return parse_sidecar(data)
     return None
