@@ -175,7 +175,7 @@ def build_record(doc: RawDocument, meta: PageMetadata, extraction: Extraction, r
     updated = find_updated(extraction.date_strings, profile=profile, scraped_at=meta.scraped_at)
     authors, agencies = _people(meta, extraction, ctx.registry)
     body = "\n\n".join(extraction.body)
-    language, score = detect_language(body, hint=meta.language or extraction.hints.lang)
+    language, score = detect_language(body, hint=meta.language or extraction.hints.lang or _sole_language(profile))
     sources = {name: f"{doc.metadata_origin}:{key}" for name, key in meta.sources.items()}
     title = clean_title(meta.title or extraction.title, _site_names(meta, extraction, resolution, url))
     if not meta.title and extraction.title:
@@ -214,6 +214,12 @@ def build_record(doc: RawDocument, meta: PageMetadata, extraction: Extraction, r
         "pipeline_version": __version__,
         "ingested_at": ctx.ingested_at,
     }
+
+
+def _sole_language(profile: OutletProfile | None) -> str | None:
+    """The language an outlet publishes in, when it publishes in one: a declared language
+    that decides the text's close calls, as a page's own ``lang`` does."""
+    return profile.languages[0] if profile is not None and len(profile.languages) == 1 else None
 
 
 def _first_copy_id(learnt: LearntTable, source_path: str) -> str | None:

@@ -94,3 +94,16 @@ def test_fast_detector_gives_langdetects_probabilities_exactly(text):
         return detector.langprob
 
     assert probabilities(FastDetector) == probabilities(Detector)
+
+
+def test_an_outlet_with_one_language_decides_a_close_call():
+    """A text split between Portuguese and Spanish (two to one) is Spanish on a Spanish outlet's
+    page, as it would be with ``lang="es"`` declared; without an outlet the text's best guess."""
+    import decruft
+
+    page = ("El gobierno y el governo en Lisboa\n\neso se governo tem entre en Madrid presidente las sua "
+            "hasta contra futebol em Lisboa gobierno.")
+    alone = decruft.clean(page, name="x.txt")
+    on_outlet = decruft.clean(page, name="x.txt", metadata={"url": "https://elpais.com/x/2020/01/01/a.html"})
+    assert (alone["outlet_id"], alone["language"]) == ("unknown", "pt")
+    assert (on_outlet["outlet_id"], on_outlet["language"]) == ("elpais", "es")
