@@ -127,7 +127,7 @@ _PHRASES = [phrase for phrase, _ in default_rules().phrases]
 
 
 @given(st.lists(st.one_of(st.sampled_from(_PHRASES), st.text(max_size=30)), max_size=12).map("".join))
-def test_grouped_phrase_search_finds_exactly_the_phrases_in_a_text(text):
+def test_phrase_search_finds_exactly_the_phrases_in_a_text(text):
     rules = default_rules()
     lowered = text.lower()
     assert rules.phrases_in(lowered) == [(p, r) for p, r in rules.phrases if p in lowered]

@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from decruft.extract.boilerplate import line_key
+from decruft.extract import text as text_module
 from decruft.extract.text import clean_text
 from decruft.models import CruftPattern, OutletProfile
 from tests.support import EXPECTED, RAW
@@ -253,3 +254,25 @@ def test_quote_attributions_are_no_comment_thread():
                   f"The governor answered the criticism in a statement on the following day, number {n}."]
     body = clean_text("\n".join(lines)).body
     assert body[-1] == lines[-1]
+
+
+_GLUE_ALPHABET = st.sampled_from(list("aBcDzAIT Tq19?!)'’”“«-.é٣") + ["The", "Plan", "McKinley"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_GLUE_ALPHABET, max_size=80).map("".join))
+def test_the_glue_hint_never_hides_a_glued_headline(text):
+    """The RE2 pre-test for a glued teaser is wider than the pattern it stands in front of."""
+    if text_module._GLUE.search(text, 0, 160):
+        assert text_module._glue_hint(text[:160])
+
+
+_STOPWORD_TEXT = st.lists(st.sampled_from(text_module._STOPWORD_LIST) | st.text(max_size=6)
+                          | st.sampled_from([" ", ", ", "é", "l'", "_", "’", "2"]), max_size=40).map("".join)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_STOPWORD_TEXT)
+def test_stopword_search_finds_the_words_a_word_split_finds(text):
+    """The one-pass stopword search names the language the text's words do."""
+    assert text_module._text_language(text) == text_module._language(text_module._WORD.findall(text))

@@ -22,7 +22,6 @@ loaded, naming its file. A user config file can switch concepts off and add patt
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -66,29 +65,23 @@ class RuleSet:
     date: Pattern | None
     byline: Pattern | None
     credit: Pattern | None
-    # (key, indices of the phrases containing it): a text without the key holds none of them
-    phrase_groups: tuple[tuple[str, tuple[int, ...]], ...] = ()
+    phrase_search: "PhraseSearch | None" = None  # every phrase, found in one pass over a text
 
     def phrases_in(self, lowered: str) -> list[tuple[str, str]]:
         """The (phrase, reason) pairs occurring in a lower-cased text, in rule order."""
-        phrases = self.phrases
-        found = [i for key, members in self.phrase_groups if key in lowered
-                 for i in members if phrases[i][0] in lowered]
-        return [phrases[i] for i in sorted(found)] if found else []
+        found = self.phrase_search.indices(lowered) if self.phrase_search is not None else None
+        return [self.phrases[i] for i in sorted(found)] if found else []
 
     def classify(self, lowered: str) -> tuple[str, bool] | None:
         """Return (reason, is_barrier) when a lower-cased, stripped line is cruft, else None."""
         if not lowered or self.cruft is None:
             return None
-        group = self.cruft.match(lowered)
-        if group is None and lowered[-1] in ".…" and lowered.endswith(("...", "…")):
+        found = self.cruft.judge(lowered)
+        if found is None and lowered[-1] in ".…" and lowered.endswith(("...", "…")):
             # a heading trailing off ("You may also like..."): test it without the dots
             stripped = lowered.rstrip(".… ")
-            group = self.cruft.match(stripped) if stripped else None
-        if group is None:
-            return None
-        kind, _, name = group.partition("_")
-        return name, kind == "b"
+            found = self.cruft.judge(stripped) if stripped else None
+        return found
 
 
 def _check_pattern(pattern: str, source: str, concept: str) -> None:
@@ -183,18 +176,21 @@ def _lower_pattern(pattern: str) -> str:
 
 
 class Alternation:
-    """(group name, pattern) entries matched at the start of a line; the first to match wins."""
+    """(group name, pattern) entries matched at the start of a line; the first to match wins.
 
-    __slots__ = ("_groups", "_indices")
+    A group name is a kind prefix (``c_`` cruft, ``b_`` barrier) and a concept name."""
+
+    __slots__ = ("_judgements", "_indices")
 
     def __init__(self, entries: list[tuple[str, str]]):
-        self._groups = [group for group, _ in entries]
+        # (concept, is_barrier) per entry, split once rather than on every line
+        self._judgements = [(name, kind == "b") for kind, _, name in (group.partition("_") for group, _ in entries)]
         self._indices = PatternSet([pattern for _, pattern in entries], anchor="start").indices
 
-    def match(self, text: str) -> str | None:
-        """The group name of the first entry matching at the start of text."""
+    def judge(self, text: str) -> tuple[str, bool] | None:
+        """(concept, is_barrier) of the first entry matching at the start of text."""
         found = self._indices(text)
-        return self._groups[min(found)] if found else None
+        return self._judgements[min(found)] if found else None
 
 
 def _compile_cruft(concepts: list[Concept]) -> Alternation | None:
@@ -204,20 +200,15 @@ def _compile_cruft(concepts: list[Concept]) -> Alternation | None:
     return Alternation(entries) if entries else None
 
 
-def _phrase_groups(phrases: list[str], key_chars: int = 5) -> tuple[tuple[str, tuple[int, ...]], ...]:
-    """Phrases grouped under substrings they share (greedily, the most shared first), so
-    that a text is searched once per group rather than once per phrase; the others alone."""
-    groups, left = [], list(range(len(phrases)))
-    while left:
-        keys = Counter(key for i in left for key in {phrases[i][j:j + key_chars]
-                                                     for j in range(len(phrases[i]) - key_chars + 1)})
-        key, shared = keys.most_common(1)[0] if keys else ("", 0)
-        if shared < 2:
-            break
-        members = tuple(i for i in left if key in phrases[i])
-        groups.append((key, members))
-        left = [i for i in left if key not in phrases[i]]
-    return tuple(groups) + tuple((phrases[i], (i,)) for i in left)
+class PhraseSearch:
+    """Plain substrings, all of them looked for in one RE2 set pass over a text (a page's
+    short lines joined), rather than one substring search per phrase."""
+
+    __slots__ = ("indices",)
+
+    def __init__(self, phrases: list[str]):
+        #: the indices of the phrases occurring in a text (None: none does), in no order
+        self.indices = PatternSet([re.escape(phrase) for phrase in phrases]).indices
 
 
 def _compile_one(concept: Concept | None) -> Pattern | None:
@@ -240,7 +231,7 @@ def load_rules(config: Path | None = None, rules_dir: Path = RULES_DIR) -> RuleS
         concepts=tuple(cruft),
         cruft=_compile_cruft(cruft),
         phrases=phrases,
-        phrase_groups=_phrase_groups([phrase for phrase, _ in phrases]),
+        phrase_search=PhraseSearch([phrase for phrase, _ in phrases]) if phrases else None,
         date=_compile_one(active.get("date")),
         byline=_compile_one(active.get("byline")),
         credit=_compile_one(active.get("credit")),

@@ -19,11 +19,15 @@ import re
 from collections import Counter
 from dataclasses import dataclass
 from functools import partial
-from itertools import repeat
+from bisect import bisect_right
+from collections.abc import Iterable
+from itertools import compress, count, islice, repeat
+from operator import attrgetter
 
 from decruft.extract.boilerplate import line_key
 from decruft.extract.rules import RuleSet, default_rules
 from decruft.models import Extraction, OutletProfile, RemovedLine
+from decruft.regex import PatternSet
 from decruft.reasons import LineReason
 
 
@@ -56,6 +60,7 @@ class Tuning:
 
 
 TUNING = Tuning()
+_TEXT, _BASE, _REASON, _PROSE = attrgetter("text"), attrgetter("base"), attrgetter("reason"), attrgetter("prose")
 _SENTENCE_END = frozenset('.!?…。！？"”’»)')
 # The cleaner's own patterns run on re and cannot backtrack: each is a single character class
 # (repeated or not), a fixed-length sequence, or a repeat followed by what it cannot match.
@@ -101,7 +106,7 @@ def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSe
     lines = split_lines(text)
     headline = _headline_index(lines)
     classify = partial(_classify, rules=rules, profile=profile, boilerplate=boilerplate,
-                       repeated=_repeated_lines(lines))
+                       counts=Counter(map(_TEXT, lines)))
     start, end = _find_article(lines, headline, classify, rules)
     out = Extraction(body=[], extractor="text")
     if start is None:
@@ -125,62 +130,77 @@ def split_lines(text: str) -> list[_Line]:
     if "  " in text or not all(map(str.isprintable, parts)):  # rare: tidy line by line
         parts = [line if line.isprintable() and "  " not in line else " ".join(_INVISIBLE.sub("", line).split())
                  for line in parts]
+    if "" in parts:  # rare: scraped text seldom keeps blank lines
+        index: Iterable[int] = list(compress(count(), parts))
+        parts = list(filter(None, parts))
+    else:
+        index = range(len(parts))
     lines: list[_Line] = []
-    append, min_words, ends = lines.append, TUNING.prose_min_words, _SENTENCE_END
+    append, make, min_words, ends = lines.append, _Line, TUNING.prose_min_words, _SENTENCE_END
     cap, short_words, long_words = TUNING.prose_cap, TUNING.short_max_words, TUNING.long_prose_min_words
     short_score, medium_score = -TUNING.short_penalty, -TUNING.medium_penalty
-    for i, (line, spaces) in enumerate(zip(parts, map(str.count, parts, repeat(" ")))):
-        if not line:
-            continue
-        words = spaces + 1
-        if words == 1 and len(line) > 12 and not line.isascii():
+    for i, line, spaces in zip(index, parts, map(str.count, parts, repeat(" "))):
+        if spaces:
+            words = spaces + 1
+        elif len(line) > 12 and not line.isascii():
             words = len(line) // 3  # scripts written without spaces
+        else:
+            words = 1
         # the base score: positive for prose, negative for menu-like lines
         if line[-1] in ends:
             if words >= min_words:
-                append(_Line(i, line, words, True, True, words if words < cap else cap))
+                append(make(i, line, words, True, True, words if words < cap else cap))
             else:
-                append(_Line(i, line, words, True, False, short_score if words <= short_words else words / 4))
+                append(make(i, line, words, True, False, short_score if words <= short_words else words / 4))
+        elif words <= short_words:
+            append(make(i, line, words, False, False, short_score))
         elif words >= long_words and line.count(". ") >= 3:
             # a long paragraph whose last sentence lost its full stop (a signature, a cut)
-            append(_Line(i, line, words, False, True, words if words < cap else cap))
+            append(make(i, line, words, False, True, words if words < cap else cap))
         else:
-            append(_Line(i, line, words, False, False, short_score if words <= short_words else medium_score))
+            append(make(i, line, words, False, False, medium_score))
     return lines
 
 
 def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
-              boilerplate: frozenset[str], repeated: frozenset[str]) -> None:
-    """Concept patterns, outlet patterns, corpus boilerplate and repeated lines, then
-    phrases on what is left."""
-    cap = TUNING.pattern_max_chars
+              boilerplate: frozenset[str], counts: Counter[str]) -> None:
+    """Concept patterns, outlet patterns, corpus boilerplate and repeated lines (short
+    non-sentence lines the page prints twice or more: furniture), then phrases on what is left."""
+    cap, repeated_max_words = TUNING.pattern_max_chars, TUNING.short_max_words * 2
     outlet = profile.cruft if profile else ()
+    judge = rules.classify
     for line in lines:
         if line.lower:
             continue
-        line.lower = line.text.lower()
-        if len(line.lower) <= cap:
-            found = rules.classify(line.lower)
+        text = line.text
+        lower = line.lower = text.lower()
+        if len(lower) <= cap:
+            found = judge(lower)
             if found:
                 line.reason, line.barrier = found
                 continue
-        if boilerplate and line_key(line.text) in boilerplate:  # after the rules: theirs is the finer reason
+        if boilerplate and line_key(text) in boilerplate:  # after the rules: theirs is the finer reason
             line.reason = LineReason.BOILERPLATE
             continue
-        if line.words >= 8 and _GLUE_HINT.search(line.text, 0, 160) and _is_glued_teaser(line.text):
+        words = line.words
+        if words >= 8 and _glue_hint(text[:160]) and _is_glued_teaser(text):
             line.reason = LineReason.RELATED
             continue
         for cruft in outlet:
-            if cruft.pattern.search(line.text[:1000]):
+            if cruft.pattern.search(text[:1000]):
                 line.reason = cruft.reason
                 break
         else:
-            if line.text in repeated and line.words <= TUNING.short_max_words * 2:
+            if words <= repeated_max_words and not line.prose and counts[text] > 1:
                 line.reason = LineReason.REPEATED
     _mark_phrases(lines, rules)
 
 
-_GLUE_HINT = re.compile(r"[a-z\d?!’'”)][A-Z]")  # cheap test before _GLUE
+# The cheap test before _GLUE, in one RE2 pass: a character that may end a glued headline
+# ([a-z], a digit, closing punctuation) right before a capital. Every non-ASCII character
+# outside Latin letters and general punctuation (which hold no digits) counts, as RE2's digits
+# need not be Python's: wider than _GLUE, so it never hides a match.
+_glue_hint = PatternSet([r"(?:[a-z0-9?!')’”]|[^\x00-\u02ff\u2000-\u206f])[A-Z]"]).indices
 # [a-z]{3,} ends where a capital starts: tried once per capitalised word, within 160 characters
 _GLUE = re.compile(r"(?:\b[A-Z][a-z]{3,}|[\d?!’'”)])(?=[A-Z][a-z]|[AI] )")
 _HEADLINE_SMALL = frozenset("a an the of in on at to for and or but by with from as vs is are".split())
@@ -202,12 +222,6 @@ def _is_glued_teaser(text: str) -> bool:
     return False
 
 
-def _repeated_lines(lines: list[_Line]) -> frozenset[str]:
-    """Short non-sentence lines printed twice or more on the page: furniture."""
-    counts = Counter([line.text for line in lines if not line.prose])
-    return frozenset(text for text, n in counts.items() if n > 1)
-
-
 def _mark_phrases(lines: list[_Line], rules: RuleSet) -> None:
     """Phrase rules (substrings), only on short lines in and around the article block."""
     candidates = [line for line in lines if line.reason is None and len(line.text) <= TUNING.phrase_max_chars]
@@ -222,33 +236,41 @@ def _mark_phrases(lines: list[_Line], rules: RuleSet) -> None:
 
 # ---------------------------------------------------------------- the article block
 
-def _cruft_score(line: _Line) -> float:
-    """Negative: a rule judged the line cruft; barriers weigh most."""
-    t = TUNING
-    if line.barrier:
-        return -(t.hard_barrier_penalty if line.reason in t.hard_barriers else t.barrier_penalty)
-    return -t.cruft_penalty
 
 
 def _scores(lines: list[_Line], headline: int | None) -> list[float]:
     """Line scores; a lone prose line between plain lines (a teaser under its
     headline) counts less, and the prose right after the headline counts more."""
-    scores = [line.base if line.reason is None else _cruft_score(line) for line in lines]
+    # per line in C (map, compress) rather than in Python: reason codes are never empty strings
+    positions = range(len(lines))
+    scores = list(map(_BASE, lines))
+    t = TUNING  # a line a rule judged cruft scores below zero; barriers weigh most
+    cruft, barrier, hard_barrier, hard = -t.cruft_penalty, -t.barrier_penalty, -t.hard_barrier_penalty, t.hard_barriers
+    for i in compress(positions, map(_REASON, lines)):
+        line = lines[i]
+        scores[i] = (hard_barrier if line.reason in hard else barrier) if line.barrier else cruft
+    prose = [i for i in compress(positions, map(_PROSE, lines)) if lines[i].reason is None]
     factor, last = TUNING.lone_prose_factor, len(lines) - 1
-    prose = [i for i, line in enumerate(lines) if line.prose and line.reason is None]
     for i in prose:
-        if (i == 0 or _is_furniture(lines[i - 1])) and (i == last or _is_furniture(lines[i + 1])):
-            scores[i] *= factor
+        if i:
+            above = lines[i - 1]
+            if above.prose or above.reason not in _FURNITURE_REASONS:
+                continue
+        if i < last:
+            below = lines[i + 1]
+            if below.prose or below.reason not in _FURNITURE_REASONS:
+                continue
+        scores[i] *= factor
     if headline is not None:
-        first = next((i for i in prose if headline < i < headline + TUNING.header_window), None)
-        if first is not None:
-            scores[first] += TUNING.headline_bonus
+        k = bisect_right(prose, headline)  # the first prose line below the headline
+        if k < len(prose) and prose[k] < headline + TUNING.header_window:
+            scores[prose[k]] += TUNING.headline_bonus
     return scores
 
 
-def _is_furniture(line: _Line) -> bool:
-    """A heading, a menu item, a short link or a line the page repeats (a share bar, a date)."""
-    return not line.prose and line.reason in (None, "repeated")
+#: Furniture: a heading, a menu item, a short link (no reason) or a line the page repeats (a
+#: share bar, a date) that is not prose.
+_FURNITURE_REASONS = (None, "repeated")
 
 
 def _headline_index(lines: list[_Line]) -> int | None:
@@ -259,11 +281,13 @@ def _headline_index(lines: list[_Line]) -> int | None:
     fold = "…" in page_title or "..." in page_title  # printed "..." in one place, "…" in another
     if fold:
         page_title = page_title.replace("...", "…")
-    texts = [line.text for line in lines[1:len(lines) * 2 // 3]]
+    texts = list(map(_TEXT, lines[1:len(lines) * 2 // 3]))
     if fold:
         texts = [text.replace("...", "…") for text in texts]
-    return next((i for i, text in enumerate(texts, 1)
-                 if len(text) >= 15 and (text in page_title or page_title in text)), None)
+    for i, text in enumerate(texts, 1):
+        if len(text) >= 15 and (text in page_title or page_title in text):
+            return i
+    return None
 
 
 def _find_article(lines: list[_Line], headline: int | None, classify, rules: RuleSet
@@ -304,10 +328,10 @@ def _max_run(scores: list[float], stop: int) -> tuple[float, int | None, int | N
     """Maximum-sum run of ``scores[:stop]`` (Kadane): its sum and its first and last index."""
     best, best_start, best_end = 0.0, None, None
     total, begin = 0.0, 0
-    for i in range(stop):
+    for i, score in enumerate(islice(scores, stop)):
         if total <= 0:
             total, begin = 0.0, i
-        total += scores[i]
+        total += score
         if total > best:
             best, best_start, best_end = total, begin, i
     return best, best_start, best_end
@@ -341,7 +365,8 @@ def _cut_comment_thread(lines: list[_Line], start: int, end: int, rules: RuleSet
     first_prose = next((i for i in range(start, end + 1) if lines[i].prose and lines[i].reason is None), None)
     if first_prose is None:
         return end
-    stamps = [i for i in range(first_prose + 1, end + 1) if _is_stamp(lines[i], rules)]
+    most = TUNING.stamp_max_words  # tested first: most lines are longer than a stamp
+    stamps = [i for i in range(first_prose + 1, end + 1) if lines[i].words <= most and _is_stamp(lines[i], rules)]
     if len(stamps) < TUNING.thread_min_stamps:
         return end
     prose_between = sum(1 for i in range(stamps[0], stamps[-1]) if lines[i].prose and lines[i].reason is None)
@@ -531,9 +556,28 @@ def _mark_caption_neighbours(block: list[_Line]) -> None:
 
 def _language(words: list[str]) -> str | None:
     unique = set(words)
-    hits = {lang: len(stop & unique) for lang, stop in _STOPWORDS.items()}
+    return _most_hits({lang: len(stop & unique) for lang, stop in _STOPWORDS.items()})
+
+
+def _most_hits(hits: dict[str, int]) -> str | None:
+    """The language with the most distinct stopwords (the first listed on a tie), if any."""
     best = max(hits, key=hits.__getitem__)
     return best if hits[best] else None
+
+
+_STOPWORD_LIST = sorted(set().union(*_STOPWORDS.values()))
+_STOPWORD_LANGUAGES = [[lang for lang, stop in _STOPWORDS.items() if word in stop] for word in _STOPWORD_LIST]
+# the stopwords a text holds as whole words, in one RE2 pass rather than splitting it into words
+_stopwords_in = PatternSet([rf"\b{re.escape(word)}\b" for word in _STOPWORD_LIST]).indices
+
+
+def _text_language(text: str) -> str | None:
+    """``_language`` of the text's words."""
+    hits = dict.fromkeys(_STOPWORDS, 0)
+    for i in _stopwords_in(text) or ():
+        for lang in _STOPWORD_LANGUAGES[i]:
+            hits[lang] += 1
+    return _most_hits(hits)
 
 
 def _mark_foreign(block: list[_Line]) -> None:
@@ -543,7 +587,7 @@ def _mark_foreign(block: list[_Line]) -> None:
         return
     sample = " ".join(prose)
     non_latin = bool(_NON_LATIN_LETTER.search(sample[:400]))
-    body_lang = None if non_latin else _language(_WORD.findall(sample))
+    body_lang = None if non_latin else _text_language(sample)
     for line in block:
         if line.reason is not None or line.prose or line.words > TUNING.caption_max_words:
             continue
@@ -572,13 +616,12 @@ def _is_bare_date(line: _Line) -> bool:
 
 # ---------------------------------------------------------------- result
 
-# RemovedLine from a tuple without a Python-level __new__: a page has hundreds of them
-_removed = partial(tuple.__new__, RemovedLine)
-
-
 def _assemble(lines: list[_Line], start: int, end: int, out: Extraction) -> Extraction:
     """Kept lines become body paragraphs; everything else is reported as removed."""
-    out.removed = [_removed((line.index + 1, line.text, line.reason or LineReason.HEADER)) for line in lines[:start]]
+    # RemovedLine from a tuple without its Python-level __new__ (a page has hundreds of them);
+    # enum members looked up once, not per line
+    new, kind, header, footer = tuple.__new__, RemovedLine, LineReason.HEADER, LineReason.FOOTER
+    out.removed = [new(kind, (line.index + 1, line.text, line.reason or header)) for line in lines[:start]]
     removed, body = out.removed.append, out.body.append
     for line in lines[start:end + 1]:
         reason = line.reason
@@ -589,8 +632,8 @@ def _assemble(lines: list[_Line], start: int, end: int, out: Extraction) -> Extr
             if text:
                 body(text)
                 continue
-            reason = LineReason.HEADER
-        removed(_removed((line.index + 1, line.text, reason)))
-    out.removed += [_removed((line.index + 1, line.text, line.reason or LineReason.FOOTER)) for line in lines[end + 1:]]
-    out.urls.extend(r.text for r in out.removed if r.reason == "url")
+            reason = header
+        removed(new(kind, (line.index + 1, line.text, reason)))
+    out.removed += [new(kind, (line.index + 1, line.text, line.reason or footer)) for line in lines[end + 1:]]
+    out.urls.extend([text for _, text, reason in out.removed if reason == "url"])
     return out
