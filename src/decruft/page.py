@@ -110,7 +110,7 @@ def page_text(doc: RawDocument, limits: Limits) -> str:
 def _extract_text_page(text: str, doc: RawDocument, meta: PageMetadata, ctx: Context):
     resolution = ctx.registry.resolve(metadata=meta.outlet, folder=doc.folder, url=meta.url, text=text)
     group = boilerplate_group(resolution.outlet_id, doc.folder)
-    extraction = clean_with_table(text, resolution.profile, ctx.rules, ctx.learnt.boilerplate_for(group))
+    extraction = clean_with_table(text, resolution.profile, ctx.rules, ctx.learnt.boilerplate_for(group), ctx.tuning)
     if resolution.source in ("text", "unknown") and extraction.urls:
         by_url = ctx.registry.resolve(metadata=None, folder=None, url=extraction.urls[0], text=None)
         if by_url.profile is not None and resolution.profile is None:
@@ -119,14 +119,14 @@ def _extract_text_page(text: str, doc: RawDocument, meta: PageMetadata, ctx: Con
 
 
 def clean_with_table(text: str, profile: OutletProfile | None, rules: RuleSet,
-                     boilerplate: frozenset[int]) -> Extraction:
+                     boilerplate: frozenset[int], tuning: Tuning = Tuning()) -> Extraction:
     """Clean a text page with the learnt table, which never reduces an article to nothing:
     then the page is cleaned as if nothing had been learnt. (Nor does it take the headline,
     standfirst, bylines or date lines: the cleaner's header zone reclaims those.)"""
-    extraction = clean_text(text, profile=profile, rules=rules, boilerplate=boilerplate)
+    extraction = clean_text(text, profile=profile, rules=rules, boilerplate=boilerplate, tuning=tuning)
     if not boilerplate or _word_count(extraction.body) >= MIN_BODY_WORDS:
         return extraction
-    return clean_text(text, profile=profile, rules=rules)
+    return clean_text(text, profile=profile, rules=rules, tuning=tuning)
 
 
 def _word_count(paragraphs: list[str]) -> int:
@@ -134,7 +134,7 @@ def _word_count(paragraphs: list[str]) -> int:
 
 
 def _extract_html_page(text: str, doc: RawDocument, meta: PageMetadata, ctx: Context):
-    extraction = extract_html(text, url=meta.url, scraped_at=meta.scraped_at, rules=ctx.rules)
+    extraction = extract_html(text, url=meta.url, scraped_at=meta.scraped_at, rules=ctx.rules, tuning=ctx.tuning)
     url = meta.url or extraction.hints.url
     resolution = ctx.registry.resolve(metadata=meta.outlet, sitename=extraction.hints.sitename,
                                       folder=doc.folder, url=url, text="\n".join(extraction.body))

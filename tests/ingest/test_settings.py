@@ -92,3 +92,14 @@ def test_a_threshold_change_redoes_every_file(seed_raw, tmp_path):
     assert run(Settings(raw=str(seed_raw), out=out)).new == 0
     again = run(load_settings(raw=str(seed_raw), out=out, header_window=6))
     assert again.new == len(SEED_NAMES)
+
+
+def test_the_text_thresholds_reach_the_cleaner(tmp_path):
+    """Every prose line needing 500 words: the seed's article loses its paragraphs' weight."""
+    import decruft
+
+    page = (RAW / SEED_NAMES[0]).read_bytes()
+    default = decruft.clean(page, name=SEED_NAMES[0], context=load_settings().context())
+    config = write(tmp_path / "strict.toml", "[text]\nprose_min_words = 500\nlong_prose_min_words = 500\n")
+    strict = decruft.clean(page, name=SEED_NAMES[0], context=load_settings(config).context())
+    assert default["body"] and strict["body"] != default["body"]

@@ -13,7 +13,7 @@ import re
 from decruft.extract.boilerplate import (KEY_MAX_CHARS, Fingerprint, line_key, minhash_of, pack_keys,
                                          pack_signature)
 from decruft.extract.rules import RuleSet
-from decruft.extract.text import split_lines
+from decruft.extract.text import Tuning, split_lines
 
 SHINGLE_WORDS = 5
 MIN_SHINGLES = 8  # fewer: too little prose to call two documents copies
@@ -26,13 +26,14 @@ _TAG = re.compile(r"<[^<>]*>")
 _HIDDEN = re.compile(r"<(/?)(script|style|noscript|template)\b", re.IGNORECASE)
 
 
-def fingerprint(source_path: str, group: str, text: str, rules: RuleSet, is_html: bool = False) -> Fingerprint:
+def fingerprint(source_path: str, group: str, text: str, rules: RuleSet, is_html: bool = False,
+                tuning: Tuning = Tuning()) -> Fingerprint:
     """The fingerprint of one decoded document (text page or HTML markup)."""
     if is_html:  # HTML gets the pattern rules only (see extract.html): its lines are never learnt
         return Fingerprint(source_path, group, b"", signature(html_prose(text)))
     keys: set[int] = set()
     prose: list[str] = []
-    for line in split_lines(text):
+    for line in split_lines(text, tuning):
         if line.prose:
             prose.append(line.text)
         elif len(line.text) <= KEY_MAX_CHARS and not _is_date_line(line.text, rules):

@@ -33,7 +33,7 @@ from trafilatura.settings import MANUALLY_CLEANED
 from decruft.models import Extraction, PageHints, RemovedLine
 from decruft.reasons import LineReason
 from decruft.extract.rules import RuleSet, default_rules
-from decruft.extract.text import clean_text
+from decruft.extract.text import Tuning, clean_text
 
 # Elements trafilatura's cleaning deletes in every mode (navigation, footers, asides, widgets),
 # bar those it reads first: scripts and the head (JSON-LD), forms, figures (tables), math.
@@ -78,7 +78,8 @@ _LIST_ITEM_MARKS = ("- ", "• ", "* ")  # how trafilatura and scrapes print lis
 
 
 def extract_html(
-    html: str, *, url: str | None = None, scraped_at: datetime | None = None, rules: RuleSet | None = None
+    html: str, *, url: str | None = None, scraped_at: datetime | None = None, rules: RuleSet | None = None,
+    tuning: Tuning = Tuning(),
 ) -> Extraction:
     """The article in ``html``: body paragraphs, removed lines, title, description and hints.
 
@@ -92,7 +93,7 @@ def extract_html(
     hints = page_metadata(tree, url, scraped_at)
     text, extractor = article_text(html, tree, url)
     if not text:
-        return _text_fallback(parse_html(html), hints, rules)
+        return _text_fallback(parse_html(html), hints, rules, tuning)
     extraction = clean_article_lines(text.split("\n"), rules, title=hints.title)
     if not extraction.body:
         _keep_header_as_body(extraction)
@@ -262,9 +263,9 @@ def _keep_metadata_line(extraction: Extraction, reason: str, text: str) -> None:
         fields[reason].append(text)
 
 
-def _text_fallback(tree: lxml.html.HtmlElement, hints: PageHints, rules: RuleSet) -> Extraction:
+def _text_fallback(tree: lxml.html.HtmlElement, hints: PageHints, rules: RuleSet, tuning: Tuning) -> Extraction:
     """No extractor found an article: clean the page's visible text as a plain-text scrape."""
-    extraction = clean_text("\n".join(visible_lines(tree)), rules=rules)
+    extraction = clean_text("\n".join(visible_lines(tree)), rules=rules, tuning=tuning)
     extraction.extractor = "text-fallback"
     extraction.title = extraction.title or hints.title
     extraction.description = extraction.description or hints.description

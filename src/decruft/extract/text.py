@@ -33,7 +33,7 @@ from decruft.reasons import LineReason
 
 @dataclass(frozen=True)
 class Tuning:
-    """Thresholds of the structural signals."""
+    """Thresholds of the structural signals (the ``[text]`` settings; ``defaults.toml``)."""
 
     pattern_max_chars: int = 250  # longer lines are tested only against phrases and the profile
     phrase_max_chars: int = 200
@@ -59,7 +59,6 @@ class Tuning:
     above_comments_share: float = 0.05  # a run above a comments heading this heavy is the article
 
 
-TUNING = Tuning()
 _TEXT, _BASE, _REASON, _PROSE = attrgetter("text"), attrgetter("base"), attrgetter("reason"), attrgetter("prose")
 _SENTENCE_END = frozenset('.!?…。！？"”’»)')
 # The cleaner's own patterns run on re and cannot backtrack: each is a single character class
@@ -100,29 +99,30 @@ class _Line:
 
 
 def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSet | None = None,
-               boilerplate: frozenset[str] = frozenset()) -> Extraction:
+               boilerplate: frozenset[str] = frozenset(), tuning: Tuning = Tuning()) -> Extraction:
     """Split page text into the article body and removed lines, each with a reason."""
     rules = rules or default_rules()
-    lines = split_lines(text)
+    t = tuning
+    lines = split_lines(text, t)
     headline = _headline_index(lines)
     classify = partial(_classify, rules=rules, profile=profile, boilerplate=boilerplate,
-                       counts=Counter(map(_TEXT, lines)))
-    start, end = _find_article(lines, headline, classify, rules)
+                       counts=Counter(map(_TEXT, lines)), t=t)
+    start, end = _find_article(lines, headline, classify, rules, t)
     out = Extraction(body=[], extractor="text")
     if start is None:
         start = end = len(lines)
     else:
-        end = _cut_teasers(lines, start, end)
-        end = _cut_comment_thread(lines, start, end, rules)
-        _read_header(lines, start, end, rules, profile, out)
-        _read_footer(lines, start, end, rules, profile, out)
-        _filter_article(lines, start, end)
+        end = _cut_teasers(lines, start, end, t)
+        end = _cut_comment_thread(lines, start, end, rules, t)
+        _read_header(lines, start, end, rules, profile, out, t)
+        _read_footer(lines, start, end, rules, profile, out, t)
+        _filter_article(lines, start, end, t)
     return _assemble(lines, start, end, out)
 
 
 # ---------------------------------------------------------------- lines and features
 
-def split_lines(text: str) -> list[_Line]:
+def split_lines(text: str, t: Tuning = Tuning()) -> list[_Line]:
     """Split on line breaks; drop control and format characters, fold odd spacing."""
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -136,9 +136,9 @@ def split_lines(text: str) -> list[_Line]:
     else:
         index = range(len(parts))
     lines: list[_Line] = []
-    append, make, min_words, ends = lines.append, _Line, TUNING.prose_min_words, _SENTENCE_END
-    cap, short_words, long_words = TUNING.prose_cap, TUNING.short_max_words, TUNING.long_prose_min_words
-    short_score, medium_score = -TUNING.short_penalty, -TUNING.medium_penalty
+    append, make, min_words, ends = lines.append, _Line, t.prose_min_words, _SENTENCE_END
+    cap, short_words, long_words = t.prose_cap, t.short_max_words, t.long_prose_min_words
+    short_score, medium_score = -t.short_penalty, -t.medium_penalty
     for i, line, spaces in zip(index, parts, map(str.count, parts, repeat(" "))):
         if spaces:
             words = spaces + 1
@@ -163,10 +163,10 @@ def split_lines(text: str) -> list[_Line]:
 
 
 def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
-              boilerplate: frozenset[str], counts: Counter[str]) -> None:
+              boilerplate: frozenset[str], counts: Counter[str], t: Tuning) -> None:
     """Concept patterns, outlet patterns, corpus boilerplate and repeated lines (short
     non-sentence lines the page prints twice or more: furniture), then phrases on what is left."""
-    cap, repeated_max_words = TUNING.pattern_max_chars, TUNING.short_max_words * 2
+    cap, repeated_max_words = t.pattern_max_chars, t.short_max_words * 2
     outlet = profile.cruft if profile else ()
     judge = rules.classify
     for line in lines:
@@ -193,7 +193,7 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
         else:
             if words <= repeated_max_words and not line.prose and counts[text] > 1:
                 line.reason = LineReason.REPEATED
-    _mark_phrases(lines, rules)
+    _mark_phrases(lines, rules, t)
 
 
 # The cheap test before _GLUE, in one RE2 pass: a character that may end a glued headline
@@ -222,9 +222,9 @@ def _is_glued_teaser(text: str) -> bool:
     return False
 
 
-def _mark_phrases(lines: list[_Line], rules: RuleSet) -> None:
+def _mark_phrases(lines: list[_Line], rules: RuleSet, t: Tuning) -> None:
     """Phrase rules (substrings), only on short lines in and around the article block."""
-    candidates = [line for line in lines if line.reason is None and len(line.text) <= TUNING.phrase_max_chars]
+    candidates = [line for line in lines if line.reason is None and len(line.text) <= t.phrase_max_chars]
     joined = "\n".join(line.lower for line in candidates)
     found = rules.phrases_in(joined)
     for line in candidates if found else ():
@@ -238,19 +238,19 @@ def _mark_phrases(lines: list[_Line], rules: RuleSet) -> None:
 
 
 
-def _scores(lines: list[_Line], headline: int | None) -> list[float]:
+def _scores(lines: list[_Line], headline: int | None, t: Tuning) -> list[float]:
     """Line scores; a lone prose line between plain lines (a teaser under its
     headline) counts less, and the prose right after the headline counts more."""
     # per line in C (map, compress) rather than in Python: reason codes are never empty strings
     positions = range(len(lines))
     scores = list(map(_BASE, lines))
-    t = TUNING  # a line a rule judged cruft scores below zero; barriers weigh most
+    # a line a rule judged cruft scores below zero; barriers weigh most
     cruft, barrier, hard_barrier, hard = -t.cruft_penalty, -t.barrier_penalty, -t.hard_barrier_penalty, t.hard_barriers
     for i in compress(positions, map(_REASON, lines)):
         line = lines[i]
         scores[i] = (hard_barrier if line.reason in hard else barrier) if line.barrier else cruft
     prose = [i for i in compress(positions, map(_PROSE, lines)) if lines[i].reason is None]
-    factor, last = TUNING.lone_prose_factor, len(lines) - 1
+    factor, last = t.lone_prose_factor, len(lines) - 1
     for i in prose:
         if i:
             above = lines[i - 1]
@@ -263,8 +263,8 @@ def _scores(lines: list[_Line], headline: int | None) -> list[float]:
         scores[i] *= factor
     if headline is not None:
         k = bisect_right(prose, headline)  # the first prose line below the headline
-        if k < len(prose) and prose[k] < headline + TUNING.header_window:
-            scores[prose[k]] += TUNING.headline_bonus
+        if k < len(prose) and prose[k] < headline + t.header_window:
+            scores[prose[k]] += t.headline_bonus
     return scores
 
 
@@ -290,14 +290,14 @@ def _headline_index(lines: list[_Line]) -> int | None:
     return None
 
 
-def _find_article(lines: list[_Line], headline: int | None, classify, rules: RuleSet
+def _find_article(lines: list[_Line], headline: int | None, classify, rules: RuleSet, t: Tuning
                   ) -> tuple[int | None, int | None]:
     """The article span, testing rules only on the lines around it: find the span,
     classify its neighbourhood, and widen until the span stays inside what was tested."""
     lo = hi = None
-    margin = TUNING.header_window
+    margin = t.header_window
     while True:
-        start, end = _article_span(lines, headline, rules)
+        start, end = _article_span(lines, headline, rules, t)
         if start is None:
             return None, None
         want_lo, want_hi = max(0, start - margin), min(len(lines), end + 1 + margin)
@@ -307,19 +307,20 @@ def _find_article(lines: list[_Line], headline: int | None, classify, rules: Rul
         classify(lines[lo:hi])
 
 
-def _article_span(lines: list[_Line], headline: int | None, rules: RuleSet) -> tuple[int | None, int | None]:
+def _article_span(lines: list[_Line], headline: int | None, rules: RuleSet, t: Tuning
+                  ) -> tuple[int | None, int | None]:
     """The article: the maximum-sum run of line scores, unless that run lies below a
     comments heading and is itself a thread (dated short lines, see `_cut_comment_thread`)
     while a run above the heading weighs enough: a page's article comes before its
     comments, and a long thread can outweigh a short post."""
-    scores = _scores(lines, headline)
+    scores = _scores(lines, headline, t)
     best, start, end = _max_run(scores, len(scores))
     if start is None:
         return None, None
     heading = next((i for i in range(start - 1, -1, -1) if lines[i].barrier and lines[i].reason == "comments"), None)
-    if heading is not None and _count_stamps(lines, start, end, rules) >= TUNING.thread_min_stamps:
+    if heading is not None and _count_stamps(lines, start, end, rules, t) >= t.thread_min_stamps:
         above, above_start, above_end = _max_run(scores, heading)
-        if above_start is not None and above >= TUNING.above_comments_share * best:
+        if above_start is not None and above >= t.above_comments_share * best:
             return above_start, above_end
     return start, end
 
@@ -337,12 +338,12 @@ def _max_run(scores: list[float], stop: int) -> tuple[float, int | None, int | N
     return best, best_start, best_end
 
 
-def _cut_teasers(lines: list[_Line], start: int, end: int) -> int:
+def _cut_teasers(lines: list[_Line], start: int, end: int, t: Tuning) -> int:
     """End the article at a "More stories" heading when what follows is a list of
     teasers: paragraphs that each stand alone between short lines, never two in a row."""
     for b in range(start + 1, end):
         line = lines[b]
-        if not line.barrier or line.reason in TUNING.hard_barriers:
+        if not line.barrier or line.reason in t.hard_barriers:
             continue
         after = lines[b + 1:end + 1]
         prose = [i for i, x in enumerate(after) if x.prose and x.reason is None]
@@ -355,7 +356,7 @@ def _cut_teasers(lines: list[_Line], start: int, end: int) -> int:
     return end
 
 
-def _cut_comment_thread(lines: list[_Line], start: int, end: int, rules: RuleSet) -> int:
+def _cut_comment_thread(lines: list[_Line], start: int, end: int, rules: RuleSet, t: Tuning) -> int:
     """End the article before a comment thread: short lines that each carry a date or a
     time of day ("Jane, May 3, 2012 at 1:20 am"), several of them, with prose between them.
 
@@ -365,12 +366,12 @@ def _cut_comment_thread(lines: list[_Line], start: int, end: int, rules: RuleSet
     first_prose = next((i for i in range(start, end + 1) if lines[i].prose and lines[i].reason is None), None)
     if first_prose is None:
         return end
-    most = TUNING.stamp_max_words  # tested first: most lines are longer than a stamp
-    stamps = [i for i in range(first_prose + 1, end + 1) if lines[i].words <= most and _is_stamp(lines[i], rules)]
-    if len(stamps) < TUNING.thread_min_stamps:
+    most = t.stamp_max_words  # tested first: most lines are longer than a stamp
+    stamps = [i for i in range(first_prose + 1, end + 1) if lines[i].words <= most and _is_stamp(lines[i], rules, t)]
+    if len(stamps) < t.thread_min_stamps:
         return end
     prose_between = sum(1 for i in range(stamps[0], stamps[-1]) if lines[i].prose and lines[i].reason is None)
-    if prose_between < TUNING.thread_min_stamps - 1:
+    if prose_between < t.thread_min_stamps - 1:
         return end
     for line in lines[stamps[0]:end + 1]:
         line.reason = line.reason or LineReason.COMMENTS
@@ -382,28 +383,28 @@ _DIGIT = re.compile(r"\d")
 _CLOCK_TIME = re.compile(r"\b\d{1,2}:\d\d\b")
 
 
-def _count_stamps(lines: list[_Line], start: int, end: int, rules: RuleSet) -> int:
-    return sum(1 for i in range(start, end + 1) if _is_stamp(lines[i], rules))
+def _count_stamps(lines: list[_Line], start: int, end: int, rules: RuleSet, t: Tuning) -> int:
+    return sum(1 for i in range(start, end + 1) if _is_stamp(lines[i], rules, t))
 
 
-def _is_stamp(line: _Line, rules: RuleSet) -> bool:
+def _is_stamp(line: _Line, rules: RuleSet, t: Tuning) -> bool:
     """A short line, not a sentence, with a date or a time of day in it; not a quote's
     attribution ("— Jane Doe (@jane) November 18, 2019" under an embedded post)."""
     text = line.text
-    if line.words > TUNING.stamp_max_words or text[-1] == "." or text[0] in _DASHES or not _DIGIT.search(text):
+    if line.words > t.stamp_max_words or text[-1] == "." or text[0] in _DASHES or not _DIGIT.search(text):
         return False
     return _CLOCK_TIME.search(text) is not None or (rules.date is not None and rules.date.search(text))
 
 
 # ---------------------------------------------------------------- header and footer
 
-def _is_date(line: _Line, rules: RuleSet) -> bool:
-    return (rules.date is not None and line.words <= TUNING.meta_max_words
+def _is_date(line: _Line, rules: RuleSet, t: Tuning) -> bool:
+    return (rules.date is not None and line.words <= t.meta_max_words
             and rules.date.search(line.text))
 
 
-def _is_byline(line: _Line, rules: RuleSet, profile: OutletProfile | None) -> bool:
-    if line.words > TUNING.meta_max_words or line.text.endswith("."):
+def _is_byline(line: _Line, rules: RuleSet, profile: OutletProfile | None, t: Tuning) -> bool:
+    if line.words > t.meta_max_words or line.text.endswith("."):
         return False
     if profile and any(p.search(line.text) for p in profile.byline_patterns):
         return True
@@ -428,18 +429,18 @@ def _title_like(line: _Line) -> bool:
 
 
 def _read_header(lines: list[_Line], start: int, end: int, rules: RuleSet,
-                 profile: OutletProfile | None, out: Extraction) -> None:
+                 profile: OutletProfile | None, out: Extraction, t: Tuning) -> None:
     """Title, standfirst, section, dates and bylines from the lines above the article."""
-    window = list(range(max(0, start - TUNING.header_window), start))
+    window = list(range(max(0, start - t.header_window), start))
     lead = [i for i in range(start, min(end, start + 2) + 1) if not lines[i].prose]
     for i in window + lead:
         line = lines[i]
         if line.reason not in _HEADER_MAY_RECLAIM:
             continue
-        if _is_date(line, rules):
+        if _is_date(line, rules, t):
             line.reason = LineReason.DATE
             out.date_strings.append(line.text)
-        elif _is_byline(line, rules, profile):
+        elif _is_byline(line, rules, profile, t):
             line.reason = LineReason.BYLINE
             out.bylines.append(line.text)
     title = _find_title(lines, window)
@@ -480,9 +481,9 @@ def _take(line: _Line, reason: str, out: Extraction) -> None:
 
 
 def _read_footer(lines: list[_Line], start: int, end: int, rules: RuleSet,
-                 profile: OutletProfile | None, out: Extraction) -> None:
+                 profile: OutletProfile | None, out: Extraction, t: Tuning) -> None:
     """Agency credit lines at the end of the article or just below it."""
-    zone = range(max(start, end - 2), min(len(lines), end + 1 + TUNING.footer_window))
+    zone = range(max(start, end - 2), min(len(lines), end + 1 + t.footer_window))
     for i in zone:
         line = lines[i]
         if line.reason in (None, "navigation") and _is_credit(line, rules, profile):
@@ -492,37 +493,37 @@ def _read_footer(lines: list[_Line], start: int, end: int, rules: RuleSet,
 
 # ---------------------------------------------------------------- inside the article
 
-def _filter_article(lines: list[_Line], start: int, end: int) -> None:
+def _filter_article(lines: list[_Line], start: int, end: int, t: Tuning) -> None:
     """Link lists, captions and foreign-language lines inside the article block."""
     block = lines[start:end + 1]
     _mark_barrier_blocks(block)
-    _mark_caption_neighbours(block)
-    _mark_link_runs(block)
-    _mark_foreign(block)
+    _mark_caption_neighbours(block, t)
+    _mark_link_runs(block, t)
+    _mark_foreign(block, t)
     for line in block:
-        if line.reason is None and not line.prose and line.words <= TUNING.meta_max_words:
+        if line.reason is None and not line.prose and line.words <= t.meta_max_words:
             if _is_bare_date(line):
                 line.reason = LineReason.TIMESTAMP
 
 
-def _is_short(line: _Line) -> bool:
-    return (not line.sentence and line.words <= TUNING.short_max_words
+def _is_short(line: _Line, t: Tuning) -> bool:
+    return (not line.sentence and line.words <= t.short_max_words
             and not (line.text[-1] == ":" and line.words >= 3))
 
 
-def _mark_link_runs(block: list[_Line]) -> None:
+def _mark_link_runs(block: list[_Line], t: Tuning) -> None:
     """Several short lines in a row (around cruft) are a menu or a related list."""
     run: list[_Line] = []
     last: _Line | None = None
     intro = False  # the last kept line before the run ends in a colon: a list the text announces
     for line in block + [None]:
-        if line is not None and (line.reason is not None or _is_short(line)):
+        if line is not None and (line.reason is not None or _is_short(line, t)):
             if line.reason is None and not any(x.reason is None for x in run):
                 intro = last is not None and last.words >= 3 and last.text[-1] == ":"
             run.append(line)
             continue
         shorts = [x for x in run if x.reason is None]
-        if len(run) >= TUNING.link_run_min and len(shorts) >= 2 and not intro:
+        if len(run) >= t.link_run_min and len(shorts) >= 2 and not intro:
             for x in shorts:
                 x.reason = LineReason.LINK_LIST
         run = []
@@ -542,7 +543,7 @@ def _mark_barrier_blocks(block: list[_Line]) -> None:
             line.reason = reason
 
 
-def _mark_caption_neighbours(block: list[_Line]) -> None:
+def _mark_caption_neighbours(block: list[_Line], t: Tuning) -> None:
     """A short non-sentence line right above a photo credit is the caption's title."""
     for above, line, below in zip(block, block[1:], block[2:]):
         if (line.reason is None and above.reason == below.reason == "caption" and line.words <= 60
@@ -550,7 +551,7 @@ def _mark_caption_neighbours(block: list[_Line]) -> None:
             line.reason = LineReason.CAPTION  # between a gallery counter and a photo credit
     for above, line in zip(block, block[1:]):
         if (line.reason == "caption" and above.reason is None and not above.sentence
-                and above.text[-1] != ":" and above.words <= TUNING.caption_max_words and line.index == above.index + 1):
+                and above.text[-1] != ":" and above.words <= t.caption_max_words and line.index == above.index + 1):
             above.reason = LineReason.CAPTION
 
 
@@ -580,7 +581,7 @@ def _text_language(text: str) -> str | None:
     return _most_hits(hits)
 
 
-def _mark_foreign(block: list[_Line]) -> None:
+def _mark_foreign(block: list[_Line], t: Tuning) -> None:
     """Short lines whose language or script differs from the article's prose."""
     prose = [line.lower for line in block if line.prose and line.reason is None][:5]
     if not prose:
@@ -589,7 +590,7 @@ def _mark_foreign(block: list[_Line]) -> None:
     non_latin = bool(_NON_LATIN_LETTER.search(sample[:400]))
     body_lang = None if non_latin else _text_language(sample)
     for line in block:
-        if line.reason is not None or line.prose or line.words > TUNING.caption_max_words:
+        if line.reason is not None or line.prose or line.words > t.caption_max_words:
             continue
         if non_latin != bool(_NON_LATIN_LETTER.search(line.text)) and _WORD.search(line.text):
             line.reason = LineReason.LANGUAGE

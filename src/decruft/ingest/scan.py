@@ -104,7 +104,8 @@ def _fingerprint(doc: RawDocument, ctx: Context) -> list[Fingerprint]:
         return [fingerprint(doc.source_path, "", text, ctx.rules, is_html=True)]
     meta = normalise_metadata(doc.metadata)
     resolution = ctx.registry.resolve(metadata=meta.outlet, folder=doc.folder, url=meta.url, text=text)
-    return [fingerprint(doc.source_path, boilerplate_group(resolution.outlet_id, doc.folder), text, ctx.rules)]
+    return [fingerprint(doc.source_path, boilerplate_group(resolution.outlet_id, doc.folder), text, ctx.rules,
+                        tuning=ctx.tuning)]
 
 
 def current_fingerprints(files: list[RawFile], items: list[WorkItem], saved: FileFingerprints,
