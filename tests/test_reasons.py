@@ -19,7 +19,7 @@ DOC = (PROJECT / "docs" / "schema.md").read_text()
 
 def documented(heading: str) -> dict[str, str]:
     table = DOC.split(heading, 1)[1].split("\n## ", 1)[0]
-    return dict(re.findall(r"^\| `([a-z_]+)` \| (.+) \|$", table, flags=re.M))
+    return dict(re.findall(r"^\| `([a-z_+-]+)` \| (.+) \|$", table, flags=re.M))
 
 
 @pytest.mark.parametrize("heading, registry", [("## Reason codes of removed lines", LineReason),

@@ -63,6 +63,7 @@ class Extraction:
     credit_lines: list[str] = field(default_factory=list)  # "mkg/rc (Reuters, AFP)" lines
     urls: list[str] = field(default_factory=list)  # URLs seen in the text (short links)
     extractor: str = "text"
+    path: str | None = None  # the extractor path, where finer than ``extractor`` (``steps.ExtractPath``)
     hints: PageHints = field(default_factory=lambda: PageHints())  # from HTML markup (defined below)
 
 
