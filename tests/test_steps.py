@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from tests.ingest.test_counters import KNOWN_PAGE
+from tests.support import KNOWN_PAGE
 from decruft.extract.boilerplate import LearntTable, line_key
 from decruft.models import RawDocument, Reject
 from decruft.page import Context, boilerplate_group, make_context, process_page

@@ -4,7 +4,7 @@ from __future__ import annotations
 import pyarrow.dataset as pads
 import pytest
 
-from tests.support import SEED_NAMES
+from tests.support import SEED_NAMES, build_counted_raw
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -91,9 +91,8 @@ def test_the_flow_counts_as_the_library_does_saves_it_and_shows_it(tmp_path):
     from decruft.ingest import Settings, latest_run_report, run
     from decruft.store.dataset import Dataset
     from decruft_flows.ingest import ingest
-    from tests.ingest.test_counters import build_raw
 
-    raw = build_raw(tmp_path / "raw")
+    raw = build_counted_raw(tmp_path / "raw")
     library = run(Settings(raw=str(raw), out=str(tmp_path / "library"), batch_files=3)).as_dict()
     state = ingest(raw=str(raw), out=str(tmp_path / "flow"), batch_files=3, return_state=True)
     flow = state.result()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import gzip
 import json
-import shutil
 from collections import Counter
 from pathlib import Path
 
@@ -12,7 +11,7 @@ import pyarrow.dataset as pads
 import pytest
 from fastwarc.warc import ArchiveIterator
 
-from tests.support import RAW, response, warc_record
+from tests.support import CRAWL, CRUFT_ONLY, build_counted_raw
 from decruft.cli import main
 from decruft.ingest import Settings, latest_run_report, run
 from decruft.page import make_context, removed_lines
@@ -22,60 +21,14 @@ from decruft.reasons import LineReason, RejectReason, SkipReason
 from decruft.steps import Container, ExtractPath, Stage
 from decruft.store.dataset import Dataset
 
-ARTICLE = (b"<html><head><title>Harbour ferry returns</title></head><body><article>"
-           b"<h1>Harbour ferry returns</h1>"
-           + b"".join(b"<p>The harbour ferry resumed its regular crossings on Monday after three months of "
-                      b"repairs to its hull and engines, the operator said in a statement. %d</p>" % i
-                      for i in range(6))
-           + b"</article></body></html>")
-
-#: A crawl as crawlers write it: pages among records that are not pages, by why they are not.
-CRAWL = [
-    (warc_record("warcinfo", "", b"software: test\r\n", "application/warc-fields"), SkipReason.NOT_RESPONSE),
-    (warc_record("request", "https://example.org/a", b"GET /a HTTP/1.1\r\n\r\n",
-                 "application/http; msgtype=request"), SkipReason.NOT_RESPONSE),
-    (response("https://example.org/a", ARTICLE), None),
-    (warc_record("metadata", "https://example.org/a", b"via: x\r\n", "application/warc-fields"),
-     SkipReason.NOT_RESPONSE),
-    (response("https://example.org/logo.png", b"\x89PNG\r\n\x1a\n", "image/png"), SkipReason.NOT_HTML),
-    (response("https://example.org/old", b"<html>moved</html>", status="301 Moved Permanently",
-              extra="Location: https://example.org/a\r\n"), SkipReason.HTTP_STATUS),
-    (response("https://example.org/gone", b"<html>not here</html>", status="404 Not Found"),
-     SkipReason.HTTP_STATUS),
-    (response("https://example.org/b", ARTICLE.replace(b"Monday", b"Tuesday")), None),
-]
-
-#: A text page whose removed lines are known, and one with nothing but cruft (no article).
-KNOWN_PAGE = """Harbour ferry service returns after winter repairs
-By Jane Smith
-6 May 2024
-The harbour ferry resumed its regular crossings on Monday after three months of repairs to its hull and engines, the operator said.
-Passenger numbers are expected to reach their usual spring level within a few weeks, according to the port authority.
-The operator said the repairs cost less than planned and that timetables would stay as they were before the winter.
-Share this article on Facebook
-Sign up for our newsletter
-We use cookies to improve your experience. Accept all cookies
-© 2024 Harbour Times. All rights reserved.
-"""
 KNOWN_REASONS = Counter({LineReason.TITLE: 1, LineReason.BYLINE: 1, LineReason.DATE: 1, LineReason.SHARE: 1,
                          LineReason.NEWSLETTER: 1, LineReason.COOKIE: 1, LineReason.LEGAL: 1})
-CRUFT_ONLY = "Skip to main content\nSign up for our newsletter\nShare this article on Facebook\n"
-
-
-def build_raw(raw: Path) -> Path:
-    """The seeds in raw/ (text, HTML, JSON Lines, a gzipped WARC), the crawl above, the two text pages."""
-    shutil.copytree(RAW, raw)
-    (raw / "crawl.warc.gz").write_bytes(gzip.compress(b"".join(record for record, _ in CRAWL)))
-    (raw / "harbour").mkdir()
-    (raw / "harbour" / "ferry.txt").write_text(KNOWN_PAGE, encoding="utf-8")
-    (raw / "harbour" / "cruft.txt").write_text(CRUFT_ONLY, encoding="utf-8")
-    return raw
 
 
 @pytest.fixture(scope="module")
 def ingested(tmp_path_factory):
     base = tmp_path_factory.mktemp("counters")
-    raw, out = build_raw(base / "raw"), base / "out"
+    raw, out = build_counted_raw(base / "raw"), base / "out"
     return raw, out, run(Settings(raw=str(raw), out=str(out)))
 
 
