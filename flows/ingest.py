@@ -16,7 +16,6 @@ import os
 import threading
 import time
 import uuid
-from collections import Counter
 from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -32,7 +31,8 @@ from prefect.context import FlowRunContext  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
 from pydantic import PositiveFloat, PositiveInt  # noqa: E402
 
-from decruft.ingest import BatchCall, BatchStep, Settings, load_settings, run  # noqa: E402
+from decruft.ingest import (BatchCall, BatchStep, Settings, load_settings, run, summary_rows,  # noqa: E402
+                            summary_tables)
 from decruft.models import MB  # noqa: E402
 from decruft_flows.runners import Runner, parallelism, runner_matches, task_runner  # noqa: E402
 
@@ -265,8 +265,7 @@ def ingest(raw: str | None = None, out: str | None = None, config: str | None = 
     report = run(settings, map_batches=mapper, log=logger.info, parallelism=workers)
     for line in report.lines():
         logger.info(line)
-    summary = report.as_dict() | {"files": report.totals.files,
-                                  "failed_files": [f for b in mapper.failures for f in b.files],
+    summary = report.as_dict() | {"failed_files": [f for b in mapper.failures for f in b.files],
                                   "failed_batches": [asdict(b) for b in mapper.failures]}
     _summary_artifact(summary, settings.raw, settings.out)
     if mapper.failures:
@@ -332,29 +331,28 @@ def failure_message(failures: list[BatchFailure], limit: int = 20) -> str:
     return "\n".join(lines)
 
 
+#: Counts the summary artifact shows per kind.
+ARTIFACT_TABLE_ITEMS = 50
+
+
 def summary_markdown(summary: dict, raw: str, out: str) -> str:
-    """The run-summary artifact: counts, rejects by reason, outlets, languages, rate, failures."""
-    seconds = summary["seconds"]
-    rate = summary.get("files", 0) / seconds if seconds else 0.0
+    """The run-summary artifact: the summary's figures and counts (``summary_rows`` and
+    ``summary_tables``, as the CLI prints them) as markdown tables, then the failed batches."""
     failures = summary.get("failed_batches", [])
     status = "failed batches: see below" if failures else "completed"
     md = [f"# decruft ingest: {status}", "",
           f"Raw files: `{raw}`  ", f"Output: `{out}`", "",
-          "| what | value |", "|---|---|",
-          f"| files seen | {summary['seen']} |", f"| new or changed | {summary['new']} |",
-          f"| retired (moved or pruned) | {summary['retired']} |",
-          f"| skipped (already ingested) | {summary['skipped']} |",
-          f"| articles written | {summary['articles']} |", f"| rejects | {sum(summary['rejects'].values())} |",
-          f"| parts written | {summary['parts']} |",
-          f"| time | {seconds:.1f} s |", f"| documents per second | {rate:.1f} |", ""]
-    for title, key in (("Rejects by reason", "rejects"), ("Outlets", "outlets"), ("Languages", "languages")):
-        counts = Counter(summary[key])
-        md += [f"## {title}", ""]
-        if counts:
-            md += ["| | count |", "|---|---|"]
-            md += [f"| {name} | {value} |" for name, value in counts.most_common(50)]
-            if len(counts) > 50:
-                md.append(f"| ({len(counts) - 50} more) | |")
+          "| what | value |", "|---|---|"]
+    md += [f"| {row.label} | {row.value} |" for row in summary_rows(summary)]
+    md.append("")
+    for table in summary_tables(summary):
+        items = list(table.counts.items())
+        md += [f"## {table.title.capitalize()}", ""]
+        if items:
+            md += [f"| | {table.unit} |", "|---|---|"]
+            md += [f"| {name} | {value} |" for name, value in items[:ARTIFACT_TABLE_ITEMS]]
+            if len(items) > ARTIFACT_TABLE_ITEMS:
+                md.append(f"| ({len(items) - ARTIFACT_TABLE_ITEMS} more) | |")
         else:
             md.append("none")
         md.append("")

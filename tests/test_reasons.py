@@ -1,5 +1,6 @@
 """One registry of reason codes: every code any module, rule file or outlet profile can write is
-in ``decruft.reasons``, and docs/schema.md lists exactly the registry's codes and meanings."""
+in ``decruft.reasons``, and docs/schema.md lists exactly the registry's codes and meanings (and
+those of the step counters' other names, ``decruft.steps``)."""
 from __future__ import annotations
 
 import ast
@@ -11,7 +12,8 @@ import pytest
 from tests.support import PROJECT
 from decruft.extract.rules import RuleError, load_rules
 from decruft.outlets import RegistryError, load_registry
-from decruft.reasons import LineReason, RejectReason
+from decruft.reasons import LineReason, RejectReason, SkipReason
+from decruft.steps import Container, ExtractPath, Stage
 
 SOURCE = PROJECT / "src" / "decruft"
 DOC = (PROJECT / "docs" / "schema.md").read_text()
@@ -19,11 +21,15 @@ DOC = (PROJECT / "docs" / "schema.md").read_text()
 
 def documented(heading: str) -> dict[str, str]:
     table = DOC.split(heading, 1)[1].split("\n## ", 1)[0]
-    return dict(re.findall(r"^\| `([a-z_]+)` \| (.+) \|$", table, flags=re.M))
+    return dict(re.findall(r"^\| `([a-z_+-]+)` \| (.+) \|$", table, flags=re.M))
 
 
 @pytest.mark.parametrize("heading, registry", [("## Reason codes of removed lines", LineReason),
-                                               ("## Reject reasons", RejectReason)])
+                                               ("## Reject reasons", RejectReason),
+                                               ("## Skipped container records", SkipReason),
+                                               ("## Containers", Container),
+                                               ("## Extractor paths", ExtractPath),
+                                               ("## Stages", Stage)])
 def test_the_schema_page_lists_exactly_the_registry(heading, registry):
     assert documented(heading) == {reason.value: reason.meaning for reason in registry}
 
@@ -50,6 +56,14 @@ def test_every_reason_the_code_writes_is_registered():
     assert literals["reject"] <= {r.value for r in RejectReason}
     assert literals["line"] <= {r.value for r in LineReason}
     assert literals["any"] <= {r.value for r in LineReason} | {r.value for r in RejectReason}
+
+
+def test_every_extractor_name_the_extractors_write_is_a_path():
+    """A new extractor path in extract/ must be named in ``steps.ExtractPath`` (and so documented)."""
+    names = {node.value for module in ("html.py", "text.py") for node in ast.walk(ast.parse(
+             (SOURCE / "extract" / module).read_text())) if isinstance(node, ast.Constant)
+             and isinstance(node.value, str) and re.fullmatch(r"(text|trafilatura)([+-][a-z_]+)?|none", node.value)}
+    assert {"text", "trafilatura", "text-fallback"} <= names <= {path.value for path in ExtractPath}
 
 
 def test_every_rule_concept_and_outlet_reason_is_registered():

@@ -27,8 +27,8 @@ from decruft import __version__
 from decruft import filesystem
 from decruft.store.dataset import DatasetLockedError, Layout
 from decruft.read.decode import DecodeError
-from decruft.ingest import (Preview, StorageError, check_config, compact, dataset_context, load_settings,
-                     dry_run, preflight, require_dataset)
+from decruft.ingest import (Preview, StorageError, check_config, compact, dataset_context, dry_run,
+                            latest_run_report, load_settings, preflight, require_dataset, summary_lines)
 from decruft.models import Limits, RawDocument
 from decruft.ingest.settings import default_options
 from decruft.page import Context, clean_pages, page_text, removed_lines
@@ -280,14 +280,9 @@ def _given(args: argparse.Namespace, *names: str) -> dict[str, Any]:
 
 
 def _print_summary(summary: dict, out: str) -> None:
-    rejects = ", ".join(f"{k}={v}" for k, v in sorted(summary["rejects"].items())) or "none"
-    print(f"files seen: {summary['seen']} (new {summary['new']}, already ingested {summary['skipped']}, "
-          f"retired {summary['retired']})")
-    print(f"articles written: {summary['articles']}")
-    print(f"rejects: {rejects}")
-    if summary.get("failed_files"):
-        print(f"failed (retried next run): {len(summary['failed_files'])} file(s)")
-    print(f"time: {summary['seconds']:.1f} s  output: {out}")
+    for line in summary_lines(summary):
+        print(line)
+    print(f"output: {out}")
 
 
 def _print_preview(preview: Preview) -> None:
@@ -486,7 +481,8 @@ def _compact(args: argparse.Namespace) -> int:
 
 def dataset_stats(out: str) -> dict[str, Any]:
     """Counts of a dataset: articles by outlet and language (most first) and by publication
-    month (in date order, ``unknown`` last), rejects by reason."""
+    month (in date order, ``unknown`` last), rejects by reason; and the summary of the latest
+    run (its step counters), None when no run saved one."""
     dataset = require_dataset(out)
     articles, rejects = dataset.articles(), dataset.rejects()
     rows = articles.select(["outlet_id", "language", "published_date"]).to_pylist() if articles else []
@@ -497,7 +493,8 @@ def dataset_stats(out: str) -> dict[str, Any]:
             "by_language": dict(_most_first(Counter(r["language"] for r in rows))),
             "by_month": dict(sorted(months.items(), key=lambda kv: (kv[0] == "unknown", kv[0]))),
             "rejects": sum(reasons.values()),
-            "by_reason": dict(_most_first(reasons))}
+            "by_reason": dict(_most_first(reasons)),
+            "latest_run": latest_run_report(dataset)}
 
 
 def _most_first(counts: Counter) -> list[tuple[str, int]]:
@@ -516,6 +513,10 @@ def _stats(args: argparse.Namespace) -> int:
         print(f"  by {label}:")
         for name, count in stats[key].items():
             print(f"    {name:<24} {count}")
+    if stats["latest_run"]:
+        print(f"latest run: {stats['latest_run']['started_at']}")
+        for line in summary_lines(stats["latest_run"]):
+            print(f"  {line}")
     return ExitCode.DONE
 
 

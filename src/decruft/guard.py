@@ -24,7 +24,8 @@ from decruft.reasons import RejectReason
 from decruft.models import RawDocument, Reject
 
 T = TypeVar("T")
-Processor = Callable[[RawDocument], "dict[str, Any] | Reject"]
+#: A page's function: its record or Reject (or, in a batch, a ``page.PageResult`` holding one).
+Processor = Callable[[RawDocument], Any]
 
 #: What a child sends once its cleaner is built, and how long it may take to get there.
 READY = "ready"
@@ -42,7 +43,7 @@ def failure(source: str, sha256: str | None, exc: BaseException) -> Reject:
     return Reject(source, sha256, RejectReason.ERROR, f"{type(exc).__name__}: {str(exc)[:300]}{where}")
 
 
-def safely(process: Processor, doc: RawDocument) -> dict[str, Any] | Reject:
+def safely(process: Callable[[RawDocument], T], doc: RawDocument) -> T | Reject:
     """Run process on one page; an unexpected exception becomes an ``error`` reject."""
     try:
         return process(doc)
@@ -106,7 +107,7 @@ class GuardedProcessor:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def __call__(self, doc: RawDocument) -> dict[str, Any] | Reject:
+    def __call__(self, doc: RawDocument) -> Any:
         conn = self._connection()
         conn.send(doc)
         if conn.poll(self._timeout):

@@ -63,6 +63,9 @@ class Extraction:
     credit_lines: list[str] = field(default_factory=list)  # "mkg/rc (Reuters, AFP)" lines
     urls: list[str] = field(default_factory=list)  # URLs seen in the text (short links)
     extractor: str = "text"
+    # How the extraction was reached, where finer than ``extractor`` (``steps.ExtractPath``); not
+    # what it holds, so two extractions of the same content are equal whatever their path.
+    path: str | None = field(default=None, compare=False)
     hints: PageHints = field(default_factory=lambda: PageHints())  # from HTML markup (defined below)
 
 

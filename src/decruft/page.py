@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import partial
@@ -31,6 +32,7 @@ from decruft.outlets import Registry, load_registry
 from decruft.store.schema import ARTICLES
 from decruft.read.sources import top_folder
 from decruft.enrich.titles import clean_title
+from decruft.steps import ExtractPath, Stage, Stopwatch
 
 #: Reason codes of removed lines that mean "this page is an error page, not an article".
 ERROR_PAGE_REASONS = frozenset({LineReason.ERROR_PAGE})
@@ -80,20 +82,42 @@ def boilerplate_group(outlet_id: str | None, folder: str | None) -> str:
 
 def process_document(doc: RawDocument, ctx: Context) -> dict[str, Any] | Reject:
     """Turn one raw page into an article record, or a Reject saying why not."""
+    return process_page(doc, ctx).result
+
+
+@dataclass
+class PageResult:
+    """A page's record or reject, and what a run counts of it: the extractor path it took, its
+    removed lines by reason (also when no article was left), the seconds each stage took. Small,
+    so that it travels back from a page's child process with the result."""
+
+    result: dict[str, Any] | Reject
+    path: str | None = None  # an ``ExtractPath``; None when the page was not extracted
+    removed: Counter[str] = field(default_factory=Counter)
+    seconds: Counter[str] = field(default_factory=Counter)  # by ``Stage``
+
+
+def process_page(doc: RawDocument, ctx: Context) -> PageResult:
+    """``process_document``, with the page's counters."""
+    watch = Stopwatch()
     try:
         text = page_text(doc, ctx.limits)
     except DecodeError as exc:
-        return Reject(doc.source_path, doc.sha256, RejectReason.DECODE_ERROR, str(exc))
+        return PageResult(Reject(doc.source_path, doc.sha256, RejectReason.DECODE_ERROR, str(exc)),
+                          seconds=watch.lap(Stage.DECODE))
     if not text.strip():
-        return Reject(doc.source_path, doc.sha256, RejectReason.EMPTY, "no text after decoding")
+        return PageResult(Reject(doc.source_path, doc.sha256, RejectReason.EMPTY, "no text after decoding"),
+                          seconds=watch.lap(Stage.DECODE))
     meta = normalise_metadata(doc.metadata)
-    if doc.source_format.endswith("html"):
-        extraction, resolution = _extract_html_page(text, doc, meta, ctx)
-    else:
-        extraction, resolution = _extract_text_page(text, doc, meta, ctx)
+    watch.lap(Stage.DECODE)
+    extract = _extract_html_page if doc.source_format.endswith("html") else _extract_text_page
+    extraction, resolution = extract(text, doc, meta, ctx)
+    path, removed = extraction.path or extraction.extractor, Counter(r.reason for r in extraction.removed)
+    seconds = watch.lap(Stage.EXTRACT)
     if _word_count(extraction.body) < MIN_BODY_WORDS:
-        return _no_body_reject(doc, extraction)
-    return build_record(doc, meta, extraction, resolution, ctx)
+        return PageResult(_no_body_reject(doc, extraction), path, removed, seconds)
+    record = build_record(doc, meta, extraction, resolution, ctx)
+    return PageResult(record, path, removed, watch.lap(Stage.ENRICH))
 
 
 def page_text(doc: RawDocument, limits: Limits) -> str:
@@ -124,9 +148,14 @@ def clean_with_table(text: str, profile: OutletProfile | None, rules: RuleSet,
     then the page is cleaned as if nothing had been learnt. (Nor does it take the headline,
     standfirst, bylines or date lines: the cleaner's header zone reclaims those.)"""
     extraction = clean_text(text, profile=profile, rules=rules, boilerplate=boilerplate, tuning=tuning)
-    if not boilerplate or _word_count(extraction.body) >= MIN_BODY_WORDS:
+    if not boilerplate:
         return extraction
-    return clean_text(text, profile=profile, rules=rules, tuning=tuning)
+    if _word_count(extraction.body) >= MIN_BODY_WORDS:
+        extraction.path = ExtractPath.TEXT_LEARNT
+        return extraction
+    extraction = clean_text(text, profile=profile, rules=rules, tuning=tuning)
+    extraction.path = ExtractPath.TEXT_UNLEARNT
+    return extraction
 
 
 def _word_count(paragraphs: list[str]) -> int:

@@ -3,26 +3,27 @@
 ``LineReason`` is why a line left the body (the articles' ``removed.reason``): the rule
 concepts (``extract/rules/*.toml``, one file per concept), the outlet profiles' cruft
 reasons, and the cleaner's own structural judgements. ``RejectReason`` is why an input gave
-no article (the rejects' ``reason``). Both are ``str`` enums, so a code is written and
-compared as the plain string it is; docs/schema.md lists exactly these (a test keeps both in
-step), and a profile naming another reason is refused when it loads.
+no article (the rejects' ``reason``). ``SkipReason`` is why a container record (a WARC
+record) is not a page: counted in a run's report, never a row. All are ``str`` enums, so a
+code is written and compared as the plain string it is; docs/schema.md lists exactly these
+(a test keeps both in step), and a profile naming another reason is refused when it loads.
 """
 from __future__ import annotations
 
 from enum import StrEnum
 
 
-class _Reason(StrEnum):
+class Code(StrEnum):
     """A code with its meaning (``.meaning``), as docs/schema.md prints it."""
 
-    def __new__(cls, code: str, meaning: str) -> _Reason:
+    def __new__(cls, code: str, meaning: str) -> Code:
         member = str.__new__(cls, code)
         member._value_ = code
         member.meaning = meaning
         return member
 
 
-class LineReason(_Reason):
+class LineReason(Code):
     """Why a line was removed (``removed.reason``)."""
 
     TITLE = "title", "the headline (it goes to `title`)"
@@ -55,7 +56,7 @@ class LineReason(_Reason):
     TIMESTAMP = "timestamp", "a bare date or time line outside the header zone"
 
 
-class RejectReason(_Reason):
+class RejectReason(Code):
     """Why an input gave no article (``rejects.reason``)."""
 
     EMPTY = "empty", "the file (or record) is empty or only whitespace"
@@ -83,3 +84,11 @@ class RejectReason(_Reason):
     ERROR = "error", ("reading the file or processing the document raised an unexpected error, recursed too "
                       "deeply or ran out of memory (`detail` says which and where); the rest of the batch "
                       "goes on")
+
+
+class SkipReason(Code):
+    """Why a container record is not a page (counted in the run report, never a row)."""
+
+    NOT_RESPONSE = "not_response", "a WARC record that is no response or resource (request, warcinfo, metadata)"
+    NOT_HTML = "not_html", "a WARC response whose content is not HTML (an image, a script, a PDF)"
+    HTTP_STATUS = "http_status", "a WARC response whose HTTP status is not 2xx (a redirect, an error)"

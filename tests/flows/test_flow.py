@@ -4,7 +4,7 @@ from __future__ import annotations
 import pyarrow.dataset as pads
 import pytest
 
-from tests.support import SEED_NAMES
+from tests.support import SEED_NAMES, build_counted_raw
 
 pytestmark = pytest.mark.usefixtures("prefect_server")
 
@@ -92,3 +92,33 @@ def test_flow_takes_a_settings_file_and_its_parameters_win(seed_raw, tmp_path):
     assert {p.parent for p in (out / "articles").rglob("*.parquet")} == {out / "articles"}
     recorded = json.loads((out / "_state" / "run.json").read_text())["settings"]
     assert (recorded["batch_files"], recorded["partition_by"]) == (3, "none")
+
+
+def without_seconds(summary: dict) -> dict:
+    """A summary's counts: what the same raw files give whatever runs them (times differ)."""
+    counts = {key: value for key, value in summary.items() if key not in ("seconds", "started_at")}
+    return counts | {"counters": {k: v for k, v in summary["counters"].items() if k != "seconds"}}
+
+
+def test_the_flow_counts_as_the_library_does_saves_it_and_shows_it(tmp_path):
+    from prefect.client.orchestration import get_client
+    from prefect.client.schemas.filters import ArtifactFilter, ArtifactFilterFlowRunId
+
+    from decruft.ingest import Settings, latest_run_report, run
+    from decruft.store.dataset import Dataset
+    from decruft_flows.ingest import ingest
+
+    raw = build_counted_raw(tmp_path / "raw")
+    library = run(Settings(raw=str(raw), out=str(tmp_path / "library"), batch_files=3)).as_dict()
+    state = ingest(raw=str(raw), out=str(tmp_path / "flow"), batch_files=3, return_state=True)
+    flow = state.result()
+    assert flow["failed_files"] == [] and flow["counters"]["skipped"]["http_status"] == 2
+    assert without_seconds(flow) == without_seconds(library) | {"failed_files": [], "failed_batches": []}
+    saved = latest_run_report(Dataset(str(tmp_path / "flow")))
+    assert saved == {k: v for k, v in flow.items() if not k.startswith("failed_")}
+    with get_client(sync_client=True) as client:
+        artifacts = client.read_artifacts(artifact_filter=ArtifactFilter(
+            flow_run_id=ArtifactFilterFlowRunId(any_=[state.state_details.flow_run_id])))
+    markdown = next(a.data for a in artifacts if a.key == "ingest-summary")
+    assert "## Records skipped by reason" in markdown and "| http_status | 2 |" in markdown
+    assert f"| trafilatura | {flow['counters']['paths']['trafilatura']} |" in markdown

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import functools
 import sys
+from collections import Counter
 
 import pyarrow.dataset as pads
 import pytest
@@ -29,6 +30,8 @@ def test_two_worker_processes_write_the_same_rows_as_threads(runner, module, see
                                                  batch_files=2, runner=runner)
     assert distributed["articles"] == threads["articles"] == len(SEED_NAMES)
     assert rows(tmp_path / runner) == rows(tmp_path / "threads")
+    counts = [{k: v for k, v in s["counters"].items() if k != "seconds"} for s in (distributed, threads)]
+    assert counts[0] == counts[1] and counts[0]["paths"]  # counted where the pages were cleaned: inline there
 
 
 def test_a_flow_run_asking_for_another_runner_starts_a_subflow_on_it(seed_raw, tmp_path, monkeypatch):
@@ -113,6 +116,35 @@ def test_summary_markdown_lists_counts_rejects_and_failures():
                  "| articles written | 4 |", "| empty | 1 |", "| dw | 4 |", "| de | 1 |",
                  "| documents per second | 3.0 |", "`s3://bucket/out`", "| `a.txt` | clean | OSError: x |"):
         assert text in md
+
+
+def test_the_cli_the_flow_log_and_the_artifact_show_the_same_rows_and_counts(capsys):
+    from decruft.cli import _print_summary
+    from decruft.ingest import RunReport, summary_rows, summary_tables
+    from decruft.ingest.report import BatchSummary, StepCounters
+    from decruft_flows.ingest import summary_markdown
+
+    counters = StepCounters(records=Counter(page=5, warc=9), skipped=Counter(not_html=2, not_response=3),
+                            removed=Counter(navigation=4, title=1), paths=Counter(text=3, trafilatura=2),
+                            seconds=Counter(read=0.5, extract=1.25))
+    report = RunReport(seen=7, new=6, skipped=1, seconds=2.0,
+                       totals=BatchSummary(files=6, articles=5, rejects=Counter(empty=1),
+                                           outlets=Counter(dw=5), languages=Counter(en=5), counters=counters))
+    summary = report.as_dict() | {"failed_files": ["a.txt"]}
+    md = summary_markdown(summary, "raw", "out")
+    _print_summary(summary, "out")
+    text = capsys.readouterr().out
+    for row in summary_rows(summary):
+        assert f"| {row.label} | {row.value} |" in md
+        assert (f"{row.label}: {row.value}" if row.inline is None else f"{row.inline} {row.value}") in text
+    for table in summary_tables(summary):
+        assert f"## {table.title.capitalize()}" in md and f"{table.title}: " in text
+        for name, value in table.counts.items():
+            assert f"| {name} | {value} |" in md and f"{name}={value}" in text
+    assert "records skipped by reason: not_response=3, not_html=2" in text
+    assert "seconds by stage: read=0.5, extract=1.25" in text and "failed files (retried next run): 1" in text
+    logged = report.lines()  # what the flow logs: the same lines, bar the flow's failures and the CLI's output
+    assert logged == [line for line in text.splitlines() if not line.startswith(("output: ", "failed files"))]
 
 
 def test_runner_errors_are_clear(monkeypatch):

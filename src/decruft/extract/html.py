@@ -34,6 +34,7 @@ from decruft.models import Extraction, PageHints, RemovedLine
 from decruft.reasons import LineReason
 from decruft.extract.rules import RuleSet, default_rules
 from decruft.extract.text import Tuning, clean_text
+from decruft.steps import ExtractPath
 
 # Elements trafilatura's cleaning deletes in every mode (navigation, footers, asides, widgets),
 # bar those it reads first: scripts and the head (JSON-LD), forms, figures (tables), math.
@@ -217,6 +218,7 @@ def _keep_header_as_body(extraction: Extraction) -> None:
     extraction.body = [r.text for r in extraction.removed if r.reason in HEADER_REASONS]
     if extraction.body:
         extraction.removed = [r for r in extraction.removed if r.reason not in HEADER_REASONS]
+        extraction.path = ExtractPath.HEADLINE_ONLY
 
 
 def _continues_link_list(text: str, link_list: str | None) -> bool:

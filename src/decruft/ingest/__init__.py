@@ -16,12 +16,14 @@ for it changes.
 from decruft.config import ConfigError
 from decruft.ingest.batching import BatchCall, BatchStep, Mapper, sequential_map
 from decruft.ingest.checks import check_config, preflight
-from decruft.ingest.report import BatchSummary, RunReport
+from decruft.ingest.report import (BatchSummary, Row, RunReport, StepCounters, Table, summary_lines,
+                                   summary_rows, summary_tables)
 from decruft.ingest.runner import Preview, dry_run, run
 from decruft.ingest.scan import selected
 from decruft.ingest.settings import Settings, StorageError, load_settings
-from decruft.ingest.state import compact, dataset_context, require_dataset
+from decruft.ingest.state import compact, dataset_context, latest_run_report, require_dataset
 
-__all__ = ["BatchCall", "BatchStep", "BatchSummary", "ConfigError", "Mapper", "Preview", "RunReport", "Settings",
-           "StorageError", "check_config", "compact", "dataset_context", "dry_run", "preflight", "require_dataset",
-           "run", "load_settings", "selected", "sequential_map"]
+__all__ = ["BatchCall", "BatchStep", "BatchSummary", "ConfigError", "Mapper", "Preview", "Row", "RunReport",
+           "Settings", "StepCounters", "StorageError", "Table", "check_config", "compact", "dataset_context",
+           "dry_run", "latest_run_report", "load_settings", "preflight", "require_dataset", "run", "selected",
+           "sequential_map", "summary_lines", "summary_rows", "summary_tables"]

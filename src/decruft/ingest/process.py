@@ -15,14 +15,16 @@ from decruft.ingest.report import BatchSummary
 from decruft.ingest.settings import Settings
 from decruft.ingest.state import load_learnt_table, saved_learnt_table
 from decruft.models import Limits, RawDocument, Reject
-from decruft.page import process_document, warm_up
+from decruft.page import PageResult, process_page, warm_up
+from decruft.read.containers import ReadStats
 from decruft.read.sources import read_documents
+from decruft.steps import Stage, Stopwatch
 from decruft.store.dataset import Dataset, FileWork, batch_key, counts_by_file
 
 
 def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.datetime,
                   table_digest: str | None = None, progress: Progress | None = None) -> BatchSummary:
-    """Clean every page of a batch and write its parts; returns counts.
+    """Clean every page of a batch and write its parts; returns counts (and its step counters).
 
     The learnt table is the one saved under the output with ``table_digest`` (read once per
     process, see ``saved_learnt_table``), or the latest saved one when it is None.
@@ -35,18 +37,29 @@ def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.dat
     chunk = _Chunk(settings.chunk_rows)
     summary = BatchSummary(files=len(items))
     counts: dict[str, list[int]] = {}
+    watch = Stopwatch()
     with page_processor(make, settings.limits) as process:
         for done, item in enumerate(items, 1):
-            docs = read_documents(item.file, settings.limits, item.sha256 or None)
-            for doc in guarded_documents(item.file.rel_path, docs):
-                chunk.add(doc if isinstance(doc, Reject) else process(doc))
+            stats = ReadStats()
+            docs = read_documents(item.file, settings.limits, item.sha256 or None, stats=stats)
+            for doc in watch.timed(guarded_documents(item.file.rel_path, docs), Stage.READ):
+                chunk.add(doc if isinstance(doc, Reject) else _cleaned(process(doc), summary))
                 if chunk.full():
-                    chunk.flush(settings.dataset(), key, ingested_at, summary, counts)
+                    chunk.flush(settings.dataset(), key, ingested_at, summary, counts, watch)
+            summary.counters.add_file(stats)
             if progress:
                 progress(done)
-    chunk.flush(settings.dataset(), key, ingested_at, summary, counts)
+    chunk.flush(settings.dataset(), key, ingested_at, summary, counts, watch)
+    watch.restart()
     settings.dataset().write_manifest(key, files, counts, summary.parts, ingested_at)
+    summary.counters.seconds.update(watch.lap(Stage.WRITE))
     return summary
+
+
+def _cleaned(page: PageResult | Reject, summary: BatchSummary) -> dict | Reject:
+    """A page's row; its counters go to the batch's (a Reject: its guard stopped it)."""
+    summary.counters.add_page(page)
+    return page.result if isinstance(page, PageResult) else page
 
 
 #: What the fork server of page-cleaning child processes imports first (so each child starts warm).
@@ -69,12 +82,15 @@ class _Chunk:
         return len(self.records) + len(self.rejects) >= self.rows
 
     def flush(self, dataset: Dataset, key: str, ingested_at: dt.datetime, summary: BatchSummary,
-              counts: dict[str, list[int]]) -> None:
-        """Write the rows (the first chunk as ``part-<batch>``, later ones ``part-<batch>-<n>``)."""
+              counts: dict[str, list[int]], watch: Stopwatch) -> None:
+        """Write the rows (the first chunk as ``part-<batch>``, later ones ``part-<batch>-<n>``),
+        timed on ``watch``."""
         if not (self.records or self.rejects) and self.written:
             return
         name = f"{key}-{self.written}" if self.written else key
+        watch.restart()
         parts = dataset.write_parts(name, self.records, self.rejects, ingested_at)
+        watch.lap(Stage.WRITE)
         chunk_summary = summarise(self.records, self.rejects)
         chunk_summary.parts = parts
         summary.add(chunk_summary)
@@ -86,17 +102,17 @@ class _Chunk:
 
 
 def document_processor(settings: Settings, table: LearntTable,
-                       ingested_at: dt.datetime) -> Callable[[RawDocument], dict | Reject]:
+                       ingested_at: dt.datetime) -> Callable[[RawDocument], PageResult]:
     """The per-page function of a batch (built where it runs: in this process or a child)."""
     ctx = settings.context(table)
     ctx.ingested_at = ingested_at
     warm_up()  # now, not within the first page's time limit (a no-op where already built)
-    return partial(process_document, ctx=ctx)
+    return partial(process_page, ctx=ctx)
 
 
 @contextmanager
-def page_processor(make: Callable[[], Callable[[RawDocument], dict | Reject]],
-                   limits: Limits) -> Iterator[Callable[[RawDocument], dict | Reject]]:
+def page_processor(make: Callable[[], Callable[[RawDocument], PageResult]],
+                   limits: Limits) -> Iterator[Callable[[RawDocument], PageResult | Reject]]:
     """A time-limited child process when possible, else inline; errors become rejects either way."""
     if can_use_child_processes():
         with GuardedProcessor(make, limits.document_timeout_s, preload=(CHILD_PRELOAD,)) as guarded:

@@ -14,7 +14,8 @@ from decruft.ingest.process import CLEAN, write_rejects
 from decruft.ingest.report import RunReport
 from decruft.ingest.scan import current_fingerprints, discover_files, exact_copy_owners, learn, scan
 from decruft.ingest.settings import Settings
-from decruft.ingest.state import (RUN_FILE, _run_state, _saved_fingerprints, save_learnt_table, settle)
+from decruft.ingest.state import (RUN_FILE, _run_state, _saved_fingerprints, save_learnt_table, save_run_report,
+                                  settle)
 from decruft.models import Reject
 from decruft.page import doc_id_for
 from decruft.read.sources import RawFile
@@ -25,13 +26,14 @@ from decruft.store.dataset import Dataset
 def run(settings: Settings, map_batches: Mapper = sequential_map,
         log: Callable[[str], None] = lambda _: None, parallelism: int = 1) -> "RunReport":
     """One ingest run. ``map_batches`` runs batch steps: sequentially here, as tasks in a flow
-    whose runner has ``parallelism`` workers (batch counts are multiples of it)."""
+    whose runner has ``parallelism`` workers (batch counts are multiples of it). The report is
+    saved with the dataset (``state.save_run_report``) before the run lock is released."""
     refuse_inside_worker_start()
     started = time.perf_counter()
     ingested_at = dt.datetime.now(dt.UTC)
     preflight(settings)
     dataset = settings.dataset()
-    report = RunReport()
+    report = RunReport(started=ingested_at)
     with dataset.lock():
         dataset.save_layout()
         dataset.write_common_metadata()
@@ -67,7 +69,8 @@ def run(settings: Settings, map_batches: Mapper = sequential_map,
         for summary in map_batches(CLEAN, calls):
             report.totals.add(summary)
         settle(dataset, log)
-    report.seconds = time.perf_counter() - started
+        report.seconds = time.perf_counter() - started
+        save_run_report(dataset, report)
     return report
 
 

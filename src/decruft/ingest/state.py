@@ -1,7 +1,8 @@
-"""What a run keeps under the output besides rows: the learnt table, the run's settings; and
-settling what an interrupted run left."""
+"""What a run keeps under the output besides rows: the learnt table, the run's settings, the
+runs' reports; and settling what an interrupted run left."""
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 import threading
@@ -12,6 +13,7 @@ from pathlib import Path
 from decruft.extract.boilerplate import LearntTable
 from decruft import filesystem
 from decruft.ingest.checks import remote_info
+from decruft.ingest.report import RunReport
 from decruft.ingest.scan import FileFingerprints
 from decruft.config import ConfigError
 from decruft.ingest.settings import Settings, file_options, load_settings
@@ -24,6 +26,10 @@ LEARNT_TABLE_FILE = "learnt.json"
 
 
 RUN_FILE = "run.json"
+
+
+#: Under ``_state``: one summary a run (``RunReport.as_dict``), named by the UTC time it started.
+RUNS_FOLDER = "runs"
 
 
 #: The table a batch task last read, by (output, digest): each worker process reads it once per
@@ -89,6 +95,21 @@ def _recorded_options(run: dict[str, Any]) -> dict[str, Any]:
         return run["settings"]
     return {"raw": run["raw"], "outlets": run["outlets_dirs"], "rules": run["rules_config"] or "",
             "partition_by": ",".join(run.get("partition_by", ())) or "none", **Limits(**run["limits"]).options()}
+
+
+def save_run_report(dataset: Dataset, report: RunReport) -> str:
+    """Keep a run's summary and step counters with the dataset; returns the state file's name."""
+    started = report.started or dt.datetime.now(dt.UTC)
+    name = f"{RUNS_FOLDER}/{started.astimezone(dt.UTC):%Y%m%dT%H%M%S%fZ}.json"
+    dataset.write_state(name, json.dumps(report.as_dict(), indent=1).encode())
+    return name
+
+
+def latest_run_report(dataset: Dataset) -> dict | None:
+    """The summary the latest finished run saved (None before the first)."""
+    names = [n for n in dataset.state_names(RUNS_FOLDER) if n.endswith(".json")]
+    data = dataset.read_state(f"{RUNS_FOLDER}/{names[-1]}") if names else None
+    return json.loads(data) if data is not None else None
 
 
 def _saved_fingerprints(settings: Settings, dataset: Dataset, config: str) -> FileFingerprints:

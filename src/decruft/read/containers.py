@@ -31,8 +31,9 @@ from fastwarc.warc import ArchiveIterator
 
 from decruft.read.decode import DecodeError, decode_text, looks_binary
 from decruft.read.metadata import load_json
-from decruft.reasons import RejectReason
+from decruft.reasons import RejectReason, SkipReason
 from decruft.models import Limits, RawDocument, Reject
+from decruft.steps import Container
 
 GZIP_MAGIC = b"\x1f\x8b"
 _CHUNK = 1 << 16
@@ -61,13 +62,14 @@ Read = Callable[[int], bytes]
 class ReadStats:
     """What a container held besides pages; pass one to ``read_source`` to learn it.
 
-    ``skipped`` counts records that are not pages, by why: ``not_response``
+    ``skipped`` counts records that are not pages, by why (``reasons.SkipReason``): ``not_response``
     (WARC request, warcinfo, metadata…), ``not_html`` (images, scripts…),
     ``http_status`` (redirects, errors).
     """
 
     records: int = 0  # container records read (JSONL lines, WARC records); 0 for a single page
     skipped: Counter[str] = field(default_factory=Counter)
+    container: Container = Container.PAGE  # what the file was read as
 
 
 class _StreamError(ValueError):
@@ -126,9 +128,9 @@ def _read_content(
     folder = rel_path.split("/")[0] if "/" in rel_path else None
     head = content.peek(_HEAD)
     if _WARC_START.match(head):
-        records = read_warc(rel_path, content, limits, stats)
+        records, stats.container = read_warc(rel_path, content, limits, stats), Container.WARC
     elif _looks_jsonl(rel_path, head):
-        records = read_jsonl(rel_path, content, limits, stats)
+        records, stats.container = read_jsonl(rel_path, content, limits, stats), Container.JSONL
     else:
         yield _single_document(rel_path, whole_sha, content, prefix, limits, folder)
         return
@@ -500,14 +502,14 @@ def _warc_page(source: str, record: WarcRecord, limits: Limits, stats: ReadStats
     elif warc_type in {"response", "resource"}:
         status, http_headers, payload = 200, {"content-type": record.headers.get("content-type", "")}, record.block
     else:
-        stats.skipped["not_response"] += 1
+        stats.skipped[SkipReason.NOT_RESPONSE] += 1
         return None
     content_type = http_headers.get("content-type", "")
     if not content_type.lower().startswith(_HTML_TYPES):
-        stats.skipped["not_html"] += 1
+        stats.skipped[SkipReason.NOT_HTML] += 1
         return None
     if not 200 <= status < 300:
-        stats.skipped["http_status"] += 1
+        stats.skipped[SkipReason.HTTP_STATUS] += 1
         return None
     if len(record.block) < record.length:  # only the start was read: the payload is over the limit
         size = len(payload) + record.length - len(record.block)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from decruft import filesystem
-from decruft.read.containers import read_stream
+from decruft.read.containers import ReadStats, read_stream
 from decruft.read.metadata import SIDECAR_SUFFIX, parse_sidecar, sidecar_names
 from decruft.reasons import RejectReason
 from decruft.models import Limits, RawDocument, Reject
@@ -129,21 +129,22 @@ def file_sha256(raw: RawFile) -> str | None:
 
 
 def read_documents(raw: RawFile, limits: Limits = Limits(), sha256: str | None = None,
-                   read: Callable[[int], bytes] | None = None) -> Iterator[RawDocument | Reject]:
+                   read: Callable[[int], bytes] | None = None,
+                   stats: ReadStats | None = None) -> Iterator[RawDocument | Reject]:
     """The pages of one raw file (one, or many for a container), with sidecar metadata, streamed
     from the file (or through ``read``, an open file's reader); ``sha256`` is the file's hash
-    if known (its own rejects carry it)."""
+    if known (its own rejects carry it). ``stats`` learns its records and skipped records."""
     if read is None:
         handle = open_raw(raw)
         if isinstance(handle, Reject):
             yield handle
             return
         with handle:
-            yield from read_documents(raw, limits, sha256, handle.read)
+            yield from read_documents(raw, limits, sha256, handle.read, stats)
         return
     sidecar = read_sidecar(raw.root, raw.rel_path)
     folder = top_folder(raw.rel_path)
-    for item in read_stream(raw.rel_path, read, raw.size, sha256, limits=limits):
+    for item in read_stream(raw.rel_path, read, raw.size, sha256, limits=limits, stats=stats):
         if isinstance(item, RawDocument):
             item.folder = folder
             if sidecar and not item.metadata:

@@ -8,6 +8,7 @@ Layout under the output root (a local path or a URI pyarrow understands, e.g. s3
     _state/fingerprints.parquet        what each current document contributes to the learnt table
     _state/learnt.json                 the learnt table (boilerplate lines, near-copy clusters)
     _state/run.json                    the settings of the latest run (read by clean/explain --out)
+    _state/runs/<started>.json         each run's summary and step counters
     _state/run.lock                    the run lock
 
 A batch writes its data parts first (each under a temporary name, then renamed) and its
@@ -314,6 +315,11 @@ class Dataset:
     def write_state(self, name: str, data: bytes) -> None:
         """Replace a file under ``_state`` atomically."""
         self._write_bytes(self.path("_state", name), data)
+
+    def state_names(self, folder: str) -> list[str]:
+        """The names of the files in a folder under ``_state``, sorted (none when it is absent)."""
+        prefix = self.path("_state", folder) + "/"
+        return [path[len(prefix):] for path in self._files(f"_state/{folder}", "")]
 
     def fingerprints(self) -> dict[str, tuple[str, list[Fingerprint]]]:
         """Saved fingerprints: raw file -> (its sha256, its documents' fingerprints)."""
