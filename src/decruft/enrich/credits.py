@@ -10,50 +10,11 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Mapping
 
+from decruft.lexicon import AGENCY_SPELLINGS
 from decruft.outlets import Registry
 
 __all__ = ["agencies_in", "normalise_agency", "parse_byline", "parse_credit_line"]
-
-# Canonical agency name -> spellings (compared case-, accent- and punctuation-insensitively).
-AGENCY_SPELLINGS: Mapping[str, tuple[str, ...]] = {
-    "AFP": ("AFP", "Agence France-Presse", "Agence France Presse", "France-Presse"),
-    "AP": ("AP", "Associated Press", "The Associated Press"),
-    "Reuters": ("Reuters", "Thomson Reuters", "Reuters News"),
-    "dpa": ("dpa", "Deutsche Presse-Agentur", "Deutsche Presseagentur"),
-    "EFE": ("EFE", "Agencia EFE"),
-    "ANSA": ("ANSA", "Agenzia ANSA", "Agenzia Nazionale Stampa Associata"),
-    "KNA": ("KNA", "Katholische Nachrichten-Agentur"),
-    "epd": ("epd", "Evangelischer Pressedienst"),
-    "Xinhua": ("Xinhua", "Xinhua News Agency", "Xinhuanet"),
-    "TASS": ("TASS", "ITAR-TASS"),
-    "PA": ("PA", "Press Association", "PA Media", "PA Wire"),
-    "Kyodo": ("Kyodo", "Kyodo News"),
-    "AAP": ("AAP", "Australian Associated Press"),
-    "ANP": ("ANP", "Algemeen Nederlands Persbureau"),
-    "APA": ("APA", "Austria Presse Agentur"),
-    "SDA": ("SDA", "Keystone-SDA", "Schweizerische Depeschenagentur"),
-    "Lusa": ("Lusa", "Agência Lusa"),
-    "Belga": ("Belga",),
-    "Yonhap": ("Yonhap", "Yonhap News Agency"),
-    "Interfax": ("Interfax",),
-    "RIA Novosti": ("RIA Novosti", "RIA"),
-    "UPI": ("UPI", "United Press International"),
-    "PTI": ("PTI", "Press Trust of India"),
-    "IANS": ("IANS", "Indo-Asian News Service"),
-    "Anadolu": ("Anadolu", "Anadolu Agency", "Anadolu Ajansi"),
-    "SID": ("SID", "Sport-Informations-Dienst"),
-    "AGI": ("AGI", "Agenzia Giornalistica Italia"),
-    "Europa Press": ("Europa Press",),
-    "Agência Brasil": ("Agência Brasil",),
-    "CTK": ("CTK", "ČTK"),
-    "PAP": ("PAP", "Polska Agencja Prasowa"),
-    "NTB": ("NTB",),
-    "TT": ("TT", "Tidningarnas Telegrambyrå"),
-    "Ritzau": ("Ritzau",),
-    "STT": ("STT",),
-}
 
 # Lower-case words allowed inside a name ("Jan de Vries", "Ursula von der Leyen").
 NAME_PARTICLES = frozenset(

@@ -18,32 +18,12 @@ import zoneinfo
 from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
+from decruft.lexicon import MONTH_NAMES
 from decruft.models import OutletProfile, PublicationDate
 
 __all__ = ["choose_publication_date", "find_updated", "parse_date", "parse_url_date"]
 
 # --- name tables (data) ---------------------------------------------------------------
-
-# Month names and abbreviations, one string per month (January first), per language.
-MONTH_NAMES: Mapping[str, tuple[str, ...]] = {
-    "en": ("january jan", "february feb", "march mar", "april apr", "may", "june jun",
-           "july jul", "august aug", "september sep sept", "october oct", "november nov",
-           "december dec"),
-    "de": ("januar jänner jän", "februar feber", "märz maerz mär mrz", "april", "mai", "juni",
-           "juli", "august", "september", "oktober okt", "november", "dezember dez"),
-    "fr": ("janvier janv", "février fevrier févr fevr fév", "mars", "avril avr", "mai", "juin",
-           "juillet juil", "août aout", "septembre", "octobre", "novembre", "décembre decembre déc"),
-    "es": ("enero ene", "febrero", "marzo", "abril abr", "mayo", "junio", "julio", "agosto ago",
-           "septiembre setiembre set", "octubre", "noviembre", "diciembre dic"),
-    "it": ("gennaio gen", "febbraio", "marzo", "aprile", "maggio mag", "giugno giu",
-           "luglio lug", "agosto", "settembre sett", "ottobre ott", "novembre", "dicembre"),
-    "pt": ("janeiro", "fevereiro fev", "março marco", "abril", "maio mai", "junho", "julho",
-           "agosto", "setembro", "outubro out", "novembro", "dezembro"),
-    "nl": ("januari", "februari", "maart mrt", "april", "mei", "juni", "juli", "augustus",
-           "september", "oktober", "november", "december"),
-    "ru": ("января", "февраля", "марта", "апреля", "мая", "июня", "июля", "августа",
-           "сентября", "октября", "ноября", "декабря"),
-}
 
 # Weekday names: only skipped between a time and a date ("10:48, Tue, Nov 19, 2019").
 WEEKDAY_NAMES = (

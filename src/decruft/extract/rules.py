@@ -27,6 +27,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from decruft.config import ConfigError, check_keys, read_toml
+from decruft.lexicon import expand_placeholders
 from decruft.reasons import LineReason
 from decruft.regex import Pattern, PatternSet, UnsupportedPattern
 
@@ -99,11 +100,16 @@ def _check_pattern(pattern: str, source: str, concept: str) -> None:
 
 
 def _pattern_list(value: object, source: str, concept: str) -> tuple[str, ...]:
+    """The patterns, their lexicon placeholders (``{month:en}``, ``{agency}``) expanded."""
     if not isinstance(value, list) or not all(isinstance(p, str) for p in value):
         raise RuleError(f"{source}: concept {concept!r}: expected a list of strings")
-    for pattern in value:
+    try:
+        patterns = tuple(expand_placeholders(pattern) for pattern in value)
+    except ConfigError as exc:
+        raise RuleError(f"{source}: concept {concept!r}: {exc}") from exc
+    for pattern in patterns:
         _check_pattern(pattern, source, concept)
-    return tuple(value)
+    return patterns
 
 
 def _phrase_list(value: object, source: str, concept: str) -> tuple[str, ...]:
