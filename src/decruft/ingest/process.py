@@ -63,7 +63,7 @@ def _cleaned(page: PageResult | Reject, summary: BatchSummary) -> dict | Reject:
 
 
 #: What the fork server of page-cleaning child processes imports first (so each child starts warm).
-CHILD_PRELOAD = f"{__package__}.warm"
+CHILD_PRELOAD = f"{__package__}.child_start"
 
 @dataclass
 class _Chunk:

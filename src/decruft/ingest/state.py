@@ -34,10 +34,8 @@ RUNS_FOLDER = "runs"
 
 #: The table a batch task last read, by (output, digest): each worker process reads it once per
 #: run instead of receiving it with every task (it can grow to megabytes per outlet).
-_SAVED: dict[tuple[str, str], LearntTable] = {}
-
-
-_SAVED_LOCK = threading.Lock()
+_TABLE_READ: dict[tuple[str, str], LearntTable] = {}
+_TABLE_READ_LOCK = threading.Lock()
 
 
 def load_learnt_table(out: str) -> LearntTable:
@@ -51,23 +49,23 @@ def save_learnt_table(out: str, table: LearntTable) -> str:
     data = table.to_json().encode("utf-8")
     Dataset(out).write_state(LEARNT_TABLE_FILE, data)
     digest = hashlib.sha256(data).hexdigest()
-    with _SAVED_LOCK:
-        _SAVED.clear()
-        _SAVED[(out, digest)] = table
+    with _TABLE_READ_LOCK:
+        _TABLE_READ.clear()
+        _TABLE_READ[(out, digest)] = table
     return digest
 
 
 def saved_learnt_table(out: str, digest: str) -> LearntTable:
     """The table ``save_learnt_table`` saved under out with that digest, read once per process."""
-    with _SAVED_LOCK:
-        table = _SAVED.get((out, digest))
+    with _TABLE_READ_LOCK:
+        table = _TABLE_READ.get((out, digest))
         if table is None:
             data = Dataset(out).read_state(LEARNT_TABLE_FILE)
             if data is None or hashlib.sha256(data).hexdigest() != digest:
                 raise RuntimeError(f"the learnt table under {out} changed during the run")
             table = LearntTable.from_json(data.decode("utf-8"))
-            _SAVED.clear()
-            _SAVED[(out, digest)] = table
+            _TABLE_READ.clear()
+            _TABLE_READ[(out, digest)] = table
         return table
 
 
