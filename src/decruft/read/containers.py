@@ -29,6 +29,7 @@ from typing import Any
 
 from fastwarc.warc import ArchiveIterator
 
+from decruft.guard import native_panic
 from decruft.read.decode import DecodeError, decode_text, looks_binary
 from decruft.read.metadata import load_json
 from decruft.reasons import RejectReason
@@ -466,6 +467,10 @@ def iter_warc_records(content: _Stream, cap: int) -> Iterator[WarcRecord | str]:
             yield WarcRecord(headers, block, length)
     except OSError as exc:  # fastwarc: a header it cannot parse
         yield f"{exc} (no WARC record where the next one should start)"
+    except BaseException as exc:  # a panic in fastwarc (not an Exception) is a broken file too
+        if not native_panic(exc):
+            raise
+        yield f"the WARC reader failed ({type(exc).__name__}: {str(exc)[:200]})"
 
 
 def _drain(reader: Any) -> int:
