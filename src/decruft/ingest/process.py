@@ -17,7 +17,7 @@ from decruft.ingest.state import load_learnt_table, saved_learnt_table
 from decruft.models import Limits, RawDocument, Reject
 from decruft.page import process_document, warm_up
 from decruft.read.sources import read_documents
-from decruft.store.dataset import Dataset, FileWork, batch_key, counts_by_file
+from decruft.store.dataset import Dataset, FileWork, batch_key
 
 
 def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.datetime,
@@ -30,21 +30,24 @@ def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.dat
     """
     table = saved_learnt_table(settings.out, table_digest) if table_digest else load_learnt_table(settings.out)
     make = partial(document_processor, settings, table, ingested_at)
-    files = [FileWork(item.file.rel_path, item.sha256, item.context) for item in items]
+    files = [item.work for item in items]
     key = batch_key(files)
     chunk = _Chunk()
     summary = BatchSummary(files=len(items))
-    counts: dict[str, list[int]] = {}
+    counts: dict[FileWork, list[int]] = {}
     with page_processor(make, settings.limits) as process:
-        for done, item in enumerate(items, 1):
-            docs = read_documents(item.file, settings.limits, item.sha256 or None)
+        for done, (item, work) in enumerate(zip(items, files), 1):
+            docs = read_documents(item.file, settings.limits, item.sha256 or None, part=item.part)
+            tally = counts.setdefault(work, [0, 0])
             for doc in guarded_documents(item.file.rel_path, docs):
-                chunk.add(doc if isinstance(doc, Reject) else process(doc))
+                result = doc if isinstance(doc, Reject) else process(doc)
+                tally[isinstance(result, Reject)] += 1
+                chunk.add(result)
                 if chunk.full():
-                    chunk.flush(settings.dataset(), key, ingested_at, summary, counts)
+                    chunk.flush(settings.dataset(), key, ingested_at, summary)
             if progress:
                 progress(done)
-    chunk.flush(settings.dataset(), key, ingested_at, summary, counts)
+    chunk.flush(settings.dataset(), key, ingested_at, summary)
     settings.dataset().write_manifest(key, files, counts, summary.parts, ingested_at)
     return summary
 
@@ -71,8 +74,7 @@ class _Chunk:
     def full(self) -> bool:
         return len(self.records) + len(self.rejects) >= CHUNK_ROWS
 
-    def flush(self, dataset: Dataset, key: str, ingested_at: dt.datetime, summary: BatchSummary,
-              counts: dict[str, list[int]]) -> None:
+    def flush(self, dataset: Dataset, key: str, ingested_at: dt.datetime, summary: BatchSummary) -> None:
         """Write the rows (the first chunk as ``part-<batch>``, later ones ``part-<batch>-<n>``)."""
         if not (self.records or self.rejects) and self.written:
             return
@@ -81,10 +83,6 @@ class _Chunk:
         chunk_summary = summarise(self.records, self.rejects)
         chunk_summary.parts = parts
         summary.add(chunk_summary)
-        for path, (articles, rejects) in counts_by_file(self.records, self.rejects).items():
-            total = counts.setdefault(path, [0, 0])
-            total[0] += articles
-            total[1] += rejects
         self.records, self.rejects, self.written = [], [], self.written + 1
 
 
