@@ -231,8 +231,7 @@ class _Marker:
         if self.gunzip is None:
             return offset, 0, 0, offset
         seek, inflated = self.gunzip.member_at(offset)
-        at = seek if inflated == offset else max(seek, self.gunzip.source_consumed())
-        return seek, inflated, offset - inflated, at
+        return seek, inflated, offset - inflated, seek + self.gunzip.raw_share(seek, inflated, offset)
 
 
 def _is_container(rel_path: str, head: bytes) -> bool:
@@ -461,8 +460,10 @@ class _Gunzip:
             self._members.popleft()
         return self._members[0]
 
-    def source_consumed(self) -> int:
-        return self._source.consumed
+    def raw_share(self, seek: int, inflated: int, offset: int) -> int:
+        """About how many raw bytes after ``seek`` inflate to the bytes from ``inflated`` to
+        ``offset`` (of the member starting there): by the ratio of all read since."""
+        return (offset - inflated) * (self._source.consumed - seek) // max(1, self.inflated - inflated)
 
     def read(self, n: int) -> bytes:
         while True:
