@@ -176,3 +176,25 @@ def test_a_changed_container_is_redone_in_all_its_ranges(tmp_path, batches_seen)
     assert len(batches_seen) >= 3
     ingest(raw, tmp_path / "fresh", batch_bytes=10 * size)
     assert rows(out) == rows(tmp_path / "fresh")
+
+
+@pytest.mark.parametrize("case", ["cut", "inflated-limit"])
+def test_a_cut_or_overlong_container_ends_in_its_last_range(case, tmp_path, batches_seen):
+    """The file's own reject comes once, from the range where reading stops, as in one read."""
+    from decruft.models import Limits
+
+    data = crawl(60)[0]
+    limits = Limits()
+    if case == "cut":
+        data = data[: len(data) * 5 // 8]
+    else:
+        limits = Limits(max_decompressed_bytes=len(gzip.decompress(data)) // 2)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "crawl.warc.gz").write_bytes(data)
+    for out, batch_bytes in (("whole", 10 * len(data)), ("split", len(data) // 4)):
+        run(Settings(raw=str(raw), out=str(tmp_path / out), batch_bytes=batch_bytes, limits=limits))
+    assert len(batches_seen) >= 3
+    whole = rows(tmp_path / "whole")
+    assert list(whole[1]) == ["crawl.warc.gz"]
+    assert rows(tmp_path / "split") == whole

@@ -87,6 +87,7 @@ class Mark(NamedTuple):
     inflated: int = 0
     skip: int = 0
     at: int = 0
+    counted: int = 0  # records read before it (``ReadStats.records``: blank lines are not records)
 
 
 @dataclass
@@ -102,7 +103,7 @@ class RecordIndex:
     marks: list[Mark] = field(default_factory=list)
     records: int = 0
 
-    def note(self, after: int, locate: Callable[[], tuple[int, int, int, int]]) -> None:
+    def note(self, after: int, counted: int, locate: Callable[[], tuple[int, int, int, int]]) -> None:
         """Note record ``after + 1``, if far enough past the last mark (``locate`` gives
         seek, inflated, skip and at)."""
         self.records = after + 1
@@ -110,7 +111,7 @@ class RecordIndex:
             return  # the first range starts with the file
         seek, inflated, skip, at = locate()
         if at - (self.marks[-1].at if self.marks else 0) >= self.every:
-            self.marks.append(Mark(after, seek, inflated, skip, at))
+            self.marks.append(Mark(after, seek, inflated, skip, at, counted))
 
 
 @dataclass(frozen=True)
@@ -174,12 +175,12 @@ def read_stream(
         gunzip = _Gunzip(source, limits.max_decompressed_bytes)
         content = _Stream(gunzip.read)
         yield from _read_content(rel_path, whole_sha, content, "gzip+", limits, stats,
-                                 _Marker(index, content, gunzip))
+                                 _Marker(index, stats, gunzip))
     else:
         if size > limits.max_file_bytes and not _is_container(rel_path, head):
             yield _too_large(rel_path, whole_sha, size, limits.max_file_bytes, "file")
             return
-        yield from _read_content(rel_path, whole_sha, source, "", limits, stats, _Marker(index, source))
+        yield from _read_content(rel_path, whole_sha, source, "", limits, stats, _Marker(index, stats))
 
 
 def _read_range(rel_path: str, read: Read, whole_sha: str | None, part: RecordRange, limits: Limits,
@@ -193,11 +194,11 @@ def _read_range(rel_path: str, read: Read, whole_sha: str | None, part: RecordRa
     try:
         _discard(content, part.start.skip)
     except _StreamError as exc:
-        yield _stream_failure(rel_path, whole_sha, exc, stats)
+        yield _stream_failure(rel_path, whole_sha, exc, part.start.counted)
         return
     reader = read_warc if part.format == "warc" else read_jsonl
     records = reader(rel_path, content, limits, stats, first=part.first, last=part.last)
-    yield from _records(rel_path, whole_sha, records, stats, whole=False)
+    yield from _records(rel_path, whole_sha, records, stats, whole=False, counted=part.start.counted)
 
 
 def _discard(content: "_Stream", count: int) -> None:
@@ -212,8 +213,8 @@ def _discard(content: "_Stream", count: int) -> None:
 class _Marker:
     """Notes record starts in an index (when one is asked for) as a container is read whole."""
 
-    def __init__(self, index: RecordIndex | None, content: "_Stream", gunzip: "_Gunzip | None" = None):
-        self.index, self.content, self.gunzip = index, content, gunzip
+    def __init__(self, index: RecordIndex | None, stats: ReadStats, gunzip: "_Gunzip | None" = None):
+        self.index, self.stats, self.gunzip = index, stats, gunzip
 
     def start(self, format_: str) -> Callable[[int, int], None] | None:
         """The function a reader calls with each record's number and content offset (None
@@ -225,7 +226,7 @@ class _Marker:
 
     def _note(self, number: int, offset: int) -> None:
         assert self.index is not None
-        self.index.note(number - 1, lambda: self._locate(offset))
+        self.index.note(number - 1, self.stats.records, lambda: self._locate(offset))
 
     def _locate(self, offset: int) -> tuple[int, int, int, int]:
         if self.gunzip is None:
@@ -256,9 +257,10 @@ def _read_content(
 
 
 def _records(rel_path: str, whole_sha: str | None, records: Iterator[RawDocument | Reject], stats: ReadStats,
-             whole: bool) -> Iterator[RawDocument | Reject]:
+             whole: bool, counted: int = 0) -> Iterator[RawDocument | Reject]:
     """A container's records, at most MAX_RECORD_REJECTS of them rejects (then one row counts
-    the rest); a file read ``whole`` that holds no record at all is a ``no_content`` reject."""
+    the rest); a file read ``whole`` that holds no record at all is a ``no_content`` reject.
+    ``counted``: the records of the file before these (in earlier ranges)."""
     folder = rel_path.split("/")[0] if "/" in rel_path else None
     seen = False
     beyond: Counter[str] = Counter()  # rejected records past MAX_RECORD_REJECTS, by reason
@@ -275,7 +277,7 @@ def _records(rel_path: str, whole_sha: str | None, records: Iterator[RawDocument
                     continue
             yield item
     except _StreamError as exc:
-        yield _stream_failure(rel_path, whole_sha, exc, stats)
+        yield _stream_failure(rel_path, whole_sha, exc, counted + stats.records)
         seen = True
     if beyond:
         counts = ", ".join(f"{reason}: {n}" for reason, n in beyond.most_common())
@@ -287,11 +289,11 @@ def _records(rel_path: str, whole_sha: str | None, records: Iterator[RawDocument
                      f"none of its {stats.records} record(s) is a page (skipped: {skipped})")
 
 
-def _stream_failure(rel_path: str, whole_sha: str | None, exc: _StreamError, stats: ReadStats) -> Reject:
-    """The reject for the rest of a container whose stream failed after ``stats.records`` records."""
+def _stream_failure(rel_path: str, whole_sha: str | None, exc: _StreamError, records: int) -> Reject:
+    """The reject for the rest of a container whose stream failed after ``records`` records."""
     if isinstance(exc, _DecompressionLimit):
         return Reject(rel_path, whole_sha, RejectReason.DECOMPRESSION_LIMIT,
-                      f"{exc}; the {stats.records} record(s) before it are kept")
+                      f"{exc}; the {records} record(s) before it are kept")
     return Reject(rel_path, whole_sha, RejectReason.PARSE_ERROR, f"truncated gzip after the records above: {exc}")
 
 

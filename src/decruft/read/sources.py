@@ -115,11 +115,10 @@ def open_raw(raw: RawFile, at: int = 0) -> BinaryIO | Reject:
         return filesystem.open_file(raw.root, raw.rel_path, at)
     try:
         handle = open(raw.path, "rb")
-        if at:
-            handle.seek(at)
-        return handle
     except OSError as exc:
         return Reject(raw.rel_path, None, RejectReason.UNREADABLE, f"cannot read: {exc.strerror or exc}")
+    handle.seek(at)
+    return handle
 
 
 def file_sha256(raw: RawFile) -> str | None:
