@@ -66,11 +66,15 @@ def list_files(uri: str) -> Iterator[tuple[str, int]]:
     yield from sorted(files)
 
 
-def open_file(uri: str, rel_path: str) -> pafs.NativeFile:
-    """A file as a stream read piece by piece (``read(n)``), never whole. Errors propagate, so
-    a batch task retries a flaky store."""
+def open_file(uri: str, rel_path: str, at: int = 0) -> pafs.NativeFile:
+    """A file as a stream read piece by piece (``read(n)``) from byte ``at``, never whole.
+    Errors propagate, so a batch task retries a flaky store."""
     fs, root = filesystem(uri)
-    return fs.open_input_stream(f"{root}/{rel_path}")
+    if not at:
+        return fs.open_input_stream(f"{root}/{rel_path}")
+    handle = fs.open_input_file(f"{root}/{rel_path}")  # random access: ranged reads from the store
+    handle.seek(at)
+    return handle
 
 
 def read_file(uri: str, rel_path: str) -> bytes:

@@ -3,7 +3,8 @@
 Everything that touches a file's content runs under this guard: reading a file into pages
 (``guarded_documents``: decoding, containers, sidecars, metadata), the scan's look at each page
 (``observe_safely``) and cleaning (``safely``, ``GuardedProcessor``). A page or file that raises
-(any exception, a recursion too deep, memory exhausted) becomes an ``error`` reject. A page that runs past the per-document time limit
+(any exception, a recursion too deep, memory exhausted, a native library's panic) becomes an
+``error`` reject. A page that runs past the per-document time limit
 must be *stopped*, which Python can only do to a process: pages are therefore cleaned in a child
 process (forked from a fork server that has imported the library and built its rules, outlets and
 language profiles, so starting one costs milliseconds) and a child that overruns is killed, its
@@ -32,6 +33,19 @@ READY = "ready"
 STARTUP_TIMEOUT_S = 120.0
 
 
+def native_panic(exc: BaseException) -> bool:
+    """Whether ``exc`` is a panic in a Rust library (fastwarc): pyo3's ``PanicException``, a
+    class of each extension module's own, derives from BaseException, so ``except Exception``
+    misses it."""
+    return type(exc).__name__ == "PanicException" and not isinstance(exc, Exception)
+
+
+def contained(exc: BaseException) -> bool:
+    """Whether content may have caused ``exc``, so the guard turns it into a reject: any
+    exception, memory exhausted, a native panic; interrupts and exits are not contained."""
+    return isinstance(exc, Exception) or native_panic(exc)
+
+
 def failure(source: str, sha256: str | None, exc: BaseException) -> Reject:
     """The ``error`` reject of a page or file whose processing raised ``exc``."""
     if isinstance(exc, RecursionError):
@@ -47,7 +61,9 @@ def safely(process: Callable[[RawDocument], T], doc: RawDocument) -> T | Reject:
     """Run process on one page; an unexpected exception becomes an ``error`` reject."""
     try:
         return process(doc)
-    except (Exception, MemoryError) as exc:  # one broken page must never fail its batch
+    except BaseException as exc:  # one broken page must never fail its batch
+        if not contained(exc):
+            raise
         return failure(doc.source_path, doc.sha256, exc)
 
 
@@ -56,7 +72,9 @@ def guarded_documents(source: str, documents: Iterator[RawDocument | Reject]) ->
     for the file ends them (the pages before it stand)."""
     try:
         yield from documents
-    except (Exception, MemoryError) as exc:
+    except BaseException as exc:
+        if not contained(exc):
+            raise
         yield failure(source, None, exc)
 
 
@@ -64,7 +82,9 @@ def observe_safely(observe: Callable[[RawDocument], T], doc: RawDocument, nothin
     """The scan's look at one page; a page it cannot read teaches ``nothing`` (cleaning rejects it)."""
     try:
         return observe(doc)
-    except (Exception, MemoryError):
+    except BaseException as exc:
+        if not contained(exc):
+            raise
         return nothing
 
 

@@ -188,3 +188,30 @@ def test_batch_arguments_pass_through_prefect_and_dask_unwalked():
     assert visited == [batch]
     assert tokenize(Opaque([1])) != tokenize(Opaque([1]))
     assert unwrapping(lambda files, n: files * n)(Opaque(["x"]), Opaque(2)) == ["x", "x"]
+
+
+def test_one_large_container_is_cleaned_by_both_dask_workers(tmp_path):
+    """Its record ranges are batches of their own, spread over the workers; the rows are those
+    of a run that reads it whole."""
+    pytest.importorskip("prefect_dask", reason="the dask extra is not installed: pip install -e '.[dask]'")
+    from distributed import Client, LocalCluster
+
+    from decruft_flows.ingest import ingest, with_runner
+    from decruft_flows.runners import prefect_api_env
+    from tests.read.test_containers import crawl
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    data = crawl(80)[0]
+    (raw / "crawl.warc.gz").write_bytes(data)
+    whole = ingest(raw=str(raw), out=str(tmp_path / "whole"))
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
+                      env=prefect_api_env()) as cluster, Client(cluster.scheduler_address) as client:
+        split = with_runner("dask", cluster.scheduler_address)(
+            raw=str(raw), out=str(tmp_path / "dask"), batch_bytes=len(data) // 4, runner="dask",
+            dask_address=cluster.scheduler_address)
+        # a worker keeps the learnt table once it has cleaned a batch (scanning does not read it)
+        cleaned = client.run(lambda: bool(__import__("decruft.ingest.state", fromlist=["_TABLE_READ"])._TABLE_READ))
+    assert len(cleaned) == 2 and all(cleaned.values())
+    assert split["articles"] == whole["articles"] == 80
+    assert rows(tmp_path / "dask") == rows(tmp_path / "whole")

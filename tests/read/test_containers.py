@@ -6,6 +6,7 @@ import os
 import random
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from decruft.read.containers import ReadStats, read_source
 from decruft.models import Limits, RawDocument, Reject
@@ -239,3 +240,71 @@ def assert_ingested_once(run, settings, html: set[int], counted: bool = True):
     assert sorted(int(p.rsplit("#", 1)[1]) for p in paths) == sorted(html)
     assert not counted or report.totals.articles + sum(report.totals.rejects.values()) == len(html)
     return report
+
+
+class _NoPosition:
+    """A stream that cannot say where it is: fastwarc panics (a Rust ``unwrap``) on it."""
+
+    def read(self, n: int) -> bytes:
+        return b""
+
+    def tell(self) -> int:
+        raise OSError("position unknown")
+
+
+def fastwarc_panic() -> BaseException:
+    """A real PanicException from fastwarc (a BaseException, not an Exception)."""
+    from fastwarc.warc import ArchiveIterator
+
+    try:
+        ArchiveIterator(_NoPosition(), parse_http=False, stream_detect=False)
+    except BaseException as exc:  # noqa: BLE001 - the panic is what is wanted
+        return exc
+    raise AssertionError("fastwarc no longer panics on a stream without a position")
+
+
+def test_a_fastwarc_panic_is_a_parse_error_reject_not_an_escape(monkeypatch) -> None:
+    from decruft.read import containers
+
+    panic = fastwarc_panic()
+    assert type(panic).__name__ == "PanicException" and not isinstance(panic, Exception)
+    monkeypatch.setattr(containers._Stream, "tell", _NoPosition.tell)
+    (reject,) = read_all("c.warc", response("https://a/1", PAGE) + response("https://a/2", PAGE))
+    assert (reject.source_path, reject.reason) == ("c.warc#1", "parse_error")
+    assert "PanicException" in reject.detail
+
+
+def test_the_guard_contains_a_native_panic_but_not_an_interrupt() -> None:
+    from decruft.guard import guarded_documents, safely
+
+    panic = fastwarc_panic()
+
+    def raising(exc: BaseException):
+        yield read_all("a.html", PAGE)[0]
+        raise exc
+
+    first, failed = guarded_documents("a.warc", raising(panic))
+    assert isinstance(first, RawDocument)
+    assert (failed.source_path, failed.reason) == ("a.warc", "error") and "PanicException" in failed.detail
+    assert safely(lambda doc: (_ for _ in ()).throw(panic), first).reason == "error"
+    with pytest.raises(KeyboardInterrupt):
+        list(guarded_documents("a.warc", raising(KeyboardInterrupt())))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.integers(0, 10_000), st.binary(max_size=12)), max_size=6), st.booleans())
+def test_any_damage_to_a_warc_gives_pages_and_rejects_only(damage, zipped) -> None:
+    """Bytes overwritten anywhere in a WARC (plain or gzipped per record): reading it yields
+    RawDocuments and Rejects, never an exception, and the records before the damage stand."""
+    records = [response(f"https://a/{i}", PAGE + b"x" * (i * 40)) for i in range(4)]
+    data = bytearray(b"".join(gzip.compress(r, mtime=0) for r in records) if zipped else b"".join(records))
+    first = len(data)
+    for at, junk in damage:
+        at %= len(data)
+        data[at:at + len(junk)] = junk
+        first = min(first, at)
+    items = read_all("d.warc.gz" if zipped else "d.warc", bytes(data))
+    assert all(isinstance(i, RawDocument | Reject) for i in items)
+    if not zipped:  # records wholly before the first damaged byte are read as they were
+        intact = sum(1 for n in range(4) if len(b"".join(records[:n + 1])) <= first)
+        assert all(isinstance(i, RawDocument) for i in items[:intact])

@@ -3,10 +3,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from decruft.ingest.settings import Settings
+from decruft.read.containers import RecordIndex, RecordRange
 from decruft.read.sources import RawFile
+from decruft.store.dataset import FileWork
+
+T = TypeVar("T")
 
 
 #: A batch step's progress callback: told how many of the batch's files are done so far.
@@ -16,30 +20,50 @@ Progress = Callable[[int], None]
 @dataclass
 class WorkItem:
     """A raw file with its content hash (empty when it could not be read) and the digest of
-    what the learnt table decides for it."""
+    what the learnt table decides for it; for a large container, where its records start
+    (``records``, from the scan) or the one range of them this item is (``part``, of ``split``)."""
 
     file: RawFile
     sha256: str
     context: str = ""
+    records: RecordIndex | None = None
+    part: RecordRange | None = None
+    split: str | None = None
+
+    @property
+    def size(self) -> int:
+        """About how many raw bytes the item reads."""
+        if self.part is None:
+            return self.file.size
+        end = self.part.end_at or self.file.size
+        return max(1, end - self.part.start.at)
+
+    @property
+    def work(self) -> FileWork:
+        """What the manifest records once the item is done."""
+        if self.part is None:
+            return FileWork(self.file.rel_path, self.sha256, self.context)
+        return FileWork(self.file.rel_path, self.sha256, self.context, self.part.first, self.part.last, self.split)
 
 
-def batches(files: list[RawFile], max_files: int, max_bytes: int,
-            parallelism: int = 1) -> Iterator[list[RawFile]]:
-    """Consecutive groups of at most max_files files and (unless one file is bigger) max_bytes.
+def batches(files: list[T], max_files: int, max_bytes: int, parallelism: int = 1,
+            size: Callable[[T], int] = lambda raw: raw.size) -> Iterator[list[T]]:
+    """Consecutive groups of at most max_files files (or work items) and (unless one is
+    bigger) max_bytes.
 
     Files are spread evenly over the groups, and their number suits the workers
     (``parallelism``, see ``even_sizes``) so that none idles in the last wave.
     """
     sizes = iter(even_sizes(len(files), max_files, parallelism))
     limit = next(sizes, max_files)
-    batch: list[RawFile] = []
-    size = 0
-    for raw in files:
-        if batch and (len(batch) >= limit or size + raw.size > max_bytes):
+    batch: list[T] = []
+    total = 0
+    for item in files:
+        if batch and (len(batch) >= limit or total + size(item) > max_bytes):
             yield batch
-            batch, size, limit = [], 0, next(sizes, limit)
-        batch.append(raw)
-        size += raw.size
+            batch, total, limit = [], 0, next(sizes, limit)
+        batch.append(item)
+        total += size(item)
     if batch:
         yield batch
 
@@ -90,7 +114,6 @@ def sequential_map(step: BatchStep, calls: list[BatchCall]) -> list[Any]:
 
 
 def batches_of_items(items: list[WorkItem], settings: Settings, parallelism: int = 1) -> Iterator[list[WorkItem]]:
-    by_file = {item.file.rel_path: item for item in items}
-    for batch in batches([i.file for i in items], settings.batch_files, settings.batch_bytes, parallelism):
-        yield [by_file[raw.rel_path] for raw in batch]
+    """Work items in batches, a record range of a large container weighing its own bytes."""
+    yield from batches(items, settings.batch_files, settings.batch_bytes, parallelism, size=lambda i: i.size)
 

@@ -19,7 +19,7 @@ from decruft.page import PageResult, process_page, warm_up
 from decruft.read.containers import ReadStats
 from decruft.read.sources import read_documents
 from decruft.steps import Stage, Stopwatch
-from decruft.store.dataset import Dataset, FileWork, batch_key, counts_by_file
+from decruft.store.dataset import Dataset, FileWork, batch_key
 
 
 def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.datetime,
@@ -32,24 +32,27 @@ def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.dat
     """
     table = saved_learnt_table(settings.out, table_digest) if table_digest else load_learnt_table(settings.out)
     make = partial(document_processor, settings, table, ingested_at)
-    files = [FileWork(item.file.rel_path, item.sha256, item.context) for item in items]
+    files = [item.work for item in items]
     key = batch_key(files)
     chunk = _Chunk(settings.chunk_rows)
     summary = BatchSummary(files=len(items))
-    counts: dict[str, list[int]] = {}
+    counts: dict[FileWork, list[int]] = {}
     watch = Stopwatch()
     with page_processor(make, settings.limits) as process:
-        for done, item in enumerate(items, 1):
+        for done, (item, work) in enumerate(zip(items, files), 1):
             stats = ReadStats()
-            docs = read_documents(item.file, settings.limits, item.sha256 or None, stats=stats)
+            docs = read_documents(item.file, settings.limits, item.sha256 or None, part=item.part, stats=stats)
+            tally = counts.setdefault(work, [0, 0])
             for doc in watch.timed(guarded_documents(item.file.rel_path, docs), Stage.READ):
-                chunk.add(doc if isinstance(doc, Reject) else _cleaned(process(doc), summary))
+                result = doc if isinstance(doc, Reject) else _cleaned(process(doc), summary)
+                tally[isinstance(result, Reject)] += 1
+                chunk.add(result)
                 if chunk.full():
-                    chunk.flush(settings.dataset(), key, ingested_at, summary, counts, watch)
+                    chunk.flush(settings.dataset(), key, ingested_at, summary, watch)
             summary.counters.add_file(stats)
             if progress:
                 progress(done)
-    chunk.flush(settings.dataset(), key, ingested_at, summary, counts, watch)
+    chunk.flush(settings.dataset(), key, ingested_at, summary, watch)
     watch.restart()
     settings.dataset().write_manifest(key, files, counts, summary.parts, ingested_at)
     summary.counters.seconds.update(watch.lap(Stage.WRITE))
@@ -82,7 +85,7 @@ class _Chunk:
         return len(self.records) + len(self.rejects) >= self.rows
 
     def flush(self, dataset: Dataset, key: str, ingested_at: dt.datetime, summary: BatchSummary,
-              counts: dict[str, list[int]], watch: Stopwatch) -> None:
+              watch: Stopwatch) -> None:
         """Write the rows (the first chunk as ``part-<batch>``, later ones ``part-<batch>-<n>``),
         timed on ``watch``."""
         if not (self.records or self.rejects) and self.written:
@@ -94,10 +97,6 @@ class _Chunk:
         chunk_summary = summarise(self.records, self.rejects)
         chunk_summary.parts = parts
         summary.add(chunk_summary)
-        for path, (articles, rejects) in counts_by_file(self.records, self.rejects).items():
-            total = counts.setdefault(path, [0, 0])
-            total[0] += articles
-            total[1] += rejects
         self.records, self.rejects, self.written = [], [], self.written + 1
 
 

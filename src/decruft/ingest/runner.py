@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -12,7 +13,8 @@ from decruft.ingest.checks import preflight
 from decruft.ingest.plan import plan_work
 from decruft.ingest.process import CLEAN, write_rejects
 from decruft.ingest.report import RunReport
-from decruft.ingest.scan import current_fingerprints, discover_files, exact_copy_owners, learn, scan
+from decruft.ingest.scan import (current_fingerprints, current_indexes, discover_files, exact_copy_owners,
+                                 learn, scan)
 from decruft.ingest.settings import Settings
 from decruft.ingest.state import (RUN_FILE, _run_state, _saved_fingerprints, save_learnt_table, save_run_report,
                                   settle)
@@ -46,6 +48,9 @@ def run(settings: Settings, map_batches: Mapper = sequential_map,
         current = current_fingerprints(files, items, saved, scanned)
         if current != saved:
             dataset.save_fingerprints(current)
+        saved_indexes = dataset.record_indexes()
+        if (indexes := current_indexes(items, saved_indexes)) != saved_indexes:
+            dataset.save_record_indexes(indexes)
         owners = exact_copy_owners(items)
         table = learn(current, owners)
         digest = save_learnt_table(settings.out, table)
@@ -53,8 +58,8 @@ def run(settings: Settings, map_batches: Mapper = sequential_map,
         manifest = dataset.manifest()
         plan = plan_work(items, _present(files, early_rejects), manifest, current, owners, table,
                          settings, config)
-        report.seen, report.new, report.skipped = (len(files) + len(early_rejects), len(plan.todo),
-                                                   plan.skipped)
+        report.seen, report.new, report.skipped = (len(files) + len(early_rejects),
+                                                   len({i.file.rel_path for i in plan.todo}), plan.skipped)
         report.retired = len(plan.retired)
         log(f"{report.new} new or changed file(s), {report.skipped} unchanged, {report.retired} retired")
         dataset.retire(plan.retired, ingested_at)
@@ -77,7 +82,9 @@ def run(settings: Settings, map_batches: Mapper = sequential_map,
 @dataclass
 class Preview:
     """What a run would do now (``dry_run``): paths to clean (new or changed), exact copies to
-    reject, paths whose rows would be retired, discovery rejects, how many are unchanged."""
+    reject, paths whose rows would be retired, discovery rejects, how many are unchanged;
+    ``ranges``: of the paths to clean, the large containers cleaned in record ranges, and how
+    many ranges are left to clean of each."""
 
     new: list[str] = field(default_factory=list)
     changed: list[str] = field(default_factory=list)
@@ -85,6 +92,7 @@ class Preview:
     retired: list[str] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     skipped: int = 0
+    ranges: dict[str, int] = field(default_factory=dict)
 
 
 def dry_run(settings: Settings) -> Preview:
@@ -98,14 +106,16 @@ def dry_run(settings: Settings) -> Preview:
     saved = _saved_fingerprints(settings, dataset, config)
     items, scanned = scan(settings, files, saved, sequential_map, 1)
     current = current_fingerprints(files, items, saved, scanned)
+    current_indexes(items, dataset.record_indexes())
     owners = exact_copy_owners(items)
     manifest = dataset.manifest()
     plan = plan_work(items, _present(files, early_rejects), manifest, current, owners,
                      learn(current, owners), settings, config)
-    todo = [item.file.rel_path for item in plan.todo]
+    todo = list(dict.fromkeys(item.file.rel_path for item in plan.todo))  # a file split in ranges once
     return Preview(new=[p for p in todo if p not in manifest], changed=[p for p in todo if p in manifest],
                    duplicates=[(i.file.rel_path, owners[i.sha256]) for i in plan.duplicates],
                    retired=plan.retired, skipped=plan.skipped,
+                   ranges=dict(Counter(i.file.rel_path for i in plan.todo if i.part is not None)),
                    rejects=[r for r in early_rejects if settings.reprocess or r.source_path not in manifest])
 
 

@@ -1,5 +1,6 @@
-"""Discover and scan: which raw files there are, their hashes, and what each new or changed
-document contributes to the learnt table (its fingerprint)."""
+"""Discover and scan: which raw files there are, their hashes, what each new or changed
+document contributes to the learnt table (its fingerprint), and where the records of a large
+container start (its record index, so that its ranges can be cleaned in separate batches)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -14,12 +15,20 @@ from decruft.ingest.settings import Settings
 from decruft.models import RawDocument, Reject
 from decruft.page import Context, boilerplate_group, page_text
 from decruft.read.decode import DecodeError
+from decruft.read.containers import RecordIndex
 from decruft.read.metadata import normalise_metadata
+from decruft.reasons import RejectReason
 from decruft.read.sources import HashingReader, RawFile, discover, file_sha256, open_raw, read_documents
 
 
 #: Fingerprints of raw files: rel_path -> (sha256 of the file, its documents' fingerprints).
 FileFingerprints = dict[str, tuple[str, list[Fingerprint]]]
+
+#: Record indexes of large containers: rel_path -> (sha256 of the file, its index).
+RecordIndexes = dict[str, tuple[str, RecordIndex]]
+
+#: Marks a record index keeps per batch's bytes: ranges then come within a quarter of a batch.
+MARKS_PER_BATCH = 4
 
 
 def discover_files(settings: Settings) -> tuple[list[RawFile], list[Reject]]:
@@ -54,44 +63,61 @@ def scan_batch(settings: Settings, files: list[RawFile], known: dict[str, str] |
     ``progress`` is told the files done after each one.
 
     Files are streamed: a new file is hashed as it is fingerprinted (one read), a known one is
-    hashed first and read again only when its bytes changed."""
+    hashed first and read again only when its bytes changed. A container read over a batch's
+    bytes gets its record index (``WorkItem.records``)."""
     known = known or {}
     ctx: Context | None = None
     items: list[WorkItem] = []
     prints: FileFingerprints = {}
     for done, raw in enumerate(files, 1):
+        index = RecordIndex(max(1, settings.batch_bytes // MARKS_PER_BATCH)) if raw.size > settings.batch_bytes else None
         if raw.rel_path in known:
             sha = file_sha256(raw) or ""
             if sha and sha != known[raw.rel_path]:
                 ctx = ctx or settings.context()
-                prints[raw.rel_path] = (sha, _file_fingerprints(raw, settings, ctx, sha))
+                prints[raw.rel_path] = (sha, _file_fingerprints(raw, settings, ctx, sha, index=index))
+            else:
+                index = None
         else:
             ctx = ctx or settings.context()
-            sha, found = _hash_and_fingerprint(raw, settings, ctx)
+            sha, found = _hash_and_fingerprint(raw, settings, ctx, index)
             if sha:
                 prints[raw.rel_path] = (sha, found)
-        items.append(WorkItem(raw, sha))
+        items.append(WorkItem(raw, sha, records=index if index is not None and index.format else None))
         if progress:
             progress(done)
     return items, prints
 
 
-def _hash_and_fingerprint(raw: RawFile, settings: Settings, ctx: Context) -> tuple[str, list[Fingerprint]]:
+def _hash_and_fingerprint(raw: RawFile, settings: Settings, ctx: Context,
+                          index: RecordIndex | None) -> tuple[str, list[Fingerprint]]:
     """A new file's sha256 ("" when it cannot be read) and fingerprints, in one read."""
     handle = open_raw(raw)
     if isinstance(handle, Reject):
         return "", []
     with handle:
         reader = HashingReader(handle)
-        found = _file_fingerprints(raw, settings, ctx, None, reader.read)
+        found = _file_fingerprints(raw, settings, ctx, None, reader.read, index)
         return reader.sha256(), found
 
 
 def _file_fingerprints(raw: RawFile, settings: Settings, ctx: Context, sha: str | None,
-                       read: Callable[[int], bytes] | None = None) -> list[Fingerprint]:
-    docs = guarded_documents(raw.rel_path, read_documents(raw, settings.limits, sha, read))
-    return [fp for doc in docs if isinstance(doc, RawDocument)
-            for fp in observe_safely(partial(_fingerprint, ctx=ctx), doc, [])]
+                       read: Callable[[int], bytes] | None = None,
+                       index: RecordIndex | None = None) -> list[Fingerprint]:
+    """The fingerprints of a file's pages; ``index`` notes where its records start, and is
+    emptied when the file must be read whole: one with no record at all, or past the rejects
+    one container reports one by one (its rows name the file, not a record)."""
+    found: list[Fingerprint] = []
+    items = 0
+    for doc in guarded_documents(raw.rel_path, read_documents(raw, settings.limits, sha, read, index=index)):
+        items += 1
+        if isinstance(doc, RawDocument):
+            found += observe_safely(partial(_fingerprint, ctx=ctx), doc, [])
+        elif index is not None and doc.reason == RejectReason.TOO_MANY_REJECTS:
+            index.marks.clear()
+    if index is not None and not items:
+        index.marks.clear()
+    return found
 
 
 def _fingerprint(doc: RawDocument, ctx: Context) -> list[Fingerprint]:
@@ -119,6 +145,19 @@ def current_fingerprints(files: list[RawFile], items: list[WorkItem], saved: Fil
             current[path] = scanned[path]
         elif path in current and current[path][0] != item.sha256:
             del current[path]
+    return current
+
+
+def current_indexes(items: list[WorkItem], saved: RecordIndexes) -> RecordIndexes:
+    """The record indexes of the large containers present now: freshly noted, or saved for the
+    same bytes (given to their items)."""
+    current: RecordIndexes = {}
+    for item in items:
+        path = item.file.rel_path
+        if item.records is None and path in saved and saved[path][0] == item.sha256 and item.sha256:
+            item.records = saved[path][1]
+        if item.records is not None and item.records.marks:
+            current[path] = (item.sha256, item.records)
     return current
 
 

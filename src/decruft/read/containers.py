@@ -9,6 +9,11 @@ Containers are streamed: gzip is inflated as it is read, WARC records come one b
 record. Limits apply to each record (``max_document_bytes``) and to the bytes a container
 inflates to (``max_decompressed_bytes``); only a single page is held whole (``max_file_bytes``).
 
+A large container is read in record ranges (``RecordRange``), each on its own: a whole read
+notes where records start (``RecordIndex``), and a range starts there (a seek, for a WARC.gz a
+gzip member's start, then inflating and skipping to the record) and stops after its last record.
+Records keep their numbers (``crawl.warc.gz#17``) however the file is split.
+
 Every page becomes a RawDocument (bytes still undecoded); anything unusable a
 Reject. Records that are not pages (WARC request/metadata records, images,
 redirects) are not errors: they are counted in the caller's ``ReadStats``.
@@ -22,13 +27,14 @@ import io
 import json
 import re
 import zlib
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from fastwarc.warc import ArchiveIterator
 
+from decruft.guard import native_panic
 from decruft.read.decode import DecodeError, decode_text, looks_binary
 from decruft.read.metadata import load_json
 from decruft.reasons import RejectReason, SkipReason
@@ -72,6 +78,60 @@ class ReadStats:
     container: Container = Container.PAGE  # what the file was read as
 
 
+class Mark(NamedTuple):
+    """Where record ``after + 1`` of a container starts: seek the raw file to ``seek`` (the
+    record itself, or in a gzip file the start of the member holding it, ``inflated`` bytes into
+    the inflated content), then skip ``skip`` inflated bytes. ``at`` is about where in the raw
+    file the record lies (exactly, but for a record inside a member), for sizing ranges."""
+
+    after: int
+    seek: int
+    inflated: int = 0
+    skip: int = 0
+    at: int = 0
+    counted: int = 0  # records read before it (``ReadStats.records``: blank lines are not records)
+
+
+@dataclass
+class RecordIndex:
+    """Where a container's records start, noted while it is read whole (pass one to
+    ``read_stream``): one mark about every ``every`` raw bytes, so that a file of millions of
+    records costs a few thousand marks. ``format`` is ``warc`` or ``jsonl`` ("" for a file that
+    is not a container); ``records``: the records read."""
+
+    every: int
+    format: str = ""
+    gzipped: bool = False
+    marks: list[Mark] = field(default_factory=list)
+    records: int = 0
+
+    def note(self, after: int, counted: int, locate: Callable[[], tuple[int, int, int, int]]) -> None:
+        """Note record ``after + 1``, if far enough past the last mark (``locate`` gives
+        seek, inflated, skip and at)."""
+        self.records = after + 1
+        if after == 0:
+            return  # the first range starts with the file
+        seek, inflated, skip, at = locate()
+        if at - (self.marks[-1].at if self.marks else 0) >= self.every:
+            self.marks.append(Mark(after, seek, inflated, skip, at, counted))
+
+
+@dataclass(frozen=True)
+class RecordRange:
+    """Records ``start.after + 1`` to ``last`` (to the end when None) of a container whose
+    index gave ``start``: a part of a file that a batch reads alone."""
+
+    format: str
+    gzipped: bool
+    start: Mark
+    last: int | None
+    end_at: int = 0  # about where in the raw file the range ends (0: at the file's end)
+
+    @property
+    def first(self) -> int:
+        return self.start.after + 1
+
+
 class _StreamError(ValueError):
     """The content stream cannot go on: the bytes before the failure are good."""
 
@@ -97,24 +157,84 @@ def read_source(
 
 def read_stream(
     rel_path: str, read: Read, size: int, whole_sha: str | None, *, limits: Limits = Limits(),
-    stats: ReadStats | None = None,
+    stats: ReadStats | None = None, index: RecordIndex | None = None, part: RecordRange | None = None,
 ) -> Iterator[RawDocument | Reject]:
     """Yield the pages of one raw file of ``size`` bytes read through ``read``, never holding a
-    container whole; ``whole_sha`` (the file's hash, if known) names the file's own rejects."""
+    container whole; ``whole_sha`` (the file's hash, if known) names the file's own rejects.
+
+    ``index`` notes where the records start; with ``part``, ``read`` starts at ``part.start.seek``
+    and only that range's records are read."""
     stats = stats if stats is not None else ReadStats()
+    if part is not None:
+        yield from _read_range(rel_path, read, whole_sha, part, limits, stats)
+        return
     source = _Stream(read)
     head = source.peek(_HEAD)
     if (not head or head.isspace()) and len(head) < _HEAD and source.error is None:
         yield Reject(rel_path, whole_sha, RejectReason.EMPTY, "the file is empty")
         return
     if head.startswith(GZIP_MAGIC):
-        content = _Stream(_Gunzip(source, limits.max_decompressed_bytes).read)
-        yield from _read_content(rel_path, whole_sha, content, "gzip+", limits, stats)
+        gunzip = _Gunzip(source, limits.max_decompressed_bytes)
+        content = _Stream(gunzip.read)
+        yield from _read_content(rel_path, whole_sha, content, "gzip+", limits, stats,
+                                 _Marker(index, stats, gunzip))
     else:
         if size > limits.max_file_bytes and not _is_container(rel_path, head):
             yield _too_large(rel_path, whole_sha, size, limits.max_file_bytes, "file")
             return
-        yield from _read_content(rel_path, whole_sha, source, "", limits, stats)
+        yield from _read_content(rel_path, whole_sha, source, "", limits, stats, _Marker(index, stats))
+
+
+def _read_range(rel_path: str, read: Read, whole_sha: str | None, part: RecordRange, limits: Limits,
+                stats: ReadStats) -> Iterator[RawDocument | Reject]:
+    """The records of one range, ``read`` starting at the range's seek position."""
+    content = source = _Stream(read)
+    if part.gzipped:
+        gunzip = _Gunzip(source, limits.max_decompressed_bytes)
+        gunzip.inflated = part.start.inflated  # the container's limit counts from its start
+        content = _Stream(gunzip.read)
+    try:
+        _discard(content, part.start.skip)
+    except _StreamError as exc:
+        yield _stream_failure(rel_path, whole_sha, exc, part.start.counted)
+        return
+    reader = read_warc if part.format == "warc" else read_jsonl
+    records = reader(rel_path, content, limits, stats, first=part.first, last=part.last)
+    yield from _records(rel_path, whole_sha, records, stats, whole=False, counted=part.start.counted)
+
+
+def _discard(content: "_Stream", count: int) -> None:
+    """Skip ``count`` bytes, a piece at a time."""
+    while count > 0:
+        piece = content.read_some(min(count, _CHUNK))
+        if not piece:
+            raise _Truncated(f"the stream ends {count} bytes before the range's first record")
+        count -= len(piece)
+
+
+class _Marker:
+    """Notes record starts in an index (when one is asked for) as a container is read whole."""
+
+    def __init__(self, index: RecordIndex | None, stats: ReadStats, gunzip: "_Gunzip | None" = None):
+        self.index, self.stats, self.gunzip = index, stats, gunzip
+
+    def start(self, format_: str) -> Callable[[int, int], None] | None:
+        """The function a reader calls with each record's number and content offset (None
+        when no index is kept)."""
+        if self.index is None:
+            return None
+        self.index.format, self.index.gzipped = format_, self.gunzip is not None
+        return self._note
+
+    def _note(self, number: int, offset: int) -> None:
+        assert self.index is not None
+        self.index.note(number - 1, self.stats.records, lambda: self._locate(offset))
+
+    def _locate(self, offset: int) -> tuple[int, int, int, int]:
+        if self.gunzip is None:
+            return offset, 0, 0, offset
+        seek, inflated = self.gunzip.member_at(offset)
+        return seek, inflated, offset - inflated, seek + self.gunzip.raw_share(seek, inflated, offset)
 
 
 def _is_container(rel_path: str, head: bytes) -> bool:
@@ -123,17 +243,29 @@ def _is_container(rel_path: str, head: bytes) -> bool:
 
 def _read_content(
     rel_path: str, whole_sha: str | None, content: "_Stream", prefix: str, limits: Limits, stats: ReadStats,
+    marker: _Marker,
 ) -> Iterator[RawDocument | Reject]:
     """Pages in (decompressed) content; a gzip failure ends them with one reject for the rest."""
-    folder = rel_path.split("/")[0] if "/" in rel_path else None
     head = content.peek(_HEAD)
     if _WARC_START.match(head):
-        records, stats.container = read_warc(rel_path, content, limits, stats), Container.WARC
+        stats.container = Container.WARC
+        records = read_warc(rel_path, content, limits, stats, note=marker.start("warc"))
     elif _looks_jsonl(rel_path, head):
-        records, stats.container = read_jsonl(rel_path, content, limits, stats), Container.JSONL
+        stats.container = Container.JSONL
+        records = read_jsonl(rel_path, content, limits, stats, note=marker.start("jsonl"))
     else:
+        folder = rel_path.split("/")[0] if "/" in rel_path else None
         yield _single_document(rel_path, whole_sha, content, prefix, limits, folder)
         return
+    yield from _records(rel_path, whole_sha, records, stats, whole=True)
+
+
+def _records(rel_path: str, whole_sha: str | None, records: Iterator[RawDocument | Reject], stats: ReadStats,
+             whole: bool, counted: int = 0) -> Iterator[RawDocument | Reject]:
+    """A container's records, at most MAX_RECORD_REJECTS of them rejects (then one row counts
+    the rest); a file read ``whole`` that holds no record at all is a ``no_content`` reject.
+    ``counted``: the records of the file before these (in earlier ranges)."""
+    folder = rel_path.split("/")[0] if "/" in rel_path else None
     seen = False
     beyond: Counter[str] = Counter()  # rejected records past MAX_RECORD_REJECTS, by reason
     rejected = 0
@@ -149,23 +281,23 @@ def _read_content(
                     continue
             yield item
     except _StreamError as exc:
-        yield _stream_failure(rel_path, whole_sha, exc, stats)
+        yield _stream_failure(rel_path, whole_sha, exc, counted + stats.records)
         seen = True
     if beyond:
         counts = ", ".join(f"{reason}: {n}" for reason, n in beyond.most_common())
         yield Reject(rel_path, whole_sha, RejectReason.TOO_MANY_REJECTS,
                      f"{sum(beyond.values())} more rejected records after the first {MAX_RECORD_REJECTS} ({counts})")
-    if not seen:  # every file gets a row, even one whose records are none of them pages
+    if whole and not seen:  # every file gets a row, even one whose records are none of them pages
         skipped = ", ".join(f"{why}: {n}" for why, n in sorted(stats.skipped.items())) or "none"
         yield Reject(rel_path, whole_sha, RejectReason.NO_CONTENT,
                      f"none of its {stats.records} record(s) is a page (skipped: {skipped})")
 
 
-def _stream_failure(rel_path: str, whole_sha: str | None, exc: _StreamError, stats: ReadStats) -> Reject:
-    """The reject for the rest of a container whose stream failed after ``stats.records`` records."""
+def _stream_failure(rel_path: str, whole_sha: str | None, exc: _StreamError, records: int) -> Reject:
+    """The reject for the rest of a container whose stream failed after ``records`` records."""
     if isinstance(exc, _DecompressionLimit):
         return Reject(rel_path, whole_sha, RejectReason.DECOMPRESSION_LIMIT,
-                      f"{exc}; the {stats.records} record(s) before it are kept")
+                      f"{exc}; the {records} record(s) before it are kept")
     return Reject(rel_path, whole_sha, RejectReason.PARSE_ERROR, f"truncated gzip after the records above: {exc}")
 
 
@@ -324,12 +456,27 @@ class _Gunzip:
         self._piece = 256
         self._pending = b""
         self.inflated = 0
+        #: Members started and not yet passed by ``member_at``: (raw offset, inflated offset).
+        self._members: deque[tuple[int, int]] = deque()
+
+    def member_at(self, offset: int) -> tuple[int, int]:
+        """The raw and inflated offsets of the member holding inflated byte ``offset`` (offsets
+        asked for must not decrease)."""
+        while len(self._members) > 1 and self._members[1][1] <= offset:
+            self._members.popleft()
+        return self._members[0]
+
+    def raw_share(self, seek: int, inflated: int, offset: int) -> int:
+        """About how many raw bytes after ``seek`` inflate to the bytes from ``inflated`` to
+        ``offset`` (of the member starting there): by the ratio of all read since."""
+        return (offset - inflated) * (self._source.consumed - seek) // max(1, self.inflated - inflated)
 
     def read(self, n: int) -> bytes:
         while True:
             if self._inflater is None:
                 if not self._source.peek(2).startswith(GZIP_MAGIC):
                     return b""  # the end, or trailing padding after the last member (gzip(1) ignores it)
+                self._members.append((self._source.consumed, self.inflated))
                 self._inflater, self._piece = zlib.decompressobj(wbits=31), 256
             out = self._inflate(n)
             if out:
@@ -372,16 +519,25 @@ def _looks_jsonl(rel_path: str, data: bytes) -> bool:
         return False
 
 
-def read_jsonl(rel_path: str, content: _Stream, limits: Limits,
-               stats: ReadStats) -> Iterator[RawDocument | Reject]:
+def read_jsonl(rel_path: str, content: _Stream, limits: Limits, stats: ReadStats, first: int = 1,
+               last: int | None = None, note: Callable[[int, int], None] | None = None,
+               ) -> Iterator[RawDocument | Reject]:
     """One page per line, the page in ``html`` or ``text``; every other field is metadata.
 
     Lines are read one at a time: a file's records are never all held at once, and a line
-    over the document limit is skipped as it is read, never held.
+    over the document limit is skipped as it is read, never held. Lines are numbered from
+    ``first`` (the content starts at that line) up to ``last``; ``note`` is told each line's
+    number and offset.
     """
-    number = 0
-    while line := content.readline(limits.max_document_bytes + 1):
+    number = first - 1
+    while number != last:
+        offset = content.tell()
+        line = content.readline(limits.max_document_bytes + 1)
+        if not line:
+            break
         number += 1
+        if note is not None:
+            note(number, offset)
         if not line.endswith(b"\n") and len(line) > limits.max_document_bytes:
             size = len(line) + _skip_line(content)
             stats.records += 1
@@ -434,20 +590,29 @@ class WarcRecord:
     headers: dict[str, str]
     block: bytes
     length: int
+    offset: int = 0  # where the record starts in the content stream
 
 
-def read_warc(rel_path: str, content: _Stream, limits: Limits, stats: ReadStats) -> Iterator[RawDocument | Reject]:
-    """HTML responses in a WARC file; the other records are counted in ``stats.skipped``."""
+def read_warc(rel_path: str, content: _Stream, limits: Limits, stats: ReadStats, first: int = 1,
+              last: int | None = None, note: Callable[[int, int], None] | None = None,
+              ) -> Iterator[RawDocument | Reject]:
+    """HTML responses in a WARC file; the other records are counted in ``stats.skipped``.
+    Records are numbered from ``first`` (the content starts at that record) up to ``last``;
+    ``note`` is told each record's number and offset."""
     cap = limits.max_document_bytes + _HTTP_HEAD_MAX
-    for number, record in enumerate(iter_warc_records(content, cap), start=1):
+    for number, record in enumerate(iter_warc_records(content, cap), start=first):
         source = f"{rel_path}#{number}"
         if isinstance(record, str):
             yield Reject(source, None, RejectReason.PARSE_ERROR, f"record {number}: {record}")
             return
+        if note is not None:
+            note(number, record.offset)
         stats.records += 1
         page = _warc_page(source, record, limits, stats)
         if page is not None:
             yield page
+        if number == last:
+            return
 
 
 def iter_warc_records(content: _Stream, cap: int) -> Iterator[WarcRecord | str]:
@@ -465,9 +630,13 @@ def iter_warc_records(content: _Stream, cap: int) -> Iterator[WarcRecord | str]:
             if got < length:
                 yield f"cut short: {got} of {length} content bytes"
                 return
-            yield WarcRecord(headers, block, length)
+            yield WarcRecord(headers, block, length, record.stream_pos)
     except OSError as exc:  # fastwarc: a header it cannot parse
         yield f"{exc} (no WARC record where the next one should start)"
+    except BaseException as exc:  # a panic in fastwarc (not an Exception) is a broken file too
+        if not native_panic(exc):
+            raise
+        yield f"the WARC reader failed ({type(exc).__name__}: {str(exc)[:200]})"
 
 
 def _drain(reader: Any) -> int:

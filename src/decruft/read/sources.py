@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from decruft import filesystem
-from decruft.read.containers import ReadStats, read_stream
+from decruft.read.containers import ReadStats, RecordIndex, RecordRange, read_stream
 from decruft.read.metadata import SIDECAR_SUFFIX, parse_sidecar, sidecar_names
 from decruft.reasons import RejectReason
 from decruft.models import Limits, RawDocument, Reject
@@ -108,15 +108,17 @@ class HashingReader:
         return self._digest.hexdigest()
 
 
-def open_raw(raw: RawFile) -> BinaryIO | Reject:
-    """A raw file opened for streaming, or an ``unreadable`` Reject (store errors propagate:
-    the task retries)."""
+def open_raw(raw: RawFile, at: int = 0) -> BinaryIO | Reject:
+    """A raw file opened for streaming from byte ``at``, or an ``unreadable`` Reject (store
+    errors propagate: the task retries)."""
     if filesystem.is_remote(raw.root):
-        return filesystem.open_file(raw.root, raw.rel_path)
+        return filesystem.open_file(raw.root, raw.rel_path, at)
     try:
-        return open(raw.path, "rb")
+        handle = open(raw.path, "rb")
     except OSError as exc:
         return Reject(raw.rel_path, None, RejectReason.UNREADABLE, f"cannot read: {exc.strerror or exc}")
+    handle.seek(at)
+    return handle
 
 
 def file_sha256(raw: RawFile) -> str | None:
@@ -129,22 +131,26 @@ def file_sha256(raw: RawFile) -> str | None:
 
 
 def read_documents(raw: RawFile, limits: Limits = Limits(), sha256: str | None = None,
-                   read: Callable[[int], bytes] | None = None,
-                   stats: ReadStats | None = None) -> Iterator[RawDocument | Reject]:
+                   read: Callable[[int], bytes] | None = None, *, stats: ReadStats | None = None,
+                   index: RecordIndex | None = None, part: RecordRange | None = None
+                   ) -> Iterator[RawDocument | Reject]:
     """The pages of one raw file (one, or many for a container), with sidecar metadata, streamed
     from the file (or through ``read``, an open file's reader); ``sha256`` is the file's hash
-    if known (its own rejects carry it). ``stats`` learns its records and skipped records."""
+    if known (its own rejects carry it). ``stats`` learns its records and skipped records;
+    ``index`` notes where a container's records start; ``part`` reads only that range of them
+    (the file is opened at the range's start)."""
     if read is None:
-        handle = open_raw(raw)
+        handle = open_raw(raw, part.start.seek if part else 0)
         if isinstance(handle, Reject):
             yield handle
             return
         with handle:
-            yield from read_documents(raw, limits, sha256, handle.read, stats)
+            yield from read_documents(raw, limits, sha256, handle.read, stats=stats, index=index, part=part)
         return
     sidecar = read_sidecar(raw.root, raw.rel_path)
     folder = top_folder(raw.rel_path)
-    for item in read_stream(raw.rel_path, read, raw.size, sha256, limits=limits, stats=stats):
+    for item in read_stream(raw.rel_path, read, raw.size, sha256, limits=limits, stats=stats, index=index,
+                            part=part):
         if isinstance(item, RawDocument):
             item.folder = folder
             if sidecar and not item.metadata:

@@ -4,8 +4,10 @@ Layout under the output root (a local path or a URI pyarrow understands, e.g. s3
 
     articles/outlet=<id>/year_month=<YYYY-MM|unknown>/part-<batch>.parquet
     rejects/part-<batch>.parquet
-    _manifest/part-<batch>.parquet     one row per raw file a batch finished (or a run retired)
+    _manifest/part-<batch>.parquet     one row per raw file (or record range of one) a batch
+                                       finished, or a run retired
     _state/fingerprints.parquet        what each current document contributes to the learnt table
+    _state/records.json                where the records of large containers start (their ranges)
     _state/learnt.json                 the learnt table (boilerplate lines, near-copy clusters)
     _state/run.json                    the settings of the latest run (read by clean/explain --out)
     _state/runs/<started>.json         each run's summary and step counters
@@ -15,6 +17,11 @@ A batch writes its data parts first (each under a temporary name, then renamed) 
 manifest part last. Part names derive from the batch's content, so redoing a batch after a crash
 overwrites its parts instead of adding duplicates; parts no manifest names are leftovers of an
 interrupted run and are removed by the next one.
+
+A large container is processed in record ranges, each recorded in a manifest row of its own
+(``first_record``, ``last_record``, ``split``): a run killed midway redoes only the ranges no
+manifest row records. The rows of one record are current when they come from the latest ingest
+of the range holding it.
 """
 from __future__ import annotations
 
@@ -26,7 +33,8 @@ import os
 import re
 import time
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass
@@ -41,6 +49,7 @@ import pyarrow.parquet as pq
 from decruft import filesystem
 from decruft.extract.boilerplate import Fingerprint
 from decruft.models import Reject
+from decruft.read.containers import Mark, RecordIndex
 from decruft.store.schema import ARTICLES, REJECTS
 
 MANIFEST = pa.schema([
@@ -53,6 +62,11 @@ MANIFEST = pa.schema([
     pa.field("ingested_at", pa.timestamp("us", tz="UTC"), nullable=False),
     pa.field("context", pa.string()),  # digest of what the learnt table decided for the file
     pa.field("retired", pa.bool_()),  # true: the file was moved or pruned; its rows go
+    # a record range of a large container (null: the whole file): its first record, its last
+    # (null: to the end), and the digest naming how the file was split
+    pa.field("first_record", pa.int64()),
+    pa.field("last_record", pa.int64()),
+    pa.field("split", pa.string()),
 ])
 
 #: One row per raw file: the fingerprints of its documents (see ``extract.fingerprint``).
@@ -78,6 +92,7 @@ _SAFE = re.compile(r"[^a-z0-9._-]+")
 #: Longest outlet partition value: an over-long id keeps its start and a digest of the rest.
 MAX_PARTITION_CHARS = 120
 _RECORD_SUFFIX = re.compile(r"#\d+$")
+RECORDS_FILE = "records.json"
 
 
 class DatasetLockedError(RuntimeError):
@@ -85,7 +100,23 @@ class DatasetLockedError(RuntimeError):
 
 
 @dataclass(frozen=True)
+class RangeEntry:
+    """A record range of a container, as the manifest records it (``last`` None: to the end)."""
+
+    first: int
+    last: int | None
+    batch: str
+    parts: tuple[str, ...]
+    articles: int
+    rejects: int
+    ingested_at: dt.datetime
+
+
+@dataclass(frozen=True)
 class ManifestEntry:
+    """What the manifest records for a raw file: processed whole, or (``ranges``, sorted) in
+    record ranges of the same bytes, decisions and ``split``; then the other fields sum them up."""
+
     source_sha256: str
     batch: str
     parts: tuple[str, ...]
@@ -93,14 +124,53 @@ class ManifestEntry:
     rejects: int
     ingested_at: dt.datetime
     context: str = ""
+    split: str = ""
+    ranges: tuple[RangeEntry, ...] = ()
+
+    @property
+    def complete(self) -> bool:
+        """Whether the whole file is recorded: processed whole, or ranges from record 1 to the end."""
+        if not self.ranges:
+            return True
+        ends = [r.first for r in self.ranges[1:]] + [None]
+        return self.ranges[0].first == 1 and all(
+            (r.last + 1 if r.last is not None else None) == end for r, end in zip(self.ranges, ends))
+
+    def with_range(self, sha: str, context: str, split: str, entry: RangeEntry) -> ManifestEntry:
+        """This entry with one more range recorded (a new one when the file's bytes, decisions
+        or split differ: the older ranges are superseded)."""
+        same = self.ranges and (self.source_sha256, self.context, self.split) == (sha, context, split)
+        ranges = sorted([r for r in self.ranges if r.first != entry.first] if same else [],
+                        key=lambda r: r.first)
+        ranges.insert(bisect_right([r.first for r in ranges], entry.first), entry)
+        return ManifestEntry(sha, entry.batch, tuple(sorted({p for r in ranges for p in r.parts})),
+                             sum(r.articles for r in ranges), sum(r.rejects for r in ranges),
+                             max(r.ingested_at for r in ranges), context, split, tuple(ranges))
+
+    def stamp_of(self, source_path: str) -> dt.datetime | None:
+        """When the current rows of a record (or, for the file's own rows, the file's last
+        range) were written: None when no current range holds it."""
+        if not self.ranges:
+            return self.ingested_at
+        number = source_path.rsplit("#", 1)[1] if _RECORD_SUFFIX.search(source_path) else None
+        if number is None:
+            last = self.ranges[-1]
+            return last.ingested_at if last.last is None else None
+        at = bisect_right([r.first for r in self.ranges], int(number)) - 1
+        held = at >= 0 and (self.ranges[at].last is None or int(number) <= self.ranges[at].last)
+        return self.ranges[at].ingested_at if held else None
 
 
 class FileWork(NamedTuple):
-    """A raw file a batch finishes: its path, content hash and learnt-table decision digest."""
+    """A raw file (or a record range of one: ``first``, ``last`` and the ``split`` it belongs to)
+    a batch finishes: its path, content hash and learnt-table decision digest."""
 
     path: str
     sha256: str
     context: str = ""
+    first: int | None = None
+    last: int | None = None
+    split: str | None = None
 
 
 @dataclass(frozen=True)
@@ -204,7 +274,9 @@ class Dataset:
                     files: Iterable[FileWork], ingested_at: dt.datetime) -> list[str]:
         """Write one batch's parts, then its manifest part; return the data parts written."""
         parts = self.write_parts(batch, records, rejects, ingested_at)
-        self.write_manifest(batch, files, counts_by_file(records, rejects), parts, ingested_at)
+        by_file = counts_by_file(records, rejects)
+        self.write_manifest(batch, files, {work: by_file.get(work[0], [0, 0]) for work in files}, parts,
+                            ingested_at)
         return parts
 
     def write_parts(self, name: str, records: list[dict], rejects: list[Reject],
@@ -219,15 +291,17 @@ class Dataset:
                                            reject_table(rejects, ingested_at)))
         return parts
 
-    def write_manifest(self, batch: str, files: Iterable[FileWork], counts: dict[str, list[int]],
+    def write_manifest(self, batch: str, files: Iterable[FileWork], counts: dict[FileWork, list[int]],
                        parts: list[str], ingested_at: dt.datetime) -> None:
-        """The batch's manifest part, written last: its files are done, their rows in ``parts``
-        (``counts``: path -> [articles, rejects])."""
+        """The batch's manifest part, written last: its files (and ranges) are done, their rows in
+        ``parts`` (``counts``: work -> [articles, rejects])."""
         rows = []
-        for path, sha, context in (FileWork(*f) for f in files):
-            articles, rejects = counts.get(path, [0, 0])
-            rows.append({"source_path": path, "source_sha256": sha, "batch": batch, "articles": articles,
-                         "rejects": rejects, "parts": parts, "ingested_at": ingested_at, "context": context})
+        for work in (FileWork(*f) for f in files):
+            articles, rejects = counts.get(work, [0, 0])
+            rows.append({"source_path": work.path, "source_sha256": work.sha256, "batch": batch,
+                         "articles": articles, "rejects": rejects, "parts": parts, "ingested_at": ingested_at,
+                         "context": work.context, "first_record": work.first, "last_record": work.last,
+                         "split": work.split})
         self._write_table(f"_manifest/part-{batch}.parquet", pa.Table.from_pylist(rows, schema=MANIFEST))
 
     def retire(self, paths: Iterable[str], ingested_at: dt.datetime) -> None:
@@ -284,23 +358,26 @@ class Dataset:
         if table is None:
             return entries
         for row in table.sort_by("ingested_at").to_pylist():
+            path, parts = row["source_path"], tuple(row["parts"] or ())
             if row["retired"]:
-                entries.pop(row["source_path"], None)
-                continue
-            entries[row["source_path"]] = ManifestEntry(
-                row["source_sha256"], row["batch"], tuple(row["parts"] or ()), row["articles"],
-                row["rejects"], row["ingested_at"], row["context"] or "")
+                entries.pop(path, None)
+            elif row["first_record"] is None:
+                entries[path] = ManifestEntry(row["source_sha256"], row["batch"], parts, row["articles"],
+                                              row["rejects"], row["ingested_at"], row["context"] or "")
+            else:
+                part = RangeEntry(row["first_record"], row["last_record"], row["batch"], parts,
+                                  row["articles"], row["rejects"], row["ingested_at"])
+                entries[path] = (entries.get(path) or _NO_ENTRY).with_range(
+                    row["source_sha256"], row["context"] or "", row["split"] or "", part)
         return entries
 
     def has_superseded_rows(self) -> bool:
         """Whether some rows are no longer current (their file was redone, moved or pruned):
         a compaction removes them."""
-        table = self._read("_manifest", MANIFEST)
+        table = self._read("_manifest", MANIFEST, columns=["source_path"])
         if table is None:
             return False
-        paths = table.column("source_path")
-        return (len(pa.compute.unique(paths)) < len(paths)
-                or pa.compute.any(pa.compute.fill_null(table.column("retired"), False)).as_py())
+        return len(table) > sum(max(1, len(entry.ranges)) for entry in self.manifest().values())
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -335,6 +412,21 @@ class Dataset:
                 for file, (sha, prints) in sorted(entries.items())]
         self._write_table("_state/fingerprints.parquet", pa.Table.from_pylist(rows, schema=FINGERPRINTS))
 
+    def record_indexes(self) -> dict[str, tuple[str, RecordIndex]]:
+        """Saved record indexes of large containers: raw file -> (its sha256, its index)."""
+        data = self.read_state(RECORDS_FILE)
+        if data is None:
+            return {}
+        return {path: (saved["sha256"], RecordIndex(saved["every"], saved["format"], saved["gzipped"],
+                                                    [Mark(*mark) for mark in saved["marks"]], saved["records"]))
+                for path, saved in json.loads(data).items()}
+
+    def save_record_indexes(self, indexes: dict[str, tuple[str, RecordIndex]]) -> None:
+        self.write_state(RECORDS_FILE, json.dumps(
+            {path: {"sha256": sha, "every": index.every, "format": index.format, "gzipped": index.gzipped,
+                    "records": index.records, "marks": [list(mark) for mark in index.marks]}
+             for path, (sha, index) in sorted(indexes.items())}).encode())
+
     def articles(self) -> pa.Table | None:
         schema = ARTICLES
         for name in self.layout.partition_by:
@@ -344,12 +436,13 @@ class Dataset:
     def rejects(self) -> pa.Table | None:
         return self._read("rejects", REJECTS)
 
-    def _read(self, rel: str, schema: pa.Schema, partitioning: str | None = None) -> pa.Table | None:
+    def _read(self, rel: str, schema: pa.Schema, partitioning: str | None = None,
+              columns: list[str] | None = None) -> pa.Table | None:
         files = self._files(rel, ".parquet")
         if not files:
             return None
         return pads.dataset(files, filesystem=self.fs, format="parquet", schema=schema,
-                            partitioning=partitioning).to_table()
+                            partitioning=partitioning).to_table(columns=columns)
 
     def _files(self, rel: str, suffix: str) -> list[str]:
         info = self.fs.get_file_info(pafs.FileSelector(self.path(rel), allow_not_found=True, recursive=True))
@@ -389,7 +482,7 @@ class Dataset:
         deleted (``remove_leftovers`` finishes or undoes an interrupted one).
         """
         manifest = self.manifest()
-        latest = {path: entry.ingested_at for path, entry in manifest.items()}
+        latest = _stamps(manifest)
         articles, rejects = self._part_infos("articles", latest), self._part_infos("rejects", latest)
         redo = set(self._unsettled(articles)) | {p.path for p in articles if p.current < p.rows}
         if len(rejects) > 1 or any(p.current < p.rows for p in rejects):
@@ -407,9 +500,11 @@ class Dataset:
         journal = self.path("_state", f"compaction-{key}.json")
         self._write_bytes(journal, json.dumps({"manifest": f"_manifest/part-{key}.parquet",
                                                "obsolete": obsolete}).encode())
-        rows = [{"source_path": path, "source_sha256": e.source_sha256, "batch": key, "articles": e.articles,
-                 "rejects": e.rejects, "parts": sorted(holders.get(path, ())), "ingested_at": e.ingested_at,
-                 "context": e.context} for path, e in sorted(manifest.items())]
+        rows = [{"source_path": path, "source_sha256": e.source_sha256, "batch": key, "articles": r.articles,
+                 "rejects": r.rejects, "parts": sorted(holders.get(path, ())), "ingested_at": r.ingested_at,
+                 "context": e.context, "first_record": getattr(r, "first", None),
+                 "last_record": getattr(r, "last", None), "split": e.split or None}
+                for path, e in sorted(manifest.items()) for r in (e.ranges or (e,))]
         self._write_table(f"_manifest/part-{key}.parquet", pa.Table.from_pylist(rows, schema=MANIFEST))
         self._settle_compactions()
         after = self._part_infos("articles", None) + self._part_infos("rejects", None)
@@ -421,7 +516,7 @@ class Dataset:
         """A path under the root, relative to it (as the manifest names parts)."""
         return path[len(self.root) + 1:]
 
-    def _part_infos(self, rel: str, latest: dict[str, dt.datetime] | None) -> list[_PartInfo]:
+    def _part_infos(self, rel: str, latest: Stamps | None) -> list[_PartInfo]:
         """Each part under rel, with (when ``latest`` is given) its current rows and sources."""
         infos = []
         selector = pafs.FileSelector(self.path(rel), allow_not_found=True, recursive=True)
@@ -451,7 +546,7 @@ class Dataset:
                 small[folder].append(part.path)
         return misplaced + [path for paths in small.values() if len(paths) > 1 for path in paths]
 
-    def _rewrite(self, parts: list[_PartInfo], latest: dict[str, dt.datetime], key: str,
+    def _rewrite(self, parts: list[_PartInfo], latest: Stamps, key: str,
                  holders: dict[str, set[str]], schema: pa.Schema) -> None:
         """Write the current rows of these parts anew, by partition, in parts of the target size.
 
@@ -483,7 +578,7 @@ class Dataset:
                 if buffer:
                     writer.write(_sorted(buffer))
 
-    def _relay(self, part: _PartInfo, latest: dict[str, dt.datetime], key: str,
+    def _relay(self, part: _PartInfo, latest: Stamps, key: str,
                holders: dict[str, set[str]]) -> None:
         """Move the current rows of a part outside the layout into the folders it says."""
         for number, batch in enumerate(self._current_batches(part, latest, ARTICLES)):
@@ -494,7 +589,7 @@ class Dataset:
                 with _PartWriter(self, folder, f"{key}-{number}", ARTICLES, rows.num_rows, holders) as writer:
                     writer.write(rows)
 
-    def _current_batches(self, part: _PartInfo, latest: dict[str, dt.datetime],
+    def _current_batches(self, part: _PartInfo, latest: Stamps,
                          schema: pa.Schema) -> Iterator[pa.RecordBatch]:
         """The part's current rows, a record batch at a time."""
         seen: set[str] = set()
@@ -598,17 +693,30 @@ class Dataset:
         return f"process {pid} holds {path}" if pid else f"lock {path}"
 
 
-def _current_rows(table: pa.Table, latest: dict[str, dt.datetime], seen: set[str] | None = None) -> pa.Array:
+def _current_rows(table: pa.Table, latest: Stamps, seen: set[str] | None = None) -> pa.Array:
     """Indices of the rows written by the latest ingest of their raw file, one per source path
     (``seen``: the paths already taken from earlier batches of the same part)."""
     paths = table.column("source_path").to_pylist()
     stamps = table.column("ingested_at").to_pylist()
     keep, seen = [], set() if seen is None else seen
     for index, (path, stamp) in enumerate(zip(paths, stamps)):
-        if path not in seen and latest.get(file_of(path)) == stamp:
+        if path not in seen and latest(path) == stamp:
             seen.add(path)
             keep.append(index)
     return pa.array(keep, type=pa.int64())
+
+
+#: When the current rows of a source path were written (None: it has none).
+Stamps = Callable[[str], "dt.datetime | None"]
+
+_NO_ENTRY = ManifestEntry("", "", (), 0, 0, dt.datetime.min.replace(tzinfo=dt.UTC))
+
+
+def _stamps(manifest: dict[str, ManifestEntry]) -> Stamps:
+    def stamp(source_path: str) -> dt.datetime | None:
+        entry = manifest.get(file_of(source_path))
+        return entry.stamp_of(source_path) if entry is not None else None
+    return stamp
 
 
 def _sorted(batches: list[pa.RecordBatch]) -> pa.Table:
@@ -670,10 +778,11 @@ def partition_of(record: dict) -> tuple[str, str]:
     return outlet, published.strftime("%Y-%m") if published else "unknown"
 
 
-def batch_key(files: Iterable[tuple[str, ...]]) -> str:
-    """A batch's name from its files, their contents and decisions: the same work gets the same name."""
+def batch_key(files: Iterable[tuple]) -> str:
+    """A batch's name from its files (and ranges), their contents and decisions: the same work
+    gets the same name."""
     digest = hashlib.sha256()
-    for entry in sorted(files):
+    for entry in sorted(tuple(str(value) for value in entry if value is not None) for entry in files):
         digest.update(("\0".join(entry) + "\n").encode("utf-8", "surrogateescape"))
     return digest.hexdigest()[:20]
 
