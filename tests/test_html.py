@@ -196,3 +196,22 @@ def test_balanced_pass_when_the_body_misses_the_summary(monkeypatch: pytest.Monk
     assert result.extractor == "trafilatura+balanced" and result.body == [PROSE]
     monkeypatch.setattr(html_module, "_trafilatura_text", lambda tree, url, **options: sidebar)
     assert extract_html(article_page(PROSE, head=head)).extractor == "trafilatura"
+
+
+def test_dated_list_runs_leave_the_body() -> None:
+    """A list whose items are mostly dated is a list of stories or posts, not the article's own list."""
+    stories = ["- Library reopens after repairs - May 3, 2024", "- Council elects a new chair - April 28, 2024",
+               "- School funding debate continues", "- Road works start on the bridge - April 20, 2024"]
+    points = ["- Repairs to the roof", "- Longer opening hours", "- A new children's room"]
+    result = clean_article_lines([PROSE, *points, PROSE, *stories], default_rules())
+    assert result.body == [PROSE, *points, PROSE]
+    assert {line.reason for line in result.removed} == {"related"}
+
+
+def test_embedded_post_survives_its_social_wrapper() -> None:
+    tweet = "The new library hours start on Monday, and the children's room opens the same day."
+    page = article_page(PROSE, PROSE.replace("Tuesday", "Friday")).replace(
+        "</article>", f"<div class='social-media-embed'><blockquote class='twitter-tweet'><p>{tweet}</p>"
+        "— Daily Example (@example) May 5, 2024</blockquote></div><p>" + PROSE.replace("council", "board")
+        + "</p></article>")
+    assert tweet in extract_html(page).body

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import copy
 import re
+from itertools import islice
 from datetime import datetime
 from typing import Any
 
@@ -56,8 +57,16 @@ BETTER_COVERAGE = 0.1
 # trafilatura's own comment filter (which looks for comment containers) does not see them.
 COMMENT_HEADING_WORDS = frozenset({"comment", "comments", "disqus"})
 COMMENT_ANCHORS = frozenset({"comment", "comments", "disqus_thread"})
+# An embedded post (the standard embed code of a tweet) is quoted article text, but the wrappers
+# sites put around it are named for what they hold ("social-media-embed"), which trafilatura's
+# share-button filters discard. The wrappers up to this many levels up lose their id and class.
+EMBEDDED_POST_CLASSES = frozenset({"twitter-tweet"})
+EMBED_WRAPPER_LEVELS = 2
 # Lines after a "More stories"-style heading with at most this many words are its link list.
 MAX_LINK_LIST_WORDS = 12
+# A run of at least this many list items, this share of them dated, is a list of stories or posts.
+MIN_STORY_LIST_ITEMS = 3
+STORY_LIST_DATED_SHARE = 0.5
 # Headline and date lines are taken out only in the header zone: the first lines.
 HEADER_ZONE_LINES = 3
 HEADLINE_WORD_SHARE = 0.75
@@ -145,7 +154,7 @@ def article_text(html: str, tree: lxml.html.HtmlElement, url: str | None,
     words = _summary_words(summary)
     covered = _coverage(words, text)
     if covered < SUMMARY_COVERED:
-        whole_page = _page_without_comments(html)
+        whole_page = _prepared_page(html)
         retry = _trafilatura_text(_without_furniture(whole_page), url, fast=True) if whole_page is not None else ""
         if _coverage(words, retry) >= covered + BETTER_COVERAGE:
             return retry, "trafilatura+balanced"
@@ -153,10 +162,10 @@ def article_text(html: str, tree: lxml.html.HtmlElement, url: str | None,
 
 
 def _precision_text(html: str, tree: lxml.html.HtmlElement, url: str | None) -> tuple[str, str]:
-    text = _trafilatura_text(_without_furniture(cut_comment_sections(tree)), url, favor_precision=True, fast=True)
+    text = _trafilatura_text(_without_furniture(prepare_tree(tree)), url, favor_precision=True, fast=True)
     if len(text) >= MIN_BODY_CHARS:
         return text, "trafilatura"
-    whole_page = _page_without_comments(html)
+    whole_page = _prepared_page(html)
     for extractor, options in (("trafilatura+compare", {"favor_precision": True}),
                                ("trafilatura+recall", {"favor_recall": True})):
         retry = _trafilatura_text(whole_page, url, **options) if whole_page is not None else ""
@@ -167,9 +176,9 @@ def _precision_text(html: str, tree: lxml.html.HtmlElement, url: str | None) -> 
     return text, "trafilatura"
 
 
-def _page_without_comments(html: str) -> lxml.html.HtmlElement | None:
+def _prepared_page(html: str) -> lxml.html.HtmlElement | None:
     tree = parse_html(html)
-    return cut_comment_sections(tree) if tree is not None else None
+    return prepare_tree(tree) if tree is not None else None
 
 
 def _without_furniture(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
@@ -188,6 +197,21 @@ def _coverage(words: frozenset[str], text: str) -> float:
     if not words:
         return 1.0
     return len(words.intersection(_WORDS.findall(text.lower()))) / len(words)
+
+
+def prepare_tree(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """The page as trafilatura should read it: no comment sections, embedded posts unwrapped."""
+    return _unwrap_embedded_posts(cut_comment_sections(tree))
+
+
+def _unwrap_embedded_posts(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    for quote in tree.iter("blockquote"):
+        if EMBEDDED_POST_CLASSES.isdisjoint((quote.get("class") or "").lower().split()):
+            continue
+        for wrapper in islice(quote.iterancestors("div", "figure", "section", "span"), EMBED_WRAPPER_LEVELS):
+            wrapper.attrib.pop("class", None)
+            wrapper.attrib.pop("id", None)
+    return tree
 
 
 def cut_comment_sections(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
@@ -267,11 +291,12 @@ def clean_article_lines(lines: list[str], rules: RuleSet, *, title: str | None =
     extraction = Extraction(body=[])
     link_list: str | None = None  # "short" after a barrier heading, "items" after a related line
     seen = 0
+    story_lists = _dated_list_runs(lines, rules)
     for number, line in enumerate(lines, start=1):
         text = " ".join(line.split())
         if not text:
             continue
-        reason, barrier = _classify(text, seen, rules, title)
+        reason, barrier = (LineReason.RELATED, False) if number in story_lists else _classify(text, seen, rules, title)
         seen += 1
         if reason is None and _continues_link_list(text, link_list):
             reason = LineReason.RELATED
@@ -285,6 +310,26 @@ def clean_article_lines(lines: list[str], rules: RuleSet, *, title: str | None =
         extraction.removed.append(RemovedLine(number, text, reason))
         _keep_metadata_line(extraction, reason, text)
     return extraction
+
+
+def _dated_list_runs(lines: list[str], rules: RuleSet) -> set[int]:
+    """Line numbers of runs of list items most of which carry a date: a list of stories or posts.
+
+    An article's own lists (steps, points, quotes) rarely date their items; archive, "latest
+    news" and comment lists that trafilatura keeps at the end of a post date nearly every one.
+    """
+    found: set[int] = set()
+    run: list[int] = []
+    for number, line in enumerate([*lines, ""], start=1):
+        if line.startswith(_LIST_ITEM_MARKS):
+            run.append(number)
+            continue
+        if len(run) >= MIN_STORY_LIST_ITEMS and rules.date is not None:
+            dated = sum(1 for item in run if rules.date.search(lines[item - 1]))
+            if dated >= STORY_LIST_DATED_SHARE * len(run):
+                found.update(run)
+        run = []
+    return found
 
 
 def _keep_header_as_body(extraction: Extraction) -> None:
