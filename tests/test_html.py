@@ -181,7 +181,7 @@ def test_comment_heading_ends_the_article_part_of_its_container() -> None:
                                      "<h2>Commentary: the budget <a class='comments-link' href='#c'>3</a></h2>"])
 def test_other_headings_keep_what_follows(heading: str) -> None:
     tree = parse_html(f"<html><body><div>{heading}<p>{PROSE}</p></div></body></html>")
-    assert PROSE in html_module.cut_comment_sections(tree).text_content()
+    assert PROSE in html_module.prepare_tree(tree).text_content()
 
 
 def test_balanced_pass_when_the_body_misses_the_summary(monkeypatch: pytest.MonkeyPatch) -> None:
