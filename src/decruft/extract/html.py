@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import copy
 import re
-from itertools import islice
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 import lxml.html
@@ -313,7 +313,7 @@ def clean_article_lines(lines: list[str], rules: RuleSet, *, title: str | None =
 
 
 def _dated_list_runs(lines: list[str], rules: RuleSet) -> set[int]:
-    """Line numbers of runs of list items most of which carry a date: a list of stories or posts.
+    """Line numbers of runs of list items, half of them dated or more: a list of stories or posts.
 
     An article's own lists (steps, points, quotes) rarely date their items; archive, "latest
     news" and comment lists that trafilatura keeps at the end of a post date nearly every one.
