@@ -160,3 +160,57 @@ def test_page_with_only_a_headline_and_byline_keeps_them():
     extraction = extract_html(page)
     assert extraction.body == ["Almost There", "By Lim Cheng Soon, 28 May 2010"]
     assert extraction.title == "Almost There"
+
+
+def test_comment_heading_ends_the_article_part_of_its_container() -> None:
+    """A thread printed as plain paragraphs after an anchored "Comments" heading leaves the body."""
+    comment = "I agree with every word of this, and I will write to the council about the library myself."
+    page = ("<html><head><title>Council approves budget</title></head><body><div class='content'>"
+            f"<p>{PROSE}</p><p>{PROSE.replace('Tuesday', 'Friday')}</p>"
+            "<h2><a id='comments'></a>Comments</h2>"
+            f"<p>{comment}</p><p class='posted'>Posted by: Ann at May 5, 2024 10:01 AM</p>"
+            f"<p>{comment.replace('agree', 'disagree')}</p><p class='posted'>Posted by: Bob at May 5, 2024</p>"
+            "</div></body></html>")
+    body = extract_html(page).body
+    assert PROSE in body
+    assert not any("agree with every word" in line for line in body)
+
+
+@pytest.mark.parametrize("heading", ["<h2 class='entry-title'>Council approves budget</h2>",
+                                     "<h2>Commentary: the budget <a class='comments-link' href='#c'>3</a></h2>"])
+def test_other_headings_keep_what_follows(heading: str) -> None:
+    tree = parse_html(f"<html><body><div>{heading}<p>{PROSE}</p></div></body></html>")
+    assert PROSE in html_module.prepare_tree(tree).text_content()
+
+
+def test_balanced_pass_when_the_body_misses_the_summary(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A body that holds few words of the meta description was probably a sidebar."""
+    sidebar = "About the author: she writes about everything under the sun and has done so for years. " * 8
+
+    def fake(tree, url, **options):
+        return sidebar if options.get("favor_precision") else PROSE
+    monkeypatch.setattr(html_module, "_trafilatura_text", fake)
+    head = f"<meta name='description' content='{PROSE[:90]}'>"
+    result = extract_html(article_page(PROSE, head=head))
+    assert result.extractor == "trafilatura+balanced" and result.body == [PROSE]
+    monkeypatch.setattr(html_module, "_trafilatura_text", lambda tree, url, **options: sidebar)
+    assert extract_html(article_page(PROSE, head=head)).extractor == "trafilatura"
+
+
+def test_dated_list_runs_leave_the_body() -> None:
+    """A list whose items are mostly dated is a list of stories or posts, not the article's own list."""
+    stories = ["- Library reopens after repairs - May 3, 2024", "- Council elects a new chair - April 28, 2024",
+               "- School funding debate continues", "- Road works start on the bridge - April 20, 2024"]
+    points = ["- Repairs to the roof", "- Longer opening hours", "- A new children's room"]
+    result = clean_article_lines([PROSE, *points, PROSE, *stories], default_rules())
+    assert result.body == [PROSE, *points, PROSE]
+    assert {line.reason for line in result.removed} == {"related"}
+
+
+def test_embedded_post_survives_its_social_wrapper() -> None:
+    tweet = "The new library hours start on Monday, and the children's room opens the same day."
+    page = article_page(PROSE, PROSE.replace("Tuesday", "Friday")).replace(
+        "</article>", f"<div class='social-media-embed'><blockquote class='twitter-tweet'><p>{tweet}</p>"
+        "— Daily Example (@example) May 5, 2024</blockquote></div><p>" + PROSE.replace("council", "board")
+        + "</p></article>")
+    assert tweet in extract_html(page).body

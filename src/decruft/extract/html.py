@@ -5,7 +5,10 @@ extraction. The body pass runs in precision mode without trafilatura's fallback
 comparison, which is fast and precise; only when it finds too little text does a
 second pass run with the comparison (readability, jusText), then one in recall
 mode, and as a last resort the plain-text cleaner reads the page's visible text; these read
-a fresh parse of the whole page.
+a fresh parse of the whole page. When the body misses most words of the page's own summary
+(its meta description), trafilatura's balanced mode gets a second look.
+Every pass reads the page without its comment sections: a heading that anchors a comment
+thread ends the article part of its container.
 Trafilatura's output is already free of menus, so only the line patterns of the
 cruft concepts run over it (credits, captions, sign-up and share prompts), not
 the structural signals the plain-text cleaner needs for a whole page.
@@ -15,6 +18,7 @@ from __future__ import annotations
 import copy
 import re
 from datetime import datetime
+from itertools import islice
 from typing import Any
 
 import lxml.html
@@ -28,7 +32,7 @@ from trafilatura.metadata import (
     extract_title,
     extract_url,
 )
-from trafilatura.settings import MANUALLY_CLEANED
+from trafilatura.settings import MANUALLY_CLEANED, MANUALLY_STRIPPED
 
 from decruft.models import Extraction, PageHints, RemovedLine
 from decruft.reasons import LineReason
@@ -40,10 +44,34 @@ from decruft.steps import ExtractPath
 # bar those it reads first: scripts and the head (JSON-LD), forms, figures (tables), math.
 # Taken out before its fast pass, they no longer cost it about a sixth of its time.
 FURNITURE = tuple(tag for tag in MANUALLY_CLEANED if tag not in ("script", "head", "form", "figure", "math"))
+# Inline tags trafilatura unwraps in every mode (their text stays), bar <template>, whose content
+# it drops with its tree; unwrapped before its first XPath searches, they no longer slow them down.
+INLINE_WRAPPERS = tuple(tag for tag in MANUALLY_STRIPPED if tag != "template")
 # Below this many characters the fast pass probably missed the article.
 MIN_BODY_CHARS = 500
+# A meta description (og:description) is the article's summary or lede. A body holding under
+# half of its words is likely a sidebar, a bio or a teaser list the precision pass took for the
+# article; a balanced pass replaces it when it holds a tenth more of them. Descriptions of fewer
+# distinct words are as often a site's tagline as the article's summary.
+MIN_SUMMARY_WORDS = 10
+SUMMARY_COVERED = 0.5
+BETTER_COVERAGE = 0.1
+# id/class words (split at spaces, "-" and "_") of a heading that opens a comment thread, and
+# whole ids/names of the anchor it may hold ("<h2><a id='comments'></a>Comments</h2>").
+# Blog engines print that heading and the comments after it inside the post's container, where
+# trafilatura's own comment filter (which looks for comment containers) does not see them.
+COMMENT_HEADING_WORDS = frozenset({"comment", "comments", "disqus"})
+COMMENT_ANCHORS = frozenset({"comment", "comments", "disqus_thread"})
+# An embedded post (the standard embed code of a tweet) is quoted article text, but the wrappers
+# sites put around it are named for what they hold ("social-media-embed"), which trafilatura's
+# share-button filters discard. The wrappers up to this many levels up lose their id and class.
+EMBEDDED_POST_CLASSES = frozenset({"twitter-tweet"})
+EMBED_WRAPPER_LEVELS = 2
 # Lines after a "More stories"-style heading with at most this many words are its link list.
 MAX_LINK_LIST_WORDS = 12
+# A run of at least this many list items, this share of them dated, is a list of stories or posts.
+MIN_STORY_LIST_ITEMS = 3
+STORY_LIST_DATED_SHARE = 0.5
 # Headline and date lines are taken out only in the header zone: the first lines.
 HEADER_ZONE_LINES = 3
 HEADLINE_WORD_SHARE = 0.75
@@ -73,6 +101,8 @@ _BLOCKS = frozenset(
     "h6 header hr li main nav ol p pre section table td th tr ul".split()
 )
 _WORDS = re.compile(r"\w+")
+_ATTRIBUTE_WORD_SEPARATORS = re.compile(r"[\s_-]+")
+_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Characters XML does not allow (and lxml refuses in a text it is given): one class, no repeat.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _LIST_ITEM_MARKS = ("- ", "• ", "* ")  # how trafilatura and scrapes print list items
@@ -92,7 +122,7 @@ def extract_html(
     if tree is None:
         return Extraction(body=[], extractor="none")
     hints = page_metadata(tree, url, scraped_at)
-    text, extractor = article_text(html, tree, url)
+    text, extractor = article_text(html, tree, url, summary=hints.description)
     if not text:
         return _text_fallback(parse_html(html), hints, rules, tuning)
     extraction = clean_article_lines(text.split("\n"), rules, title=hints.title)
@@ -115,27 +145,98 @@ def parse_html(html: str) -> lxml.html.HtmlElement | None:
     return tree if isinstance(tree, lxml.html.HtmlElement) else None
 
 
-def article_text(html: str, tree: lxml.html.HtmlElement, url: str | None) -> tuple[str, str]:
+def article_text(html: str, tree: lxml.html.HtmlElement, url: str | None,
+                 summary: str | None = None) -> tuple[str, str]:
     """The article as text (one paragraph a line) and the trafilatura mode that found it.
 
     The fast precision pass usually suffices. It runs on ``tree`` (which it alters) without
     the furniture trafilatura deletes anyway, so its tree copies and XPath searches go
     through far fewer elements. When it finds too little, the slower passes, whose
     readability and jusText comparisons read the whole page, run on a fresh parse of ``html``.
+    When the text misses most words of the page's ``summary``, a fast balanced pass may
+    replace it.
     """
-    etree.strip_elements(tree, *FURNITURE, with_tail=False)
-    text = _trafilatura_text(tree, url, favor_precision=True, fast=True)
+    text, extractor = _precision_text(html, tree, url)
+    words = _summary_words(summary)
+    covered = _coverage(words, text)
+    if covered < SUMMARY_COVERED:
+        whole_page = _prepared_page(html)
+        retry = _trafilatura_text(_without_furniture(whole_page), url, fast=True) if whole_page is not None else ""
+        if _coverage(words, retry) >= covered + BETTER_COVERAGE:
+            return retry, "trafilatura+balanced"
+    return text, extractor
+
+
+def _precision_text(html: str, tree: lxml.html.HtmlElement, url: str | None) -> tuple[str, str]:
+    text = _trafilatura_text(_without_furniture(prepare_tree(tree)), url, favor_precision=True, fast=True)
     if len(text) >= MIN_BODY_CHARS:
         return text, "trafilatura"
-    whole_page = parse_html(html)
+    whole_page = _prepared_page(html)
     for extractor, options in (("trafilatura+compare", {"favor_precision": True}),
                                ("trafilatura+recall", {"favor_recall": True})):
-        retry = _trafilatura_text(whole_page, url, **options)
+        retry = _trafilatura_text(whole_page, url, **options) if whole_page is not None else ""
         if len(retry) > len(text):
             return retry, extractor
         if text:
             break  # a short article that a slower pass confirms: keep it
     return text, "trafilatura"
+
+
+def _prepared_page(html: str) -> lxml.html.HtmlElement | None:
+    tree = parse_html(html)
+    return prepare_tree(tree) if tree is not None else None
+
+
+def _without_furniture(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    etree.strip_elements(tree, *FURNITURE, with_tail=False)
+    etree.strip_tags(tree, *INLINE_WRAPPERS)
+    return tree
+
+
+def _summary_words(summary: str | None) -> frozenset[str]:
+    """The distinct words of a summary long enough to judge a body by; none otherwise."""
+    words = frozenset(_WORDS.findall(summary.lower())) if summary else frozenset()
+    return words if len(words) >= MIN_SUMMARY_WORDS else frozenset()
+
+
+def _coverage(words: frozenset[str], text: str) -> float:
+    """The share of ``words`` that ``text`` holds; 1 when there are none to hold."""
+    if not words:
+        return 1.0
+    return len(words.intersection(_WORDS.findall(text.lower()))) / len(words)
+
+
+def prepare_tree(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+    """The page as trafilatura should read it: no comment sections, embedded posts unwrapped.
+
+    Old blog engines (Movable Type, Typepad, Blogger themes) print the comments as plain
+    paragraphs after a heading that anchors them, in the same container as the post; nothing
+    else marks them, so the heading and what follows it in its container go.
+    """
+    for element in list(tree.iter(*_HEADINGS, "blockquote")):
+        if element.tag == "blockquote":
+            _unwrap_embedded_post(element)
+        elif element.getparent() is not None and _opens_comments(element):
+            for follower in list(element.itersiblings()):
+                follower.drop_tree()
+            element.drop_tree()
+    return tree
+
+
+def _unwrap_embedded_post(quote: lxml.html.HtmlElement) -> None:
+    if EMBEDDED_POST_CLASSES.isdisjoint((quote.get("class") or "").lower().split()):
+        return
+    for wrapper in islice(quote.iterancestors("div", "figure", "section", "span"), EMBED_WRAPPER_LEVELS):
+        wrapper.attrib.pop("class", None)
+        wrapper.attrib.pop("id", None)
+
+
+def _opens_comments(heading: lxml.html.HtmlElement) -> bool:
+    own = f"{heading.get('id') or ''} {heading.get('class') or ''}".lower()
+    if not COMMENT_HEADING_WORDS.isdisjoint(_ATTRIBUTE_WORD_SEPARATORS.split(own)):
+        return True
+    return any((element.get("id") or element.get("name") or "").lower() in COMMENT_ANCHORS
+               for element in heading.iterdescendants(etree.Element))
 
 
 def _trafilatura_text(tree: lxml.html.HtmlElement, url: str | None, **options: Any) -> str:
@@ -192,11 +293,12 @@ def clean_article_lines(lines: list[str], rules: RuleSet, *, title: str | None =
     extraction = Extraction(body=[])
     link_list: str | None = None  # "short" after a barrier heading, "items" after a related line
     seen = 0
+    story_lists = _dated_list_runs(lines, rules)
     for number, line in enumerate(lines, start=1):
         text = " ".join(line.split())
         if not text:
             continue
-        reason, barrier = _classify(text, seen, rules, title)
+        reason, barrier = (LineReason.RELATED, False) if number in story_lists else _classify(text, seen, rules, title)
         seen += 1
         if reason is None and _continues_link_list(text, link_list):
             reason = LineReason.RELATED
@@ -210,6 +312,26 @@ def clean_article_lines(lines: list[str], rules: RuleSet, *, title: str | None =
         extraction.removed.append(RemovedLine(number, text, reason))
         _keep_metadata_line(extraction, reason, text)
     return extraction
+
+
+def _dated_list_runs(lines: list[str], rules: RuleSet) -> set[int]:
+    """Line numbers of runs of list items, half of them dated or more: a list of stories or posts.
+
+    An article's own lists (steps, points, quotes) rarely date their items; archive, "latest
+    news" and comment lists that trafilatura keeps at the end of a post date nearly every one.
+    """
+    found: set[int] = set()
+    run: list[int] = []
+    for number, line in enumerate([*lines, ""], start=1):
+        if line.startswith(_LIST_ITEM_MARKS):
+            run.append(number)
+            continue
+        if len(run) >= MIN_STORY_LIST_ITEMS and rules.date is not None:
+            dated = sum(1 for item in run if rules.date.search(lines[item - 1]))
+            if dated >= STORY_LIST_DATED_SHARE * len(run):
+                found.update(run)
+        run = []
+    return found
 
 
 def _keep_header_as_body(extraction: Extraction) -> None:
