@@ -20,7 +20,7 @@ from decruft.enrich.credits import parse_byline, parse_credit_line
 from decruft.enrich.dates import choose_publication_date, find_updated
 from decruft.read.decode import DecodeError, decode_text
 from decruft.extract.boilerplate import LearntTable
-from decruft.extract.html import extract_html
+from decruft.extract.html import HtmlTuning, extract_html
 from decruft.extract.rules import RuleSet, default_rules, load_rules
 from decruft.extract.text import Tuning, clean_text
 from decruft.guard import guarded_documents, safely
@@ -42,24 +42,26 @@ MIN_BODY_WORDS = 5
 
 @dataclass
 class Context:
-    """What every page of a run shares: registry, rules, learnt table, limits, the cleaner's
-    thresholds, run time."""
+    """What every page of a run shares: registry, rules, learnt table, limits, the text and
+    HTML thresholds, run time."""
 
     registry: Registry = field(default_factory=load_registry)
     rules: RuleSet = field(default_factory=load_rules)
     learnt: LearntTable = field(default_factory=LearntTable)
     limits: Limits = field(default_factory=Limits)
     tuning: Tuning = field(default_factory=Tuning)
+    html_tuning: HtmlTuning = field(default_factory=HtmlTuning)
     ingested_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
 
 
 def make_context(*, outlets_dirs: tuple[Path, ...] = (), rules_config: Path | None = None,
                  learnt: LearntTable | None = None, limits: Limits | None = None,
-                 tuning: Tuning | None = None) -> Context:
+                 tuning: Tuning | None = None, html_tuning: HtmlTuning | None = None) -> Context:
     """A run context with the user's extra outlet profiles and rule config applied."""
     return Context(registry=load_registry(outlets_dirs),
                    rules=load_rules(rules_config) if rules_config else default_rules(),
-                   learnt=learnt or LearntTable(), limits=limits or Limits(), tuning=tuning or Tuning())
+                   learnt=learnt or LearntTable(), limits=limits or Limits(), tuning=tuning or Tuning(),
+                   html_tuning=html_tuning or HtmlTuning())
 
 
 def warm_up() -> None:
@@ -163,7 +165,8 @@ def _word_count(paragraphs: list[str]) -> int:
 
 
 def _extract_html_page(text: str, doc: RawDocument, meta: PageMetadata, ctx: Context):
-    extraction = extract_html(text, url=meta.url, scraped_at=meta.scraped_at, rules=ctx.rules, tuning=ctx.tuning)
+    extraction = extract_html(text, url=meta.url, scraped_at=meta.scraped_at, rules=ctx.rules, tuning=ctx.tuning,
+                              html_tuning=ctx.html_tuning)
     url = meta.url or extraction.hints.url
     resolution = ctx.registry.resolve(metadata=meta.outlet, sitename=extraction.hints.sitename,
                                       folder=doc.folder, url=url, text="\n".join(extraction.body))

@@ -26,7 +26,7 @@ def write(path: Path, text: str) -> Path:
 
 def test_the_packaged_defaults_are_the_code_defaults():
     assert load_settings() == Settings()
-    assert set(default_options()) == {"ingest", "limits", "output", "text"}
+    assert set(default_options()) == {"ingest", "limits", "output", "text", "html"}
 
 
 def test_a_file_sets_keys_and_options_win_over_it(tmp_path):
@@ -103,3 +103,16 @@ def test_the_text_thresholds_reach_the_cleaner(tmp_path):
     config = write(tmp_path / "strict.toml", "[text]\nprose_min_words = 500\nlong_prose_min_words = 500\n")
     strict = decruft.clean(page, name=SEED_NAMES[0], context=load_settings(config).context())
     assert default["body"] and strict["body"] != default["body"]
+
+
+def test_the_html_thresholds_reach_the_extractor():
+    """With no header zone, the page's repeated headline is no longer taken out of the body."""
+    import decruft
+
+    prose = "The council met on Tuesday evening and approved the budget for the new library building. " * 3
+    title = "Council approves the new library budget"
+    html = (f"<html><head><title>{title}</title></head><body><article><h1>{title}</h1>"
+            + f"<p>{prose}</p>" * 3 + "</article></body></html>")
+    default = decruft.clean(html, name="p.html", context=load_settings().context())
+    no_zone = decruft.clean(html, name="p.html", context=load_settings(header_zone_lines=0).context())
+    assert not default["body"].startswith(title) and no_zone["body"].startswith(title)

@@ -16,6 +16,7 @@ the structural signals the plain-text cleaner needs for a whole page.
 from __future__ import annotations
 
 import copy
+from dataclasses import dataclass
 import re
 from datetime import datetime
 from itertools import islice
@@ -47,15 +48,6 @@ FURNITURE = tuple(tag for tag in MANUALLY_CLEANED if tag not in ("script", "head
 # Inline tags trafilatura unwraps in every mode (their text stays), bar <template>, whose content
 # it drops with its tree; unwrapped before its first XPath searches, they no longer slow them down.
 INLINE_WRAPPERS = tuple(tag for tag in MANUALLY_STRIPPED if tag != "template")
-# Below this many characters the fast pass probably missed the article.
-MIN_BODY_CHARS = 500
-# A meta description (og:description) is the article's summary or lede. A body holding under
-# half of its words is likely a sidebar, a bio or a teaser list the precision pass took for the
-# article; a balanced pass replaces it when it holds a tenth more of them. Descriptions of fewer
-# distinct words are as often a site's tagline as the article's summary.
-MIN_SUMMARY_WORDS = 10
-SUMMARY_COVERED = 0.5
-BETTER_COVERAGE = 0.1
 # id/class words (split at spaces, "-" and "_") of a heading that opens a comment thread, and
 # whole ids/names of the anchor it may hold ("<h2><a id='comments'></a>Comments</h2>").
 # Blog engines print that heading and the comments after it inside the post's container, where
@@ -64,19 +56,8 @@ COMMENT_HEADING_WORDS = frozenset({"comment", "comments", "disqus"})
 COMMENT_ANCHORS = frozenset({"comment", "comments", "disqus_thread"})
 # An embedded post (the standard embed code of a tweet) is quoted article text, but the wrappers
 # sites put around it are named for what they hold ("social-media-embed"), which trafilatura's
-# share-button filters discard. The wrappers up to this many levels up lose their id and class.
+# share-button filters discard. Its nearest wrappers lose their id and class.
 EMBEDDED_POST_CLASSES = frozenset({"twitter-tweet"})
-EMBED_WRAPPER_LEVELS = 2
-# Lines after a "More stories"-style heading with at most this many words are its link list.
-MAX_LINK_LIST_WORDS = 12
-# A run of at least this many list items, this share of them dated, is a list of stories or posts.
-MIN_STORY_LIST_ITEMS = 3
-STORY_LIST_DATED_SHARE = 0.5
-# Headline and date lines are taken out only in the header zone: the first lines.
-HEADER_ZONE_LINES = 3
-HEADLINE_WORD_SHARE = 0.75
-MAX_DATE_LINE_CHARS = 60
-MAX_BYLINE_CHARS = 100
 # Bare URLs in an article body are visible text (shop links, sources), so the "url" concept
 # that cleans scraped plain text does not apply here.
 SKIPPED_CONCEPTS = frozenset({"url"})
@@ -108,9 +89,31 @@ _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _LIST_ITEM_MARKS = ("- ", "• ", "* ")  # how trafilatura and scrapes print list items
 
 
+@dataclass(frozen=True)
+class HtmlTuning:
+    """Thresholds of the HTML path (the ``[html]`` settings; ``defaults.toml``)."""
+
+    min_body_chars: int = 500  # below this the fast pass probably missed the article
+    # A meta description (og:description) is the article's summary or lede. A body holding under
+    # this share of its words is likely a sidebar, a bio or a teaser list the precision pass took
+    # for the article; a balanced pass replaces it when it holds ``better_coverage`` more of them.
+    # Descriptions of fewer distinct words are as often a site's tagline as the article's summary.
+    min_summary_words: int = 10
+    summary_covered: float = 0.5
+    better_coverage: float = 0.1
+    embed_wrapper_levels: int = 2  # wrappers of an embedded post up to this many levels up
+    max_link_list_words: int = 12  # lines after a "More stories" heading this short: its link list
+    min_story_list_items: int = 3  # a run of this many list items, this share dated: a story list
+    story_list_dated_share: float = 0.5
+    header_zone_lines: int = 3  # headline and date lines are taken out only in the first lines
+    headline_word_share: float = 0.75
+    max_date_line_chars: int = 60
+    max_byline_chars: int = 100
+
+
 def extract_html(
     html: str, *, url: str | None = None, scraped_at: datetime | None = None, rules: RuleSet | None = None,
-    tuning: Tuning = Tuning(),
+    tuning: Tuning = Tuning(), html_tuning: HtmlTuning = HtmlTuning(),
 ) -> Extraction:
     """The article in ``html``: body paragraphs, removed lines, title, description and hints.
 
@@ -122,10 +125,11 @@ def extract_html(
     if tree is None:
         return Extraction(body=[], extractor="none")
     hints = page_metadata(tree, url, scraped_at)
-    text, extractor = article_text(html, tree, url, summary=hints.description)
+    h = html_tuning
+    text, extractor = article_text(html, tree, url, summary=hints.description, tuning=h)
     if not text:
         return _text_fallback(parse_html(html), hints, rules, tuning)
-    extraction = clean_article_lines(text.split("\n"), rules, title=hints.title)
+    extraction = clean_article_lines(text.split("\n"), rules, title=hints.title, tuning=h)
     if not extraction.body:
         _keep_header_as_body(extraction)
     extraction.extractor = extractor
@@ -146,7 +150,7 @@ def parse_html(html: str) -> lxml.html.HtmlElement | None:
 
 
 def article_text(html: str, tree: lxml.html.HtmlElement, url: str | None,
-                 summary: str | None = None) -> tuple[str, str]:
+                 summary: str | None = None, tuning: HtmlTuning = HtmlTuning()) -> tuple[str, str]:
     """The article as text (one paragraph a line) and the trafilatura mode that found it.
 
     The fast precision pass usually suffices. It runs on ``tree`` (which it alters) without
@@ -156,22 +160,23 @@ def article_text(html: str, tree: lxml.html.HtmlElement, url: str | None,
     When the text misses most words of the page's ``summary``, a fast balanced pass may
     replace it.
     """
-    text, extractor = _precision_text(html, tree, url)
-    words = _summary_words(summary)
+    text, extractor = _precision_text(html, tree, url, tuning)
+    words = _summary_words(summary, tuning)
     covered = _coverage(words, text)
-    if covered < SUMMARY_COVERED:
-        whole_page = _prepared_page(html)
+    if covered < tuning.summary_covered:
+        whole_page = _prepared_page(html, tuning)
         retry = _trafilatura_text(_without_furniture(whole_page), url, fast=True) if whole_page is not None else ""
-        if _coverage(words, retry) >= covered + BETTER_COVERAGE:
+        if _coverage(words, retry) >= covered + tuning.better_coverage:
             return retry, "trafilatura+balanced"
     return text, extractor
 
 
-def _precision_text(html: str, tree: lxml.html.HtmlElement, url: str | None) -> tuple[str, str]:
-    text = _trafilatura_text(_without_furniture(prepare_tree(tree)), url, favor_precision=True, fast=True)
-    if len(text) >= MIN_BODY_CHARS:
+def _precision_text(html: str, tree: lxml.html.HtmlElement, url: str | None,
+                    tuning: HtmlTuning) -> tuple[str, str]:
+    text = _trafilatura_text(_without_furniture(prepare_tree(tree, tuning)), url, favor_precision=True, fast=True)
+    if len(text) >= tuning.min_body_chars:
         return text, "trafilatura"
-    whole_page = _prepared_page(html)
+    whole_page = _prepared_page(html, tuning)
     for extractor, options in (("trafilatura+compare", {"favor_precision": True}),
                                ("trafilatura+recall", {"favor_recall": True})):
         retry = _trafilatura_text(whole_page, url, **options) if whole_page is not None else ""
@@ -182,9 +187,9 @@ def _precision_text(html: str, tree: lxml.html.HtmlElement, url: str | None) -> 
     return text, "trafilatura"
 
 
-def _prepared_page(html: str) -> lxml.html.HtmlElement | None:
+def _prepared_page(html: str, tuning: HtmlTuning) -> lxml.html.HtmlElement | None:
     tree = parse_html(html)
-    return prepare_tree(tree) if tree is not None else None
+    return prepare_tree(tree, tuning) if tree is not None else None
 
 
 def _without_furniture(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
@@ -193,10 +198,10 @@ def _without_furniture(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     return tree
 
 
-def _summary_words(summary: str | None) -> frozenset[str]:
+def _summary_words(summary: str | None, tuning: HtmlTuning) -> frozenset[str]:
     """The distinct words of a summary long enough to judge a body by; none otherwise."""
     words = frozenset(_WORDS.findall(summary.lower())) if summary else frozenset()
-    return words if len(words) >= MIN_SUMMARY_WORDS else frozenset()
+    return words if len(words) >= tuning.min_summary_words else frozenset()
 
 
 def _coverage(words: frozenset[str], text: str) -> float:
@@ -206,7 +211,7 @@ def _coverage(words: frozenset[str], text: str) -> float:
     return len(words.intersection(_WORDS.findall(text.lower()))) / len(words)
 
 
-def prepare_tree(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
+def prepare_tree(tree: lxml.html.HtmlElement, tuning: HtmlTuning = HtmlTuning()) -> lxml.html.HtmlElement:
     """The page as trafilatura should read it: no comment sections, embedded posts unwrapped.
 
     Old blog engines (Movable Type, Typepad, Blogger themes) print the comments as plain
@@ -215,7 +220,7 @@ def prepare_tree(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     """
     for element in list(tree.iter(*_HEADINGS, "blockquote")):
         if element.tag == "blockquote":
-            _unwrap_embedded_post(element)
+            _unwrap_embedded_post(element, tuning.embed_wrapper_levels)
         elif element.getparent() is not None and _opens_comments(element):
             for follower in list(element.itersiblings()):
                 follower.drop_tree()
@@ -223,10 +228,10 @@ def prepare_tree(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     return tree
 
 
-def _unwrap_embedded_post(quote: lxml.html.HtmlElement) -> None:
+def _unwrap_embedded_post(quote: lxml.html.HtmlElement, levels: int) -> None:
     if EMBEDDED_POST_CLASSES.isdisjoint((quote.get("class") or "").lower().split()):
         return
-    for wrapper in islice(quote.iterancestors("div", "figure", "section", "span"), EMBED_WRAPPER_LEVELS):
+    for wrapper in islice(quote.iterancestors("div", "figure", "section", "span"), levels):
         wrapper.attrib.pop("class", None)
         wrapper.attrib.pop("id", None)
 
@@ -283,7 +288,8 @@ def _lang_attribute(tree: lxml.html.HtmlElement) -> str | None:
     return (lang or "").strip() or None
 
 
-def clean_article_lines(lines: list[str], rules: RuleSet, *, title: str | None = None) -> Extraction:
+def clean_article_lines(lines: list[str], rules: RuleSet, *, title: str | None = None,
+                        tuning: HtmlTuning = HtmlTuning()) -> Extraction:
     """Take cruft lines out of an extractor's article text, by the concept patterns alone.
 
     The repeated headline, header-zone dates, bylines and credit lines leave the body
@@ -293,14 +299,15 @@ def clean_article_lines(lines: list[str], rules: RuleSet, *, title: str | None =
     extraction = Extraction(body=[])
     link_list: str | None = None  # "short" after a barrier heading, "items" after a related line
     seen = 0
-    story_lists = _dated_list_runs(lines, rules)
+    story_lists = _dated_list_runs(lines, rules, tuning)
     for number, line in enumerate(lines, start=1):
         text = " ".join(line.split())
         if not text:
             continue
-        reason, barrier = (LineReason.RELATED, False) if number in story_lists else _classify(text, seen, rules, title)
+        reason, barrier = (LineReason.RELATED, False) if number in story_lists else _classify(text, seen, rules, title,
+                                                                                              tuning)
         seen += 1
-        if reason is None and _continues_link_list(text, link_list):
+        if reason is None and _continues_link_list(text, link_list, tuning.max_link_list_words):
             reason = LineReason.RELATED
         if reason is None:
             link_list = None
@@ -314,7 +321,7 @@ def clean_article_lines(lines: list[str], rules: RuleSet, *, title: str | None =
     return extraction
 
 
-def _dated_list_runs(lines: list[str], rules: RuleSet) -> set[int]:
+def _dated_list_runs(lines: list[str], rules: RuleSet, tuning: HtmlTuning) -> set[int]:
     """Line numbers of runs of list items, half of them dated or more: a list of stories or posts.
 
     An article's own lists (steps, points, quotes) rarely date their items; archive, "latest
@@ -326,9 +333,9 @@ def _dated_list_runs(lines: list[str], rules: RuleSet) -> set[int]:
         if line.startswith(_LIST_ITEM_MARKS):
             run.append(number)
             continue
-        if len(run) >= MIN_STORY_LIST_ITEMS and rules.date is not None:
+        if len(run) >= tuning.min_story_list_items and rules.date is not None:
             dated = sum(1 for item in run if rules.date.search(lines[item - 1]))
-            if dated >= STORY_LIST_DATED_SHARE * len(run):
+            if dated >= tuning.story_list_dated_share * len(run):
                 found.update(run)
         run = []
     return found
@@ -343,30 +350,32 @@ def _keep_header_as_body(extraction: Extraction) -> None:
         extraction.path = ExtractPath.HEADLINE_ONLY
 
 
-def _continues_link_list(text: str, link_list: str | None) -> bool:
-    if link_list is None or len(_WORDS.findall(text)) > MAX_LINK_LIST_WORDS:
+def _continues_link_list(text: str, link_list: str | None, max_words: int) -> bool:
+    if link_list is None or len(_WORDS.findall(text)) > max_words:
         return False
     return link_list == "short" or text.startswith(_LIST_ITEM_MARKS)
 
 
-def _classify(text: str, position: int, rules: RuleSet, title: str | None) -> tuple[str | None, bool]:
+def _classify(text: str, position: int, rules: RuleSet, title: str | None,
+              tuning: HtmlTuning) -> tuple[str | None, bool]:
     """(reason, is_barrier) for a cruft line, (None, False) for an article line."""
-    if position < HEADER_ZONE_LINES and title and _is_headline(text, title):
+    zone = position < tuning.header_zone_lines
+    if zone and title and _is_headline(text, title, tuning.headline_word_share):
         return "title", False
     found = rules.classify(text.lower())
     if found is not None and found[0] not in SKIPPED_CONCEPTS:
         return found
     if rules.credit is not None and rules.credit.match(text):
         return "credit", False
-    if len(text) <= MAX_BYLINE_CHARS and rules.byline is not None and rules.byline.match(text):
+    if len(text) <= tuning.max_byline_chars and rules.byline is not None and rules.byline.match(text):
         return "byline", False
-    if position < HEADER_ZONE_LINES and len(text) <= MAX_DATE_LINE_CHARS and rules.date is not None \
+    if zone and len(text) <= tuning.max_date_line_chars and rules.date is not None \
             and rules.date.search(text):
         return "date", False
     return None, False
 
 
-def _is_headline(line: str, title: str) -> bool:
+def _is_headline(line: str, title: str, share: float) -> bool:
     """The line repeats the page title, give or take a word or the site name.
 
     Headlines differ a little from the <title> or og:title ("HS" for "High School",
@@ -378,7 +387,7 @@ def _is_headline(line: str, title: str) -> bool:
     if not line_words or not title_words:
         return False
     shared = sum(word in title_words for word in line_words)
-    return shared >= HEADLINE_WORD_SHARE * len(line_words) and shared >= HEADLINE_WORD_SHARE * len(title_words) / 2
+    return shared >= share * len(line_words) and shared >= share * len(title_words) / 2
 
 
 def _keep_metadata_line(extraction: Extraction, reason: str, text: str) -> None:

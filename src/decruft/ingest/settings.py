@@ -13,6 +13,7 @@ from typing import Any
 from decruft import __version__
 from decruft.config import ConfigError, read_toml
 from decruft.extract.boilerplate import LearntTable
+from decruft.extract.html import HtmlTuning
 from decruft.extract.text import Tuning
 from decruft.models import MB, Limits
 from decruft.page import Context, make_context
@@ -46,6 +47,7 @@ class Settings:
     include: tuple[str, ...] = ()  # glob patterns: only matching raw files are considered
     exclude: tuple[str, ...] = ()  # glob patterns: matching raw files are left out
     text: Tuning = field(default_factory=Tuning)
+    html: HtmlTuning = field(default_factory=HtmlTuning)
 
     def __post_init__(self) -> None:
         for name in ("batch_files", "batch_bytes", "scan_batch_factor", "chunk_rows"):
@@ -59,7 +61,8 @@ class Settings:
     def context(self, learnt: LearntTable | None = None) -> Context:
         return make_context(outlets_dirs=tuple(Path(d) for d in self.outlets_dirs),
                             rules_config=Path(self.rules_config) if self.rules_config else None,
-                            learnt=learnt, limits=self.limits, tuning=self.text)
+                            learnt=learnt, limits=self.limits, tuning=self.text,
+                            html_tuning=self.html)
 
     def options(self) -> dict[str, Any]:
         """These settings as a settings file writes them, by key (``load_settings`` reads them back)."""
@@ -71,14 +74,15 @@ class Settings:
                 **self.limits.options(),
                 "partition_by": ",".join(layout.partition_by) or "none", "part_rows": layout.part_rows,
                 "part_mb": layout.part_bytes / MB, "row_group_rows": layout.row_group_rows,
-                **{name: sorted(v) if isinstance(v, frozenset) else v for name, v in asdict(self.text).items()}}
+                **{name: sorted(v) if isinstance(v, frozenset) else v for name, v in asdict(self.text).items()},
+                **asdict(self.html)}
 
     def config_digest(self) -> str:
         """A digest of everything besides the raw files that shapes a row: the version, the
-        built-in and the user's rules and outlet profiles, the cleaner's thresholds. A change
+        built-in and the user's rules and outlet profiles, the text and HTML thresholds. A change
         redoes every file."""
         digest = hashlib.sha256(__version__.encode())
-        digest.update(json.dumps(asdict(self.text), sort_keys=True, default=sorted).encode())
+        digest.update(json.dumps([asdict(self.text), asdict(self.html)], sort_keys=True, default=sorted).encode())
         package = resources.files("decruft")
         builtin = [package / "extract" / "rules", package / "outlets" / "profiles"]
         user = [Path(d) for d in self.outlets_dirs] + ([Path(self.rules_config)] if self.rules_config else [])
@@ -167,4 +171,4 @@ def _settings(values: dict[str, Any]) -> Settings:
         limits=Limits.from_options(**{key: values[key] for key in Limits().options()}),
         layout=Layout(partition_by=Layout.parse_partitioning(values["partition_by"]), part_rows=values["part_rows"],
                       part_bytes=round(values["part_mb"] * MB), row_group_rows=values["row_group_rows"]),
-        text=Tuning(**text))
+        text=Tuning(**text), html=HtmlTuning(**{f.name: values[f.name] for f in fields(HtmlTuning)}))
