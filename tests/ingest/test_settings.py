@@ -26,7 +26,7 @@ def write(path: Path, text: str) -> Path:
 
 def test_the_packaged_defaults_are_the_code_defaults():
     assert load_settings() == Settings()
-    assert set(default_options()) == {"ingest", "limits", "output", "text", "html"}
+    assert set(default_options()) == {"ingest", "limits", "output", "text", "html", "learnt"}
 
 
 def test_a_file_sets_keys_and_options_win_over_it(tmp_path):
@@ -116,3 +116,20 @@ def test_the_html_thresholds_reach_the_extractor():
     default = decruft.clean(html, name="p.html", context=load_settings().context())
     no_zone = decruft.clean(html, name="p.html", context=load_settings(header_zone_lines=0).context())
     assert not default["body"].startswith(title) and no_zone["body"].startswith(title)
+
+
+def test_the_learnt_table_thresholds_reach_the_learning(tmp_path):
+    """Four pages of one folder share a furniture line: learnt by default, not when a line must
+    recur in a thousand documents."""
+    raw = tmp_path / "raw" / "example"
+    raw.mkdir(parents=True)
+    topics = ["harbour", "library", "railway", "hospital"]
+    for n, topic in enumerate(topics):
+        prose = " ".join(f"The {topic} plan was debated again on day {d} by the council and its critics." for d in range(8))
+        (raw / f"{n}.txt").write_text(f"Our weekly local briefing\n{topic.title()} plan debated\n{prose}\n", encoding="utf-8")
+    learnt = {}
+    for min_docs in (2, 1000):
+        out = tmp_path / f"out-{min_docs}"
+        run(load_settings(raw=str(tmp_path / "raw"), out=str(out), min_docs=min_docs))
+        learnt[min_docs] = json.loads((out / "_state" / "learnt.json").read_text())["boilerplate"]
+    assert any(learnt[2].values()) and not any(learnt[1000].values())

@@ -68,7 +68,7 @@ def pack_signature(values: Iterable[int]) -> bytes:
 
 @dataclass(frozen=True)
 class Thresholds:
-    """When a recurring line counts as boilerplate."""
+    """When a recurring line counts as boilerplate (the ``[learnt]`` settings; ``defaults.toml``)."""
 
     min_docs: int = 3  # seen in at least this many documents (near-copies counting once)
     min_share: float = 0.3  # ... and in at least this share of the group's documents

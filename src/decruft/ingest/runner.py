@@ -52,7 +52,7 @@ def run(settings: Settings, map_batches: Mapper = sequential_map,
         if (indexes := current_indexes(items, saved_indexes)) != saved_indexes:
             dataset.save_record_indexes(indexes)
         owners = exact_copy_owners(items)
-        table = learn(current, owners)
+        table = learn(current, owners, settings.learnt)
         digest = save_learnt_table(settings.out, table)
         dataset.write_state(RUN_FILE, _run_state(settings, config))
         manifest = dataset.manifest()
@@ -110,7 +110,7 @@ def dry_run(settings: Settings) -> Preview:
     owners = exact_copy_owners(items)
     manifest = dataset.manifest()
     plan = plan_work(items, _present(files, early_rejects), manifest, current, owners,
-                     learn(current, owners), settings, config)
+                     learn(current, owners, settings.learnt), settings, config)
     todo = list(dict.fromkeys(item.file.rel_path for item in plan.todo))  # a file split in ranges once
     return Preview(new=[p for p in todo if p not in manifest], changed=[p for p in todo if p in manifest],
                    duplicates=[(i.file.rel_path, owners[i.sha256]) for i in plan.duplicates],

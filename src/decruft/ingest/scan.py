@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 from fnmatch import fnmatchcase
 from functools import partial
 
-from decruft.extract.boilerplate import Fingerprint, LearntTable, build_table
+from decruft.extract.boilerplate import Fingerprint, LearntTable, Thresholds, build_table
 from decruft.extract.fingerprint import fingerprint
 from decruft.guard import guarded_documents, observe_safely
 from decruft.ingest.batching import BatchCall, BatchStep, Mapper, Progress, WorkItem, batches
@@ -170,10 +170,10 @@ def exact_copy_owners(items: Iterable[WorkItem]) -> dict[str, str]:
     return owners
 
 
-def learn(current: FileFingerprints, owners: dict[str, str]) -> LearntTable:
+def learn(current: FileFingerprints, owners: dict[str, str], thresholds: Thresholds = Thresholds()) -> LearntTable:
     """The learnt table of the current files; an exact duplicate file does not count again."""
-    return build_table(fp for path, (sha, prints) in current.items() if owners.get(sha, path) == path
-                       for fp in prints)
+    return build_table((fp for path, (sha, prints) in current.items() if owners.get(sha, path) == path
+                        for fp in prints), thresholds)
 
 
 def scan(settings: Settings, files: list[RawFile], saved: FileFingerprints, map_batches: Mapper,

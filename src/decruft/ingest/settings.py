@@ -12,7 +12,7 @@ from typing import Any
 
 from decruft import __version__
 from decruft.config import ConfigError, read_toml
-from decruft.extract.boilerplate import LearntTable
+from decruft.extract.boilerplate import LearntTable, Thresholds
 from decruft.extract.html import HtmlTuning
 from decruft.extract.text import Tuning
 from decruft.models import MB, Limits
@@ -48,6 +48,7 @@ class Settings:
     exclude: tuple[str, ...] = ()  # glob patterns: matching raw files are left out
     text: Tuning = field(default_factory=Tuning)
     html: HtmlTuning = field(default_factory=HtmlTuning)
+    learnt: Thresholds = field(default_factory=Thresholds)
 
     def __post_init__(self) -> None:
         for name in ("batch_files", "batch_bytes", "scan_batch_factor", "chunk_rows"):
@@ -75,14 +76,14 @@ class Settings:
                 "partition_by": ",".join(layout.partition_by) or "none", "part_rows": layout.part_rows,
                 "part_mb": layout.part_bytes / MB, "row_group_rows": layout.row_group_rows,
                 **{name: sorted(v) if isinstance(v, frozenset) else v for name, v in asdict(self.text).items()},
-                **asdict(self.html)}
+                **asdict(self.html), **asdict(self.learnt)}
 
     def config_digest(self) -> str:
         """A digest of everything besides the raw files that shapes a row: the version, the
-        built-in and the user's rules and outlet profiles, the text and HTML thresholds. A change
+        built-in and the user's rules and outlet profiles, the text, HTML and learnt-table thresholds. A change
         redoes every file."""
         digest = hashlib.sha256(__version__.encode())
-        digest.update(json.dumps([asdict(self.text), asdict(self.html)], sort_keys=True, default=sorted).encode())
+        digest.update(json.dumps([asdict(self.text), asdict(self.html), asdict(self.learnt)], sort_keys=True, default=sorted).encode())
         package = resources.files("decruft")
         builtin = [package / "extract" / "rules", package / "outlets" / "profiles"]
         user = [Path(d) for d in self.outlets_dirs] + ([Path(self.rules_config)] if self.rules_config else [])
@@ -171,4 +172,5 @@ def _settings(values: dict[str, Any]) -> Settings:
         limits=Limits.from_options(**{key: values[key] for key in Limits().options()}),
         layout=Layout(partition_by=Layout.parse_partitioning(values["partition_by"]), part_rows=values["part_rows"],
                       part_bytes=round(values["part_mb"] * MB), row_group_rows=values["row_group_rows"]),
-        text=Tuning(**text), html=HtmlTuning(**{f.name: values[f.name] for f in fields(HtmlTuning)}))
+        text=Tuning(**text), html=HtmlTuning(**{f.name: values[f.name] for f in fields(HtmlTuning)}),
+        learnt=Thresholds(**{f.name: values[f.name] for f in fields(Thresholds)}))
