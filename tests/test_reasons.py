@@ -60,10 +60,13 @@ def test_every_reason_the_code_writes_is_registered():
 
 def test_every_extractor_name_the_extractors_write_is_a_path():
     """A new extractor path in extract/ must be named in ``steps.ExtractPath`` (and so documented)."""
-    names = {node.value for module in ("html.py", "text.py") for node in ast.walk(ast.parse(
-             (SOURCE / "extract" / module).read_text())) if isinstance(node, ast.Constant)
-             and isinstance(node.value, str) and re.fullmatch(r"(text|trafilatura)([+-][a-z_]+)?|none", node.value)}
-    assert {"text", "trafilatura", "text-fallback"} <= names <= {path.value for path in ExtractPath}
+    nodes = [node for module in ("html.py", "text.py")
+             for node in ast.walk(ast.parse((SOURCE / "extract" / module).read_text()))]
+    literals = {node.value for node in nodes if isinstance(node, ast.Constant) and isinstance(node.value, str)
+                and re.fullmatch(r"(text|trafilatura)([+-][a-z_]+)?|none", node.value)}
+    named = {ExtractPath[node.attr].value for node in nodes if isinstance(node, ast.Attribute)
+             and isinstance(node.value, ast.Name) and node.value.id == "ExtractPath"}
+    assert {"text", "trafilatura", "text-fallback"} <= literals | named <= {path.value for path in ExtractPath}
 
 
 def test_every_rule_concept_and_outlet_reason_is_registered():

@@ -133,9 +133,15 @@ def page_text(doc: RawDocument, limits: Limits) -> str:
     return "\n".join(line[:limits.max_line_chars] for line in text.split("\n"))
 
 
-def _extract_text_page(text: str, doc: RawDocument, meta: PageMetadata, ctx: Context):
+def text_page_outlet(text: str, doc: RawDocument, meta: PageMetadata, ctx: Context):
+    """The outlet a text page resolves to, and its group in the learnt table: the same when a
+    run scans the page (to learn) as when it cleans it."""
     resolution = ctx.registry.resolve(metadata=meta.outlet, folder=doc.folder, url=meta.url, text=text)
-    group = boilerplate_group(resolution.outlet_id, doc.folder)
+    return resolution, boilerplate_group(resolution.outlet_id, doc.folder)
+
+
+def _extract_text_page(text: str, doc: RawDocument, meta: PageMetadata, ctx: Context):
+    resolution, group = text_page_outlet(text, doc, meta, ctx)
     extraction = clean_with_table(text, resolution.profile, ctx.rules, ctx.learnt.boilerplate_for(group), ctx.tuning)
     if resolution.source in ("text", "unknown") and extraction.urls:
         by_url = ctx.registry.resolve(metadata=None, folder=None, url=extraction.urls[0], text=None)

@@ -38,6 +38,8 @@ class ExtractPath(Code):
     TRAFILATURA_COMPARE = "trafilatura+compare", ("trafilatura with its readability and jusText comparison "
                                                   "(the fast pass found too little)")
     TRAFILATURA_RECALL = "trafilatura+recall", "trafilatura in recall mode (the comparison found too little)"
+    TRAFILATURA_BALANCED = "trafilatura+balanced", ("trafilatura's fast balanced pass (the precision pass's body "
+                                                    "held too few words of the page's description)")
     HEADLINE_ONLY = "headline_only", ("an HTML page whose extractor found only a headline and its byline "
                                       "or date, kept as the body (a photo or video post)")
     TEXT_FALLBACK = "text-fallback", "an HTML page no extractor found an article in: its visible text cleaned as text"

@@ -123,7 +123,7 @@ def extract_html(
     rules = rules or default_rules()
     tree = parse_html(html)
     if tree is None:
-        return Extraction(body=[], extractor="none")
+        return Extraction(body=[], extractor=ExtractPath.NONE)
     hints = page_metadata(tree, url, scraped_at)
     h = html_tuning
     text, extractor = article_text(html, tree, url, summary=hints.description, tuning=h)
@@ -167,7 +167,7 @@ def article_text(html: str, tree: lxml.html.HtmlElement, url: str | None,
         whole_page = _prepared_page(html, tuning)
         retry = _trafilatura_text(_without_furniture(whole_page), url, fast=True) if whole_page is not None else ""
         if _coverage(words, retry) >= covered + tuning.better_coverage:
-            return retry, "trafilatura+balanced"
+            return retry, ExtractPath.TRAFILATURA_BALANCED
     return text, extractor
 
 
@@ -175,16 +175,16 @@ def _precision_text(html: str, tree: lxml.html.HtmlElement, url: str | None,
                     tuning: HtmlTuning) -> tuple[str, str]:
     text = _trafilatura_text(_without_furniture(prepare_tree(tree, tuning)), url, favor_precision=True, fast=True)
     if len(text) >= tuning.min_body_chars:
-        return text, "trafilatura"
+        return text, ExtractPath.TRAFILATURA
     whole_page = _prepared_page(html, tuning)
-    for extractor, options in (("trafilatura+compare", {"favor_precision": True}),
-                               ("trafilatura+recall", {"favor_recall": True})):
+    for extractor, options in ((ExtractPath.TRAFILATURA_COMPARE, {"favor_precision": True}),
+                               (ExtractPath.TRAFILATURA_RECALL, {"favor_recall": True})):
         retry = _trafilatura_text(whole_page, url, **options) if whole_page is not None else ""
         if len(retry) > len(text):
             return retry, extractor
         if text:
             break  # a short article that a slower pass confirms: keep it
-    return text, "trafilatura"
+    return text, ExtractPath.TRAFILATURA
 
 
 def _prepared_page(html: str, tuning: HtmlTuning) -> lxml.html.HtmlElement | None:
@@ -399,7 +399,7 @@ def _keep_metadata_line(extraction: Extraction, reason: str, text: str) -> None:
 def _text_fallback(tree: lxml.html.HtmlElement, hints: PageHints, rules: RuleSet, tuning: Tuning) -> Extraction:
     """No extractor found an article: clean the page's visible text as a plain-text scrape."""
     extraction = clean_text("\n".join(visible_lines(tree)), rules=rules, tuning=tuning)
-    extraction.extractor = "text-fallback"
+    extraction.extractor = ExtractPath.TEXT_FALLBACK
     extraction.title = extraction.title or hints.title
     extraction.description = extraction.description or hints.description
     extraction.hints = hints

@@ -31,14 +31,14 @@ def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.dat
     ``progress`` is told the files cleaned after each one.
     """
     table = saved_learnt_table(settings.out, table_digest) if table_digest else load_learnt_table(settings.out)
-    make = partial(document_processor, settings, table, ingested_at)
+    make = partial(page_cleaner, settings, table, ingested_at)
     files = [item.work for item in items]
     key = batch_key(files)
     chunk = _Chunk(settings.chunk_rows)
     summary = BatchSummary(files=len(items))
     counts: dict[FileWork, list[int]] = {}
     watch = Stopwatch()
-    with page_processor(make, settings.limits) as process:
+    with guarded_cleaner(make, settings.limits) as process:
         for done, (item, work) in enumerate(zip(items, files), 1):
             stats = ReadStats()
             docs = read_documents(item.file, settings.limits, item.sha256 or None, part=item.part, stats=stats)
@@ -100,8 +100,8 @@ class _Chunk:
         self.records, self.rejects, self.written = [], [], self.written + 1
 
 
-def document_processor(settings: Settings, table: LearntTable,
-                       ingested_at: dt.datetime) -> Callable[[RawDocument], PageResult]:
+def page_cleaner(settings: Settings, table: LearntTable,
+                 ingested_at: dt.datetime) -> Callable[[RawDocument], PageResult]:
     """The per-page function of a batch (built where it runs: in this process or a child)."""
     ctx = settings.context(table)
     ctx.ingested_at = ingested_at
@@ -110,8 +110,8 @@ def document_processor(settings: Settings, table: LearntTable,
 
 
 @contextmanager
-def page_processor(make: Callable[[], Callable[[RawDocument], PageResult]],
-                   limits: Limits) -> Iterator[Callable[[RawDocument], PageResult | Reject]]:
+def guarded_cleaner(make: Callable[[], Callable[[RawDocument], PageResult]],
+                    limits: Limits) -> Iterator[Callable[[RawDocument], PageResult | Reject]]:
     """A time-limited child process when possible, else inline; errors become rejects either way."""
     if can_use_child_processes():
         with GuardedProcessor(make, limits.document_timeout_s, preload=(CHILD_PRELOAD,)) as guarded:

@@ -13,7 +13,7 @@ from decruft.guard import guarded_documents, observe_safely
 from decruft.ingest.batching import BatchCall, BatchStep, Mapper, Progress, WorkItem, batches
 from decruft.ingest.settings import Settings
 from decruft.models import RawDocument, Reject
-from decruft.page import Context, boilerplate_group, page_text
+from decruft.page import Context, page_text, text_page_outlet
 from decruft.read.decode import DecodeError
 from decruft.read.containers import RecordIndex
 from decruft.read.metadata import normalise_metadata
@@ -128,10 +128,8 @@ def _fingerprint(doc: RawDocument, ctx: Context) -> list[Fingerprint]:
         return []
     if doc.source_format.endswith("html"):
         return [fingerprint(doc.source_path, "", text, ctx.rules, is_html=True)]
-    meta = normalise_metadata(doc.metadata)
-    resolution = ctx.registry.resolve(metadata=meta.outlet, folder=doc.folder, url=meta.url, text=text)
-    return [fingerprint(doc.source_path, boilerplate_group(resolution.outlet_id, doc.folder), text, ctx.rules,
-                        tuning=ctx.tuning)]
+    _, group = text_page_outlet(text, doc, normalise_metadata(doc.metadata), ctx)
+    return [fingerprint(doc.source_path, group, text, ctx.rules, tuning=ctx.tuning)]
 
 
 def current_fingerprints(files: list[RawFile], items: list[WorkItem], saved: FileFingerprints,

@@ -61,8 +61,9 @@ ARTICLE_FIELDS = [
     _field("word_count", pa.int32(), "Number of words in body.", False),
     _field("removed", pa.list_(REMOVED_LINE), "Every input line removed from the body: line "
            "number (1-based), text and reason code (see docs/schema.md)."),
-    _field("extractor", pa.string(), "Which path produced the body: text, trafilatura, "
-           "trafilatura+recall, text-fallback.", False),
+    _field("extractor", pa.string(), "Which path produced the body: text, trafilatura, trafilatura+compare, "
+           "trafilatura+recall, trafilatura+balanced, text-fallback, none (the run report's extractor paths "
+           "explain each).", False),
     _field("metadata_sources", pa.map_(pa.string(), pa.string()), "For each field taken from "
            "sidecar/JSONL/WARC metadata or HTML, where its value came from."),
     _field("scraped_at", pa.timestamp("us", tz="UTC"), "When the page was fetched, from metadata."),
