@@ -1,4 +1,4 @@
-"""SIGTERM during a run of ``decruft ingest`` over 2,500 files: every process of the run is
+"""SIGTERM during a run of ``decruft ingest`` over 1,500 files: every process of the run is
 gone within seconds, the command says it was interrupted, and the next run accounts for every
 file exactly once."""
 from __future__ import annotations
@@ -16,7 +16,7 @@ import pytest
 from tests.support import RAW, SEED_NAMES
 from decruft.store.dataset import Dataset
 
-FILES = 2500
+FILES = 1500
 DECRUFT = Path(sys.executable).with_name("decruft")  # the command installed beside this Python
 _WORDS = "council budget library river bridge school mayor voters harbour festival museum rail".split()
 
