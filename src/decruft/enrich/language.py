@@ -49,28 +49,14 @@ class FastDetector(Detector):
     """
 
     def _extract_ngrams(self) -> list[str]:
-        known = self.word_lang_prob_map
+        """langdetect's n-grams, word by word: they never span a space, so each word's (with
+        the space that ends it) are worked out once per process (for the one factory's profiles)."""
+        words = "".join(map(_normalised_char, self.text)).split(" ")
+        last = len(words) - 1
         found: list[str] = []
-        grams, capital_word = " ", False
-        for char in self.text:
-            char = _normalised_char(char)
-            last = grams[-1]
-            if last == " ":
-                grams, capital_word = " ", False
-                if char == " ":
-                    continue
-            elif len(grams) >= NGram.N_GRAM:
-                grams = grams[1:]
-            grams += char
-            capital_word = char.isupper() and (capital_word or last.isupper())
-            if capital_word:
-                continue
-            for n in range(1, NGram.N_GRAM + 1):
-                if len(grams) < n:
-                    break
-                gram = grams[-n:]
-                if gram != " " and gram in known:
-                    found.append(gram)
+        for i, word in enumerate(words):
+            if word:
+                found += _word_grams(word + " " if i < last else word)
         return found
 
     def _update_lang_prob(self, prob: list[float], word: str, alpha: float) -> bool:
@@ -78,9 +64,37 @@ class FastDetector(Detector):
         if lang_prob_map is None:
             return False
         weight = alpha / self.BASE_FREQ
-        for i in range(len(prob)):
-            prob[i] *= weight + lang_prob_map[i]
+        prob[:] = [p * (weight + q) for p, q in zip(prob, lang_prob_map)]
         return True
+
+
+@lru_cache(maxsize=65536)
+def _word_grams(word: str) -> tuple[str, ...]:
+    """The n-grams of one normalised word (and its closing space) that the profiles know."""
+    return tuple(_scan_word(word, detector_factory().word_lang_prob_map))
+
+
+def _scan_word(word: str, known: dict) -> list[str]:
+    """langdetect's n-gram loop over one word, from a fresh window."""
+    found: list[str] = []
+    grams, capital_word = " ", False
+    for char in word:
+        last = grams[-1]
+        if last == " ":
+            grams, capital_word = " ", False
+        elif len(grams) >= NGram.N_GRAM:
+            grams = grams[1:]
+        grams += char
+        capital_word = char.isupper() and (capital_word or last.isupper())
+        if capital_word:
+            continue
+        for n in range(1, NGram.N_GRAM + 1):
+            if len(grams) < n:
+                break
+            gram = grams[-n:]
+            if gram != " " and gram in known:
+                found.append(gram)
+    return found
 
 
 def _letters(text: str) -> int:
