@@ -7,6 +7,7 @@ from decruft.extract.boilerplate import LearntTable, line_key
 from decruft.ingest.batching import batches, even_sizes
 from decruft.ingest.state import save_learnt_table, saved_learnt_table
 from decruft.read.sources import RawFile
+from decruft.store.dataset import Dataset
 
 
 def files(n: int, size: int = 10) -> list[RawFile]:
@@ -38,11 +39,11 @@ def test_batches_keep_order_and_the_byte_limit():
 def test_batch_tasks_read_the_saved_learnt_table_once_by_its_digest(tmp_path):
     table = LearntTable({"dw": frozenset({line_key("Menu"), line_key("Home")})}, {"b.txt": "a.txt"})
     out = str(tmp_path / "out")
-    digest = save_learnt_table(out, table)
-    assert saved_learnt_table(out, digest) is table  # the process that saved it reads nothing
-    save_learnt_table(str(tmp_path / "other"), LearntTable())  # evicts it: read back from storage
-    loaded = saved_learnt_table(out, digest)
+    digest = save_learnt_table(Dataset(out), table)
+    assert saved_learnt_table(Dataset(out), digest) is table  # the process that saved it reads nothing
+    save_learnt_table(Dataset(str(tmp_path / "other")), LearntTable())  # evicts it: read back from storage
+    loaded = saved_learnt_table(Dataset(out), digest)
     assert loaded is not table and loaded == table
-    assert saved_learnt_table(out, digest) is loaded
+    assert saved_learnt_table(Dataset(out), digest) is loaded
     with pytest.raises(RuntimeError, match="changed during the run"):
-        saved_learnt_table(out, "0" * 64)
+        saved_learnt_table(Dataset(out), "0" * 64)

@@ -30,7 +30,8 @@ def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.dat
     process, see ``saved_learnt_table``), or the latest saved one when it is None.
     ``progress`` is told the files cleaned after each one.
     """
-    table = saved_learnt_table(settings.out, table_digest) if table_digest else load_learnt_table(settings.out)
+    dataset = settings.dataset()
+    table = saved_learnt_table(dataset, table_digest) if table_digest else load_learnt_table(dataset)
     make = partial(page_cleaner, settings, table, ingested_at)
     files = [item.work for item in items]
     key = batch_key(files)
@@ -48,13 +49,13 @@ def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.dat
                 tally[isinstance(result, Reject)] += 1
                 chunk.add(result)
                 if chunk.full():
-                    chunk.flush(settings.dataset(), key, ingested_at, summary, watch)
+                    chunk.flush(dataset, key, ingested_at, summary, watch)
             summary.counters.add_file(stats)
             if progress:
                 progress(done)
-    chunk.flush(settings.dataset(), key, ingested_at, summary, watch)
+    chunk.flush(dataset, key, ingested_at, summary, watch)
     watch.restart()
-    settings.dataset().write_manifest(key, files, counts, summary.parts, ingested_at)
+    dataset.write_manifest(key, files, counts, summary.parts, ingested_at)
     summary.counters.seconds.update(watch.lap(Stage.WRITE))
     return summary
 

@@ -22,7 +22,6 @@ from decruft.models import Reject
 from decruft.page import doc_id_for
 from decruft.read.sources import RawFile
 from decruft.reasons import RejectReason
-from decruft.store.dataset import Dataset
 
 
 def run(settings: Settings, map_batches: Mapper = sequential_map,
@@ -53,7 +52,7 @@ def run(settings: Settings, map_batches: Mapper = sequential_map,
             dataset.save_record_indexes(indexes)
         owners = exact_copy_owners(items)
         table = learn(current, owners, settings.learnt)
-        digest = save_learnt_table(settings.out, table)
+        digest = save_learnt_table(dataset, table)
         dataset.write_state(RUN_FILE, _run_state(settings, config))
         manifest = dataset.manifest()
         plan = plan_work(items, _present(files, early_rejects), manifest, current, owners, table,
@@ -100,7 +99,7 @@ def dry_run(settings: Settings) -> Preview:
     lock, no fingerprints, no learnt table, no rows. Interrupted work left under the output
     (which a run settles first) is not looked at."""
     preflight(settings, write=False)
-    dataset = Dataset(settings.out)
+    dataset = settings.dataset()
     files, early_rejects = discover_files(settings)
     config = settings.config_digest()
     saved = _saved_fingerprints(settings, dataset, config)

@@ -38,34 +38,34 @@ _TABLE_READ: dict[tuple[str, str], LearntTable] = {}
 _TABLE_READ_LOCK = threading.Lock()
 
 
-def load_learnt_table(out: str) -> LearntTable:
-    """The learnt table of the latest run under out (empty before the first)."""
-    data = Dataset(out).read_state(LEARNT_TABLE_FILE)
+def load_learnt_table(dataset: Dataset) -> LearntTable:
+    """The learnt table of the dataset's latest run (empty before the first)."""
+    data = dataset.read_state(LEARNT_TABLE_FILE)
     return LearntTable.from_json(data.decode("utf-8")) if data is not None else LearntTable()
 
 
-def save_learnt_table(out: str, table: LearntTable) -> str:
+def save_learnt_table(dataset: Dataset, table: LearntTable) -> str:
     """Save the table for this run's batches (and clean/explain); returns the digest naming it."""
     data = table.to_json().encode("utf-8")
-    Dataset(out).write_state(LEARNT_TABLE_FILE, data)
+    dataset.write_state(LEARNT_TABLE_FILE, data)
     digest = hashlib.sha256(data).hexdigest()
     with _TABLE_READ_LOCK:
         _TABLE_READ.clear()
-        _TABLE_READ[(out, digest)] = table
+        _TABLE_READ[(dataset.uri, digest)] = table
     return digest
 
 
-def saved_learnt_table(out: str, digest: str) -> LearntTable:
-    """The table ``save_learnt_table`` saved under out with that digest, read once per process."""
+def saved_learnt_table(dataset: Dataset, digest: str) -> LearntTable:
+    """The table ``save_learnt_table`` saved in the dataset with that digest, read once per process."""
     with _TABLE_READ_LOCK:
-        table = _TABLE_READ.get((out, digest))
+        table = _TABLE_READ.get((dataset.uri, digest))
         if table is None:
-            data = Dataset(out).read_state(LEARNT_TABLE_FILE)
+            data = dataset.read_state(LEARNT_TABLE_FILE)
             if data is None or hashlib.sha256(data).hexdigest() != digest:
-                raise RuntimeError(f"the learnt table under {out} changed during the run")
+                raise RuntimeError(f"the learnt table under {dataset.uri} changed during the run")
             table = LearntTable.from_json(data.decode("utf-8"))
             _TABLE_READ.clear()
-            _TABLE_READ[(out, digest)] = table
+            _TABLE_READ[(dataset.uri, digest)] = table
         return table
 
 
@@ -74,7 +74,7 @@ def dataset_context(out: str, config: str | Path | None = None, **options: Any) 
     settings file ``config`` and explicit ``options`` on top), and its raw root: so one page
     cleaned now is cleaned as ingest cleaned it."""
     settings = run_settings(out, config, **options)
-    return settings.context(load_learnt_table(out)), settings.raw
+    return settings.context(load_learnt_table(settings.dataset())), settings.raw
 
 
 def run_settings(out: str, config: str | Path | None = None, **options: Any) -> Settings:
