@@ -358,7 +358,6 @@ def _pages(args: argparse.Namespace) -> Iterator[Page]:
     """Every page of every input, cleaned as the options say; a header names each when there
     may be several (several inputs, or a container's records)."""
     inputs = expand_inputs(args.files)
-    check_config(args.outlets or (), args.rules)
     options = _given(args, "outlets", "rules")
     if args.out:
         context, raw_root = dataset_context(args.out, args.config, **options)

@@ -125,11 +125,10 @@ def extract_html(
     if tree is None:
         return Extraction(body=[], extractor=ExtractPath.NONE)
     hints = page_metadata(tree, url, scraped_at)
-    h = html_tuning
-    text, extractor = article_text(html, tree, url, summary=hints.description, tuning=h)
+    text, extractor = article_text(html, tree, url, summary=hints.description, tuning=html_tuning)
     if not text:
         return _text_fallback(parse_html(html), hints, rules, tuning)
-    extraction = clean_article_lines(text.split("\n"), rules, title=hints.title, tuning=h)
+    extraction = clean_article_lines(text.split("\n"), rules, title=hints.title, tuning=html_tuning)
     if not extraction.body:
         _keep_header_as_body(extraction)
     extraction.extractor = extractor

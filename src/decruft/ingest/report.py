@@ -4,7 +4,7 @@ A batch returns a ``BatchSummary``: what it wrote, and its ``StepCounters`` (in 
 pipeline stats: records read by container, container records skipped by reason, lines removed
 by reason, extractor paths, seconds per stage). A run adds them up into a ``RunReport``, whose
 ``as_dict`` is the run's summary: what ``run`` saves with the dataset, the flow returns and
-``decruft ingest --json`` prints. ``summary_rows`` and ``summary_tables`` are the one account of
+``decruft stats --json`` shows of the latest run. ``summary_rows`` and ``summary_tables`` are the one account of
 a summary that every view renders (``summary_lines`` as text; the flow's artifact as markdown).
 """
 from __future__ import annotations
@@ -96,8 +96,8 @@ class RunReport:
     def as_dict(self) -> dict[str, Any]:
         """The run's summary (plain JSON values)."""
         t = self.totals
-        return {"started_at": self.started.isoformat() if self.started else None, "seen": self.seen, "new": self.new, "skipped": self.skipped, "retired": self.retired,
-                "files": t.files, "articles": t.articles, "rejects": _plain(t.rejects),
+        return {"started_at": self.started.isoformat() if self.started else None, "seen": self.seen,
+                "new": self.new, "skipped": self.skipped, "retired": self.retired, "files": t.files, "articles": t.articles, "rejects": _plain(t.rejects),
                 "outlets": _plain(t.outlets), "languages": _plain(t.languages), "parts": len(t.parts),
                 "seconds": round(self.seconds, 3), "counters": t.counters.as_dict()}
 
@@ -141,18 +141,17 @@ def summary_rows(summary: dict[str, Any]) -> list[Row]:
 
 
 def summary_tables(summary: dict[str, Any]) -> list[Table]:
-    """The counts of a run summary by kind: what it wrote, then what its steps did."""
+    """The counts of a run summary by kind: what it wrote, then what its steps did (each already
+    most first, as ``RunReport.as_dict`` lays them out)."""
     counters = summary.get("counters", {})
-    tables = [Table("rejects by reason", "count", summary["rejects"]),
-              Table("outlets", "count", summary["outlets"]),
-              Table("languages", "count", summary["languages"]),
-              Table("records read by container", "count", counters.get("records", {})),
-              Table("records skipped by reason", "count", counters.get("skipped", {})),
-              Table("removed lines by reason", "count", counters.get("removed", {})),
-              Table("extractor paths", "count", counters.get("paths", {})),
-              Table("seconds by stage", "seconds", counters.get("seconds", {}))]
-    return [Table(t.title, t.unit, t.counts if t.unit == "seconds" else _plain(Counter(t.counts)))
-            for t in tables]
+    return [Table("rejects by reason", "count", summary["rejects"]),
+            Table("outlets", "count", summary["outlets"]),
+            Table("languages", "count", summary["languages"]),
+            Table("records read by container", "count", counters.get("records", {})),
+            Table("records skipped by reason", "count", counters.get("skipped", {})),
+            Table("removed lines by reason", "count", counters.get("removed", {})),
+            Table("extractor paths", "count", counters.get("paths", {})),
+            Table("seconds by stage", "seconds", counters.get("seconds", {}))]
 
 
 #: Counts a text summary shows per kind (the markdown artifact shows more).

@@ -8,7 +8,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field, fields
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from decruft import __version__
 from decruft.config import ConfigError, read_toml
@@ -75,15 +75,20 @@ class Settings:
                 **self.limits.options(),
                 "partition_by": ",".join(layout.partition_by) or "none", "part_rows": layout.part_rows,
                 "part_mb": layout.part_bytes / MB, "row_group_rows": layout.row_group_rows,
-                **{name: sorted(v) if isinstance(v, frozenset) else v for name, v in asdict(self.text).items()},
-                **asdict(self.html), **asdict(self.learnt)}
+                **{name: sorted(v) if isinstance(v, frozenset) else v
+                   for thresholds in self.thresholds() for name, v in asdict(thresholds).items()}}
+
+    def thresholds(self) -> tuple[Tuning, HtmlTuning, Thresholds]:
+        """The ``[text]``, ``[html]`` and ``[learnt]`` sections: each key a field of its class."""
+        return self.text, self.html, self.learnt
 
     def config_digest(self) -> str:
         """A digest of everything besides the raw files that shapes a row: the version, the
-        built-in and the user's rules and outlet profiles, the text, HTML and learnt-table thresholds. A change
-        redoes every file."""
+        built-in and the user's rules and outlet profiles, the thresholds. A change redoes every
+        file."""
         digest = hashlib.sha256(__version__.encode())
-        digest.update(json.dumps([asdict(self.text), asdict(self.html), asdict(self.learnt)], sort_keys=True, default=sorted).encode())
+        thresholds = [asdict(section) for section in self.thresholds()]
+        digest.update(json.dumps(thresholds, sort_keys=True, default=sorted).encode())
         package = resources.files("decruft")
         builtin = [package / "extract" / "rules", package / "outlets" / "profiles"]
         user = [Path(d) for d in self.outlets_dirs] + ([Path(self.rules_config)] if self.rules_config else [])
@@ -161,8 +166,6 @@ _KIND_NAMES = {int: "an integer", float: "a number", bool: "true or false", str:
 
 
 def _settings(values: dict[str, Any]) -> Settings:
-    text = {f.name: values[f.name] for f in fields(Tuning)}
-    text["hard_barriers"] = frozenset(text["hard_barriers"])
     return Settings(
         raw=values["raw"], out=values["out"], outlets_dirs=tuple(values["outlets"]),
         rules_config=values["rules"] or None, include=tuple(values["include"]), exclude=tuple(values["exclude"]),
@@ -172,5 +175,15 @@ def _settings(values: dict[str, Any]) -> Settings:
         limits=Limits.from_options(**{key: values[key] for key in Limits().options()}),
         layout=Layout(partition_by=Layout.parse_partitioning(values["partition_by"]), part_rows=values["part_rows"],
                       part_bytes=round(values["part_mb"] * MB), row_group_rows=values["row_group_rows"]),
-        text=Tuning(**text), html=HtmlTuning(**{f.name: values[f.name] for f in fields(HtmlTuning)}),
-        learnt=Thresholds(**{f.name: values[f.name] for f in fields(Thresholds)}))
+        text=_thresholds(Tuning, values), html=_thresholds(HtmlTuning, values),
+        learnt=_thresholds(Thresholds, values))
+
+
+T = TypeVar("T")
+
+
+def _thresholds(kind: type[T], values: dict[str, Any]) -> T:
+    """One thresholds section's dataclass from its keys (a list where the field holds a set)."""
+    defaults = kind()
+    return kind(**{f.name: frozenset(values[f.name]) if isinstance(getattr(defaults, f.name), frozenset)
+                   else values[f.name] for f in fields(kind)})

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from decruft.extract.boilerplate import LearntTable
 from decruft import filesystem
-from decruft.ingest.checks import remote_info
+from decruft.ingest.checks import check_config, remote_info
 from decruft.ingest.report import RunReport
 from decruft.ingest.scan import FileFingerprints
 from decruft.config import ConfigError
@@ -74,6 +74,7 @@ def dataset_context(out: str, config: str | Path | None = None, **options: Any) 
     settings file ``config`` and explicit ``options`` on top), and its raw root: so one page
     cleaned now is cleaned as ingest cleaned it."""
     settings = run_settings(out, config, **options)
+    check_config(settings.outlets_dirs, settings.rules_config)
     return settings.context(load_learnt_table(settings.dataset())), settings.raw
 
 
