@@ -16,8 +16,12 @@ pages are cleaned inline with the same error handling.
 from __future__ import annotations
 
 import multiprocessing
+import queue
+import threading
+import time
 import traceback
-from collections.abc import Callable, Iterator, Sequence
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
@@ -106,20 +110,27 @@ def can_use_child_processes() -> bool:
     return not multiprocessing.current_process().daemon
 
 
+#: Pages a GuardedProcessor keeps queued at its child.
+WINDOW = 16
+
+
 class GuardedProcessor:
     """Cleans pages in a child process with a hard per-page time limit.
 
     ``make_processor`` is called in the child (it must be picklable: a module-level function or
-    a functools.partial of one) and returns the function applied to each page.
+    a functools.partial of one) and returns the function applied to each page. ``map`` keeps up
+    to ``window`` pages queued at the child, so that it never waits for the next page while
+    this process reads files or stores results.
     """
 
-    def __init__(self, make_processor: Callable[[], Processor], timeout_s: float, preload: Sequence[str] = ()):
+    def __init__(self, make_processor: Callable[[], Processor], timeout_s: float, preload: Sequence[str] = (),
+                 window: int = WINDOW):
         self._make = make_processor
         self._timeout = timeout_s
+        self._window = max(1, window)
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(list(preload))
-        self._child: Any = None
-        self._conn: Connection | None = None
+        self._child: _Child | None = None
 
     def __enter__(self) -> "GuardedProcessor":
         return self
@@ -128,63 +139,158 @@ class GuardedProcessor:
         self.close()
 
     def __call__(self, doc: RawDocument) -> Any:
-        conn = self._connection()
-        conn.send(doc)
-        if conn.poll(self._timeout):
-            try:
-                return conn.recv()
-            except EOFError:
-                pass  # the child died (e.g. out of memory): reject below
-            self._stop_child()
-            return Reject(doc.source_path, doc.sha256, RejectReason.ERROR, "the page's worker process died")
+        return next(self.map([doc]))
+
+    def map(self, entries: Iterable[Any]) -> Iterator[Any]:
+        """Each entry's result, in order: a RawDocument's record or reject from the child;
+        anything else (a reject found while reading, a marker) passes through as it is."""
+        ahead: deque[Any] = deque()  # entries not yet given back, in order
+        waiting = 0  # of them, pages sent to the child
+        for entry in entries:
+            ahead.append(entry)
+            if isinstance(entry, RawDocument):
+                self._started().send(entry)
+                waiting += 1
+            while ahead and (not isinstance(ahead[0], RawDocument) or waiting >= self._window):
+                waiting -= isinstance(ahead[0], RawDocument)
+                yield self._result(ahead)
+        while ahead:
+            yield self._result(ahead)
+
+    def _result(self, ahead: deque[Any]) -> Any:
+        """The first entry's result; a page whose child overran or died is a reject, and the
+        pages queued behind it go to a fresh child."""
+        entry = ahead.popleft()
+        if not isinstance(entry, RawDocument):
+            return entry
+        child = self._started()
+        outcome = child.receive(self._timeout)
+        if outcome is not _OVERRAN and outcome is not _DIED:
+            return outcome
         self._stop_child()
-        return Reject(doc.source_path, doc.sha256, RejectReason.TIMEOUT,
-                      f"processing took longer than {self._timeout:g} s and was stopped")
+        if outcome is _DIED:
+            reject = Reject(entry.source_path, entry.sha256, RejectReason.ERROR, "the page's worker process died")
+        else:
+            reject = Reject(entry.source_path, entry.sha256, RejectReason.TIMEOUT,
+                            f"processing took longer than {self._timeout:g} s and was stopped")
+        if any(isinstance(queued, RawDocument) for queued in ahead):
+            fresh = self._started()
+            for queued in ahead:
+                if isinstance(queued, RawDocument):
+                    fresh.send(queued)
+        return reject
 
-    def _connection(self) -> Connection:
-        if self._child is None or not self._child.is_alive():
-            parent, child = self._context.Pipe()
-            process = self._context.Process(target=_serve, args=(child, self._make), daemon=True)
-            try:
-                process.start()
-            finally:
-                child.close()
-            self._child = process
-            self._conn = parent
-            self._await_ready(parent)
-        assert self._conn is not None
-        return self._conn
-
-    def _await_ready(self, conn: Connection) -> None:
-        try:
-            ready = conn.poll(STARTUP_TIMEOUT_S) and conn.recv() == READY
-        except EOFError:  # the child is gone: say so now rather than after the time-out
-            self._child.join()
-            code = self._child.exitcode
-            self._stop_child()
-            raise RuntimeError(f"the page worker process exited while starting (exit code {code}); "
-                               f"{MAIN_GUARD_HINT}") from None
-        if not ready:
-            self._stop_child()
-            raise RuntimeError(f"the page worker process did not start within {STARTUP_TIMEOUT_S:g} s")
+    def _started(self) -> "_Child":
+        if self._child is None:
+            self._child = _Child.start(self._context, self._make)
+        return self._child
 
     def _stop_child(self) -> None:
         if self._child is not None:
-            self._child.kill()
-            self._child.join()
-        if self._conn is not None:
-            self._conn.close()
-        self._child, self._conn = None, None
+            self._child.stop()
+        self._child = None
 
     def close(self) -> None:
-        if self._conn is not None and self._child is not None and self._child.is_alive():
-            self._conn.send(None)  # ask the child to finish
-            self._child.join(timeout=5)
-        self._stop_child()
+        if self._child is not None:
+            self._child.finish()
+        self._child = None
+
+
+#: What ``_Child.receive`` returns for a page whose child overran its limit, or died.
+_OVERRAN, _DIED = object(), object()
+
+
+class _Child:
+    """One page worker process: pages go to it through a sending thread (so that neither side
+    can block the other on a full pipe), results come back with when the child finished each."""
+
+    def __init__(self, process: Any, conn: Connection, ready_at: float):
+        self._process = process
+        self._conn = conn
+        self._last_done = ready_at  # when the child finished its last page (or got ready)
+        self._outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._sent_at: deque[float] = deque()  # when each page still owed was handed over
+        self._sender = threading.Thread(target=self._send_all, daemon=True)
+        self._sender.start()
+
+    @classmethod
+    def start(cls, context: Any, make_processor: Callable[[], Processor]) -> "_Child":
+        parent, child = context.Pipe()
+        process = context.Process(target=_serve, args=(child, make_processor), daemon=True)
+        try:
+            process.start()
+        finally:
+            child.close()
+        return cls(process, parent, _await_ready(process, parent))
+
+    def send(self, doc: RawDocument) -> None:
+        self._outbox.put(doc)
+
+    def _send_all(self) -> None:
+        while (doc := self._outbox.get()) is not _STOP:
+            if doc is not None:  # noted first: its result may come back before send returns
+                self._sent_at.append(time.monotonic())
+            try:
+                self._conn.send(doc)
+            except (OSError, ValueError):  # the child is gone: its pages are redone elsewhere
+                return
+
+    def receive(self, timeout_s: float) -> Any:
+        """The next page's result, ``_OVERRAN`` past its time limit (counted from when the child
+        could start it), or ``_DIED``."""
+        while True:
+            sent = self._sent_at[0] if self._sent_at else time.monotonic()
+            remaining = max(self._last_done, sent) + timeout_s - time.monotonic()
+            try:
+                if self._conn.poll(max(0.0, min(remaining, _POLL_S))):
+                    result, self._last_done = self._conn.recv()
+                    self._sent_at.popleft()
+                    return result
+            except (EOFError, OSError):
+                return _DIED
+            if remaining <= 0 and self._sent_at:
+                return _OVERRAN
+
+    def stop(self) -> None:
+        self._process.kill()
+        self._process.join()
+        self._outbox.put(_STOP)
+        self._conn.close()
+
+    def finish(self) -> None:
+        """Ask the child to end once its pages are done, then make sure it has."""
+        if self._process.is_alive():
+            self._outbox.put(None)
+            self._process.join(timeout=5)
+        self.stop()
+
+
+#: Ends a sending thread; ``_POLL_S``: how often a wait for a result looks at the clock again.
+_STOP = object()
+_POLL_S = 0.5
+
+
+def _await_ready(process: Any, conn: Connection) -> float:
+    """When the child has built its cleaner (so start-up never counts against a page)."""
+    try:
+        ready = conn.poll(STARTUP_TIMEOUT_S) and conn.recv() == READY
+    except EOFError:  # the child is gone: say so now rather than after the time-out
+        process.join()
+        code = process.exitcode
+        conn.close()
+        raise RuntimeError(f"the page worker process exited while starting (exit code {code}); "
+                           f"{MAIN_GUARD_HINT}") from None
+    if not ready:
+        process.kill()
+        process.join()
+        conn.close()
+        raise RuntimeError(f"the page worker process did not start within {STARTUP_TIMEOUT_S:g} s")
+    return time.monotonic()
 
 
 def _serve(conn: Connection, make_processor: Callable[[], Processor]) -> None:
-    """The child's loop: receive a page, send back its record or reject, until told to stop."""
+    """The child's loop: receive a page, send back its record or reject and when it was done,
+    until told to stop."""
     process = make_processor()
     conn.send(READY)
     while True:
@@ -194,4 +300,5 @@ def _serve(conn: Connection, make_processor: Callable[[], Processor]) -> None:
             return
         if doc is None:
             return
-        conn.send(safely(process, doc))
+        result = safely(process, doc)
+        conn.send((result, time.monotonic()))

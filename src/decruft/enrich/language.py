@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from functools import lru_cache
 
+import numpy as np
+
 from langdetect import DetectorFactory
 from langdetect.detector import Detector
 from langdetect.detector_factory import PROFILES_DIRECTORY
-from langdetect.lang_detect_exception import LangDetectException
+from langdetect.lang_detect_exception import ErrorCode, LangDetectException
 from langdetect.utils.ngram import NGram
 
 __all__ = ["detect_language"]
@@ -44,8 +46,8 @@ class FastDetector(Detector):
 
     The loops run per character and per trial step. The n-grams are those of langdetect's
     NGram (with the character normalisation memoised) and the probability updates do the same
-    arithmetic in the same order, so the probabilities are langdetect's own to the last bit
-    (a test compares the two).
+    arithmetic in the same order on numpy rows, so the probabilities are langdetect's own to
+    the last bit (a test compares the two).
     """
 
     def _extract_ngrams(self) -> list[str]:
@@ -59,13 +61,41 @@ class FastDetector(Detector):
                 found += _word_grams(word + " " if i < last else word)
         return found
 
-    def _update_lang_prob(self, prob: list[float], word: str, alpha: float) -> bool:
-        lang_prob_map = self.word_lang_prob_map.get(word)
-        if lang_prob_map is None:
-            return False
-        weight = alpha / self.BASE_FREQ
-        prob[:] = [p * (weight + q) for p, q in zip(prob, lang_prob_map)]
-        return True
+    def _detect_block(self) -> None:
+        """langdetect's trials with each n-gram's probabilities as a numpy row: the same random
+        draws, products and divisions in the same order, so the same floats."""
+        self.cleaning_text()
+        ngrams = self._extract_ngrams()
+        if not ngrams:
+            raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
+        rows = list(map(_gram_row, ngrams))
+        self.langprob = [0.0] * len(self.langlist)
+        self.random.seed(self.seed)
+        for _ in range(self.n_trial):
+            weight = (self.alpha + self.random.gauss(0.0, 1.0) * self.ALPHA_WIDTH) / self.BASE_FREQ
+            prob = self._trial(rows, weight)
+            self.langprob = [total + p / self.n_trial for total, p in zip(self.langprob, prob)]
+
+    def _trial(self, rows: list[np.ndarray], weight: float) -> list[float]:
+        """One trial: multiply by a random n-gram's probabilities plus ``weight``, normalising
+        after the first and then every fifth, until one language passes the threshold or the
+        iterations run out."""
+        prob = np.array(self._init_probability())
+        choice, done, step = self.random.choice, 0, 1
+        while True:
+            for _ in range(step):
+                prob *= choice(rows) + weight
+            done += step
+            prob /= sum(prob.tolist())  # Python's sum, in langdetect's order
+            if prob.max() > self.CONV_THRESHOLD or done - 1 >= self.ITERATION_LIMIT:
+                return prob.tolist()
+            step = 5
+
+
+@lru_cache(maxsize=65536)
+def _gram_row(gram: str) -> np.ndarray:
+    """An n-gram's probability per language, as a numpy row."""
+    return np.array(detector_factory().word_lang_prob_map[gram])
 
 
 @lru_cache(maxsize=65536)

@@ -3,9 +3,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 from functools import partial
 
 from decruft.extract.boilerplate import LearntTable
@@ -39,25 +40,44 @@ def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.dat
     summary = BatchSummary(files=len(items))
     counts: dict[FileWork, list[int]] = {}
     watch = Stopwatch()
-    with guarded_cleaner(make, settings.limits) as process:
-        for done, (item, work) in enumerate(zip(items, files), 1):
-            stats = ReadStats()
-            docs = read_documents(item.file, settings.limits, item.sha256 or None, part=item.part, stats=stats)
-            tally = counts.setdefault(work, [0, 0])
-            for doc in watch.timed(guarded_documents(item.file.rel_path, docs), Stage.READ):
-                result = doc if isinstance(doc, Reject) else _cleaned(process(doc), summary)
-                tally[isinstance(result, Reject)] += 1
-                chunk.add(result)
-                if chunk.full():
-                    chunk.flush(dataset, key, ingested_at, summary, watch)
-            summary.counters.add_file(stats)
-            if progress:
-                progress(done)
+    tally = [0, 0]  # articles and rejects of the file being read
+    with guarded_cleaner(make, settings.limits) as clean_all:
+        for entry in clean_all(_pages(items, settings, watch)):
+            if isinstance(entry, _FileRead):
+                counts[entry.item.work] = tally
+                tally = [0, 0]
+                summary.counters.add_file(entry.stats)
+                if progress:
+                    progress(entry.done)
+                continue
+            result = entry if isinstance(entry, Reject) else _cleaned(entry, summary)
+            tally[isinstance(result, Reject)] += 1
+            chunk.add(result)
+            if chunk.full():
+                chunk.flush(dataset, key, ingested_at, summary, watch)
     chunk.flush(dataset, key, ingested_at, summary, watch)
     watch.restart()
     dataset.write_manifest(key, files, counts, summary.parts, ingested_at)
     summary.counters.seconds.update(watch.lap(Stage.WRITE))
     return summary
+
+
+@dataclass
+class _FileRead:
+    """Follows the pages of a batch's file: what reading it counted, and how many files are read."""
+
+    item: WorkItem
+    stats: ReadStats
+    done: int
+
+
+def _pages(items: list[WorkItem], settings: Settings, watch: Stopwatch) -> Iterator[RawDocument | Reject | _FileRead]:
+    """The pages and read rejects of each file in turn, each file's followed by its ``_FileRead``."""
+    for done, item in enumerate(items, 1):
+        stats = ReadStats()
+        docs = read_documents(item.file, settings.limits, item.sha256 or None, part=item.part, stats=stats)
+        yield from watch.timed(guarded_documents(item.file.rel_path, docs), Stage.READ)
+        yield _FileRead(item, stats, done)
 
 
 def _cleaned(page: PageResult | Reject, summary: BatchSummary) -> dict | Reject:
@@ -110,16 +130,19 @@ def page_cleaner(settings: Settings, table: LearntTable,
     return partial(process_page, ctx=ctx)
 
 
+#: Cleans a stream of pages: each RawDocument's PageResult or Reject, anything else as it is.
+StreamCleaner = Callable[[Iterable[Any]], Iterator[Any]]
+
+
 @contextmanager
-def guarded_cleaner(make: Callable[[], Callable[[RawDocument], PageResult]],
-                    limits: Limits) -> Iterator[Callable[[RawDocument], PageResult | Reject]]:
+def guarded_cleaner(make: Callable[[], Callable[[RawDocument], PageResult]], limits: Limits) -> Iterator[StreamCleaner]:
     """A time-limited child process when possible, else inline; errors become rejects either way."""
     if can_use_child_processes():
         with GuardedProcessor(make, limits.document_timeout_s, preload=(CHILD_PRELOAD,)) as guarded:
-            yield guarded
+            yield guarded.map
     else:
         process = make()
-        yield partial(safely, process)
+        yield lambda entries: (safely(process, e) if isinstance(e, RawDocument) else e for e in entries)
 
 
 def write_rejects(settings: Settings, rejects: list[Reject], ingested_at: dt.datetime,

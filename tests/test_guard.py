@@ -1,0 +1,67 @@
+"""The page guard's stream of pages: order kept, overruns and crashes rejected, the rest redone."""
+from __future__ import annotations
+
+import os
+import time
+
+from hypothesis import given, settings, strategies as st
+
+from decruft.guard import GuardedProcessor
+from decruft.models import RawDocument, Reject
+
+
+def _make_worker() -> object:
+    return _work
+
+
+def _work(doc: RawDocument) -> dict:
+    """Echoes a page; ``sleep`` pages overrun, ``crash`` pages kill their process, ``raise`` raise."""
+    action = doc.data.decode()
+    if action == "sleep":
+        time.sleep(60)
+    elif action == "crash":
+        os._exit(3)
+    elif action == "raise":
+        raise ValueError("bad page")
+    return {"source_path": doc.source_path, "pid": os.getpid()}
+
+
+def _doc(name: str, action: str = "echo") -> RawDocument:
+    return RawDocument(name, action.encode(), "0" * 64, "text")
+
+
+def _outcome(entry: object) -> str:
+    if isinstance(entry, Reject):
+        return f"{entry.source_path}:{entry.reason}"
+    if isinstance(entry, dict):
+        return entry["source_path"]
+    return f"marker:{entry}"
+
+
+def test_pages_come_back_in_order_with_other_entries_passed_through():
+    entries = [_doc("a"), "file-1", _doc("b"), _doc("c"), "file-2", _doc("d")]
+    with GuardedProcessor(_make_worker, timeout_s=5, window=2) as guarded:
+        assert list(map(_outcome, guarded.map(entries))) == ["a", "marker:file-1", "b", "c", "marker:file-2", "d"]
+
+
+def test_an_overrun_and_a_crash_are_rejected_and_the_pages_queued_behind_them_are_redone():
+    entries = [_doc("a"), _doc("slow", "sleep"), _doc("b"), _doc("c"), _doc("dies", "crash"), _doc("d"),
+               _doc("bad", "raise"), _doc("e")]
+    started = time.perf_counter()
+    with GuardedProcessor(_make_worker, timeout_s=1, window=8) as guarded:
+        results = list(guarded.map(entries))
+    assert time.perf_counter() - started < 30
+    assert list(map(_outcome, results)) == ["a", "slow:timeout", "b", "c", "dies:error", "d", "bad:error", "e"]
+    assert "longer than 1 s" in results[1].detail and "died" in results[4].detail
+    assert results[0]["pid"] != results[2]["pid"] != results[5]["pid"]  # a fresh process after each
+
+
+@settings(max_examples=15, deadline=None)
+@given(st.lists(st.sampled_from(["echo", "echo", "echo", "crash", "raise", "marker"]), max_size=12),
+       st.integers(1, 5))
+def test_every_entry_gives_exactly_one_outcome_in_order(actions, window):
+    entries = ["m" if action == "marker" else _doc(f"p{i}", action) for i, action in enumerate(actions)]
+    expected = ["marker:m" if action == "marker" else f"p{i}" if action == "echo" else f"p{i}:error"
+                for i, action in enumerate(actions)]
+    with GuardedProcessor(_make_worker, timeout_s=10, window=window) as guarded:
+        assert list(map(_outcome, guarded.map(entries))) == expected
