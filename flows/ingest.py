@@ -31,8 +31,8 @@ from prefect.context import FlowRunContext  # noqa: E402
 from prefect.futures import as_completed  # noqa: E402
 from pydantic import PositiveFloat, PositiveInt  # noqa: E402
 
-from decruft.ingest import (BatchCall, BatchStep, Settings, load_settings, run, summary_rows,  # noqa: E402
-                            summary_tables)
+from decruft.ingest import (BatchCall, BatchStep, Settings, load_settings, run, start_worker_server,  # noqa: E402
+                            summary_rows, summary_tables)
 from decruft.models import MB  # noqa: E402
 from decruft_flows.runners import Runner, parallelism, runner_matches, task_runner  # noqa: E402
 
@@ -258,6 +258,8 @@ def ingest(raw: str | None = None, out: str | None = None, config: str | None = 
         logger.info("running the batches on the %s task runner (a subflow)", runner)
         return _on_subflow(with_runner(runner, dask_address), params, settings)
 
+    if runner == "threads":
+        start_worker_server()  # the batches' page workers are this process's children
     mapper = BatchMapper(logger)
     mapper.artifact_id = create_progress_artifact(progress=0.0, key="ingest-progress",
                                                   description=f"decruft ingest {settings.raw} -> {settings.out}")

@@ -28,7 +28,8 @@ from decruft import filesystem
 from decruft.store.dataset import DatasetLockedError, Layout
 from decruft.read.decode import DecodeError
 from decruft.ingest import (Preview, StorageError, check_config, compact, dataset_context, dry_run,
-                            latest_run_report, load_settings, preflight, require_dataset, summary_lines)
+                            latest_run_report, load_settings, preflight, require_dataset, start_worker_server,
+                            summary_lines)
 from decruft.models import Limits, RawDocument
 from decruft.ingest.settings import default_options
 from decruft.page import Context, clean_pages, page_text, removed_lines
@@ -246,6 +247,8 @@ def _ingest(args: argparse.Namespace) -> int:
     if args.dry_run:
         _print_preview(dry_run(settings))
         return ExitCode.DONE
+    if args.runner == "threads":
+        start_worker_server()  # warms up while Prefect starts
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     from decruft_flows.progress import console_level, display  # Prefect is imported only for this command
 

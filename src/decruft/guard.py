@@ -1,8 +1,8 @@
 """Process pages so that one bad page or file can neither crash nor stall its batch.
 
 Everything that touches a file's content runs under this guard: reading a file into pages
-(``guarded_documents``: decoding, containers, sidecars, metadata), the scan's look at each page
-(``observe_safely``) and cleaning (``safely``, ``GuardedProcessor``). A page or file that raises
+(``guarded_documents``: decoding, containers, sidecars, metadata) and each page's work, the scan's
+look at it as well as its cleaning (``safely``, ``GuardedProcessor``). A page or file that raises
 (any exception, a recursion too deep, memory exhausted, a native library's panic) becomes an
 ``error`` reject. A page that runs past the per-document time limit
 must be *stopped*, which Python can only do to a process: pages are therefore cleaned in a child
@@ -80,16 +80,6 @@ def guarded_documents(source: str, documents: Iterator[RawDocument | Reject]) ->
         if not contained(exc):
             raise
         yield failure(source, None, exc)
-
-
-def observe_safely(observe: Callable[[RawDocument], T], doc: RawDocument, nothing: T) -> T:
-    """The scan's look at one page; a page it cannot read teaches ``nothing`` (cleaning rejects it)."""
-    try:
-        return observe(doc)
-    except BaseException as exc:
-        if not contained(exc):
-            raise
-        return nothing
 
 
 MAIN_GUARD_HINT = ("a script that runs decruft.ingest.run must guard its top level with "

@@ -215,19 +215,19 @@ class PatternSet:
 
     A set finds no spans, so it runs on RE2's fastest engine (a DFA). When a pattern has word
     boundaries, the plain set also holds a sentinel matching any text with a non-ASCII letter
-    or digit: only such a text is matched again, marked, by the marked set (built when
-    first needed).
+    or digit: only such a text is matched again, marked, by the marked set (built with the
+    plain one, so that processes forked after the rules load never compile it again).
     """
 
-    __slots__ = ("_anchor", "_count", "_plain", "_marked", "_marked_set")
+    __slots__ = ("_count", "_plain", "_marked")
 
     def __init__(self, patterns: Sequence[str], flags: int = 0, anchor: str = "anywhere"):
-        self._anchor, self._count = anchor, len(patterns)
+        self._count = len(patterns)
         plain = [translate(p, flags) for p in patterns]
-        self._marked = ([translate(p, flags, marked=True) for p in patterns]
-                        if any(has_boundaries(p, flags) for p in patterns) else None)
-        self._plain = _set(plain + [_NON_ASCII_WORD] if self._marked else plain, anchor)
-        self._marked_set: Callable[[bytes], list[int] | None] | None = None
+        marked = ([translate(p, flags, marked=True) for p in patterns]
+                  if any(has_boundaries(p, flags) for p in patterns) else None)
+        self._plain = _set(plain + [_NON_ASCII_WORD] if marked else plain, anchor)
+        self._marked = _set(marked, anchor) if marked else None
 
     def indices(self, text: str) -> list[int] | None:
         """The indices of the patterns matching text (None: none does); the lowest is the one
@@ -235,9 +235,7 @@ class PatternSet:
         found = self._plain(text.encode("utf-8", "surrogatepass"))  # lone surrogates too
         if not found or self._marked is None or self._count not in found:
             return found or None
-        if self._marked_set is None:
-            self._marked_set = _set(self._marked, self._anchor)
-        return self._marked_set(mark_boundaries(text).encode("utf-8", "surrogatepass")) or None
+        return self._marked(mark_boundaries(text).encode("utf-8", "surrogatepass")) or None
 
 
 #: Text holding a non-ASCII letter or digit, where RE2's ASCII word boundaries are not Python's.

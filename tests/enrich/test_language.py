@@ -81,6 +81,10 @@ MORE_SCRIPTS = [
     "정부군은 반군이 지난 2주 동안 점령한 알레포 외곽 지역을 탈환했다고 밝혔다.",
     "Lực lượng chính phủ đã giành lại các khu vực ở ngoại ô Aleppo mà phiến quân chiếm giữ.",
     "Forțele guvernamentale au recâștigat zone de la marginea orașului, spun surse din ț și ș.",
+    # URLs, e-mail addresses and runs of spaces (masked and collapsed by langdetect's append)
+    "  Read   the report at https://example.org/a/b?c=1   or write to press.office@example.org  today.   ",
+    # mostly Cyrillic with Latin words, which langdetect's cleaning drops
+    "Правительство заявило, что Reuters и BBC сообщили о переговорах в Женеве в понедельник вечером.",
 ]
 
 

@@ -6,6 +6,7 @@ prefix of the body. Its profiles load once per process.
 """
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 
 import numpy as np
@@ -39,6 +40,7 @@ def detector_factory() -> DetectorFactory:
 
 
 _normalised_char = lru_cache(maxsize=65536)(NGram.normalize)
+_SPACE_RUN = re.compile(" {2,}")  # one character repeated: cannot backtrack
 
 
 class FastDetector(Detector):
@@ -49,6 +51,18 @@ class FastDetector(Detector):
     arithmetic in the same order on numpy rows, so the probabilities are langdetect's own to
     the last bit (a test compares the two).
     """
+
+    def append(self, text: str) -> None:
+        """langdetect's ``append``: its URL and e-mail masks, then runs of spaces made one (its
+        loop over every character, as one substitution)."""
+        text = NGram.normalize_vi(self.MAIL_RE.sub(" ", self.URL_RE.sub(" ", text)))
+        self.text += _SPACE_RUN.sub(" ", text[:self.max_text_length])
+
+    def cleaning_text(self) -> None:
+        """langdetect's, which drops Latin letters from a text mostly in another script: an
+        ASCII text has no other script."""
+        if not self.text.isascii():
+            super().cleaning_text()
 
     def _extract_ngrams(self) -> list[str]:
         """langdetect's n-grams, word by word: they never span a space, so each word's (with
@@ -128,7 +142,7 @@ def _scan_word(word: str, known: dict) -> list[str]:
 
 
 def _letters(text: str) -> int:
-    return sum(1 for char in text if char.isalpha())
+    return sum(map(str.isalpha, text))
 
 
 def _normalise_code(code: str | None) -> str | None:

@@ -17,7 +17,7 @@ import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import NamedTuple
 
 from datasketch import MinHash, MinHashLSH
@@ -33,10 +33,12 @@ SIGNATURE_SCHEME = "affine32"  # 32-bit hash values: stored as uint32
 TABLE_VERSION = 2
 
 
+@lru_cache(maxsize=1 << 16)
 def line_key(line: str) -> int:
     """A line's counting key: case, spacing and numbers do not matter ("3 Comments" and
     "12 comments" share one). Date lines are never counted, so masking numbers cannot merge
-    two dates (see ``fingerprint``)."""
+    two dates (see ``fingerprint``). Remembered per process: a site prints its menus on
+    every page."""
     text = _DIGITS.sub("0", _SPACE.sub(" ", line).strip().lower())
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
 
@@ -59,11 +61,6 @@ class Fingerprint(NamedTuple):
 def pack_keys(keys: Iterable[int]) -> bytes:
     ordered = sorted(set(keys))
     return struct.pack(f">{len(ordered)}Q", *ordered)
-
-
-def pack_signature(values: Iterable[int]) -> bytes:
-    values = list(values)
-    return struct.pack(f">{len(values)}I", *values)
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import html
 import re
+import zlib
+from functools import lru_cache
 
-from decruft.extract.boilerplate import (KEY_MAX_CHARS, Fingerprint, line_key, minhash_of, pack_keys,
-                                         pack_signature)
+import numpy as np
+
+from decruft.extract.boilerplate import KEY_MAX_CHARS, Fingerprint, line_key, pack_keys, permutations
 from decruft.extract.rules import RuleSet
 from decruft.extract.text import Tuning, split_lines
 
+#: Changes whenever a fingerprint of the same page would: saved ones are then made again.
+FINGERPRINT_VERSION = 2
 SHINGLE_WORDS = 5
 MIN_SHINGLES = 8  # fewer: too little prose to call two documents copies
 MAX_DATE_LINE_CHARS = 120  # longer lines with a date in them are prose or captions
@@ -47,14 +52,42 @@ def _is_date_line(text: str, rules: RuleSet) -> bool:
 
 
 def signature(paragraphs: list[str]) -> bytes:
-    """MinHash of the word shingles of a body; empty when it has too few to compare."""
+    """MinHash of the word shingles of a body; empty when it has too few to compare.
+
+    A shingle's hash combines its words' (each worked out once per process) in numpy, so a
+    body costs a few array operations rather than a string and a hash call per shingle."""
     words = _WORD.findall(" ".join(paragraphs).lower())
-    shingles = {" ".join(words[i:i + SHINGLE_WORDS]) for i in range(len(words) - SHINGLE_WORDS + 1)}
+    count = len(words) - SHINGLE_WORDS + 1
+    if count < MIN_SHINGLES:
+        return b""
+    codes = np.fromiter(map(_word_code, words), dtype=np.uint64, count=len(words))
+    mixed = np.zeros(count, dtype=np.uint64)
+    for offset, factor in enumerate(_SHINGLE_FACTORS):  # wraps modulo 2**64, as intended
+        mixed += codes[offset:offset + count] * factor
+    shingles = np.unique(_fmix32((mixed >> np.uint64(32)).astype(np.uint32)))
     if len(shingles) < MIN_SHINGLES:
         return b""
-    minhash = minhash_of()
-    minhash.update_batch([s.encode("utf-8", "surrogatepass") for s in shingles])
-    return pack_signature(int(v) for v in minhash.hashvalues)
+    a, b = (values.astype(np.uint32) for values in permutations())
+    return (shingles[:, None] * a + b).min(axis=0).astype(">u4").tobytes()
+
+
+#: Odd multipliers of a shingle's five word codes (fixed: stored signatures must stay comparable).
+_SHINGLE_FACTORS = tuple(np.uint64(f) for f in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
+                                                  0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD)[:SHINGLE_WORDS])
+
+
+@lru_cache(maxsize=1 << 17)
+def _word_code(word: str) -> int:
+    return zlib.crc32(word.encode("utf-8", "surrogatepass"))
+
+
+def _fmix32(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 32-bit finalizer: spreads the shingle hashes before the affine permutations."""
+    values = values ^ (values >> np.uint32(16))
+    values = values * np.uint32(0x85EBCA6B)
+    values = values ^ (values >> np.uint32(13))
+    values = values * np.uint32(0xC2B2AE35)
+    return values ^ (values >> np.uint32(16))
 
 
 def html_prose(markup: str) -> list[str]:

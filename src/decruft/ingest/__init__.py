@@ -22,8 +22,9 @@ from decruft.ingest.runner import Preview, dry_run, run
 from decruft.ingest.scan import selected
 from decruft.ingest.settings import Settings, StorageError, load_settings
 from decruft.ingest.state import compact, dataset_context, latest_run_report, require_dataset
+from decruft.ingest.workers import start_worker_server
 
 __all__ = ["BatchCall", "BatchStep", "BatchSummary", "ConfigError", "Mapper", "Preview", "Row", "RunReport",
            "Settings", "StepCounters", "StorageError", "Table", "check_config", "compact", "dataset_context",
            "dry_run", "latest_run_report", "load_settings", "preflight", "require_dataset", "run", "selected",
-           "sequential_map", "summary_lines", "summary_rows", "summary_tables"]
+           "sequential_map", "start_worker_server", "summary_lines", "summary_rows", "summary_tables"]

@@ -3,19 +3,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
 from functools import partial
 
 from decruft.extract.boilerplate import LearntTable
-from decruft.guard import GuardedProcessor, can_use_child_processes, guarded_documents, safely
+from decruft.guard import guarded_documents
 from decruft.ingest.batching import BatchStep, Progress, WorkItem
 from decruft.ingest.report import BatchSummary
 from decruft.ingest.settings import Settings
 from decruft.ingest.state import load_learnt_table, saved_learnt_table
-from decruft.models import Limits, RawDocument, Reject
+from decruft.ingest.workers import guarded_stream
+from decruft.models import RawDocument, Reject
 from decruft.page import PageResult, process_page, warm_up
 from decruft.read.containers import ReadStats
 from decruft.read.sources import read_documents
@@ -41,7 +40,7 @@ def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.dat
     counts: dict[FileWork, list[int]] = {}
     watch = Stopwatch()
     tally = [0, 0]  # articles and rejects of the file being read
-    with guarded_cleaner(make, settings.limits) as clean_all:
+    with guarded_stream(make, settings.limits) as clean_all:
         for entry in clean_all(_pages(items, settings, watch)):
             if isinstance(entry, _FileRead):
                 counts[entry.item.work] = tally
@@ -86,9 +85,6 @@ def _cleaned(page: PageResult | Reject, summary: BatchSummary) -> dict | Reject:
     return page.result if isinstance(page, PageResult) else page
 
 
-#: What the fork server of page-cleaning child processes imports first (so each child starts warm).
-CHILD_PRELOAD = f"{__package__}.child_start"
-
 @dataclass
 class _Chunk:
     """The rows of a batch not yet written; written as parts of their own when full, so that
@@ -128,21 +124,6 @@ def page_cleaner(settings: Settings, table: LearntTable,
     ctx.ingested_at = ingested_at
     warm_up()  # now, not within the first page's time limit (a no-op where already built)
     return partial(process_page, ctx=ctx)
-
-
-#: Cleans a stream of pages: each RawDocument's PageResult or Reject, anything else as it is.
-StreamCleaner = Callable[[Iterable[Any]], Iterator[Any]]
-
-
-@contextmanager
-def guarded_cleaner(make: Callable[[], Callable[[RawDocument], PageResult]], limits: Limits) -> Iterator[StreamCleaner]:
-    """A time-limited child process when possible, else inline; errors become rejects either way."""
-    if can_use_child_processes():
-        with GuardedProcessor(make, limits.document_timeout_s, preload=(CHILD_PRELOAD,)) as guarded:
-            yield guarded.map
-    else:
-        process = make()
-        yield lambda entries: (safely(process, e) if isinstance(e, RawDocument) else e for e in entries)
 
 
 def write_rejects(settings: Settings, rejects: list[Reject], ingested_at: dt.datetime,

@@ -16,6 +16,7 @@ from decruft.ingest.report import RunReport
 from decruft.ingest.scan import (current_fingerprints, current_indexes, discover_files, exact_copy_owners,
                                  learn, scan)
 from decruft.ingest.settings import Settings
+from decruft.ingest.workers import start_worker_server
 from decruft.ingest.state import (RUN_FILE, _run_state, _saved_fingerprints, save_learnt_table, save_run_report,
                                   settle)
 from decruft.models import Reject
@@ -30,6 +31,8 @@ def run(settings: Settings, map_batches: Mapper = sequential_map,
     whose runner has ``parallelism`` workers (batch counts are multiples of it). The report is
     saved with the dataset (``state.save_run_report``) before the run lock is released."""
     refuse_inside_worker_start()
+    if map_batches is sequential_map:
+        start_worker_server()
     started = time.perf_counter()
     ingested_at = dt.datetime.now(dt.UTC)
     preflight(settings)

@@ -3,15 +3,17 @@ document contributes to the learnt table (its fingerprint), and where the record
 container start (its record index, so that its ranges can be cleaned in separate batches)."""
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from functools import partial
 
 from decruft.extract.boilerplate import Fingerprint, LearntTable, Thresholds, build_table
 from decruft.extract.fingerprint import fingerprint
-from decruft.guard import guarded_documents, observe_safely
+from decruft.guard import guarded_documents
 from decruft.ingest.batching import BatchCall, BatchStep, Mapper, Progress, WorkItem, batches
 from decruft.ingest.settings import Settings
+from decruft.ingest.workers import guarded_stream
 from decruft.models import RawDocument, Reject
 from decruft.page import Context, page_text, text_page_outlet
 from decruft.read.decode import DecodeError
@@ -62,62 +64,78 @@ def scan_batch(settings: Settings, files: list[RawFile], known: dict[str, str] |
     """Hash each file, and fingerprint those whose hash is not ``known`` (rel_path -> sha256);
     ``progress`` is told the files done after each one.
 
-    Files are streamed: a new file is hashed as it is fingerprinted (one read), a known one is
-    hashed first and read again only when its bytes changed. A container read over a batch's
-    bytes gets its record index (``WorkItem.records``)."""
-    known = known or {}
-    ctx: Context | None = None
+    Files are streamed: a new file is hashed as it is read (one read), a known one is hashed
+    first and read again only when its bytes changed. Its pages are fingerprinted in a page
+    worker process, under the per-page time limit (a page that fails or overruns teaches
+    nothing; cleaning rejects it). A container read over a batch's bytes gets its record index
+    (``WorkItem.records``)."""
     items: list[WorkItem] = []
     prints: FileFingerprints = {}
-    for done, raw in enumerate(files, 1):
-        index = RecordIndex(max(1, settings.batch_bytes // MARKS_PER_BATCH)) if raw.size > settings.batch_bytes else None
-        if raw.rel_path in known:
-            sha = file_sha256(raw) or ""
-            if sha and sha != known[raw.rel_path]:
-                ctx = ctx or settings.context()
-                prints[raw.rel_path] = (sha, _file_fingerprints(raw, settings, ctx, sha, index=index))
-            else:
-                index = None
-        else:
-            ctx = ctx or settings.context()
-            sha, found = _hash_and_fingerprint(raw, settings, ctx, index)
-            if sha:
-                prints[raw.rel_path] = (sha, found)
-        items.append(WorkItem(raw, sha, records=index if index is not None and index.format else None))
-        if progress:
-            progress(done)
+    found: list[Fingerprint] = []  # of the file being read
+    with guarded_stream(partial(page_observer, settings), settings.limits) as observe_all:
+        for entry in observe_all(_scanned_pages(settings, files, known or {})):
+            if isinstance(entry, _FileScanned):
+                items.append(entry.item)
+                if entry.read:
+                    prints[entry.item.file.rel_path] = (entry.item.sha256, found)
+                found = []
+                if progress:
+                    progress(len(items))
+            elif isinstance(entry, list):
+                found += entry
     return items, prints
 
 
-def _hash_and_fingerprint(raw: RawFile, settings: Settings, ctx: Context,
-                          index: RecordIndex | None) -> tuple[str, list[Fingerprint]]:
-    """A new file's sha256 ("" when it cannot be read) and fingerprints, in one read."""
-    handle = open_raw(raw)
-    if isinstance(handle, Reject):
-        return "", []
-    with handle:
-        reader = HashingReader(handle)
-        found = _file_fingerprints(raw, settings, ctx, None, reader.read, index)
-        return reader.sha256(), found
+@dataclass
+class _FileScanned:
+    """Follows the pages of a scanned file: its work item, and whether its pages were read."""
+
+    item: WorkItem
+    read: bool
 
 
-def _file_fingerprints(raw: RawFile, settings: Settings, ctx: Context, sha: str | None,
-                       read: Callable[[int], bytes] | None = None,
-                       index: RecordIndex | None = None) -> list[Fingerprint]:
-    """The fingerprints of a file's pages; ``index`` notes where its records start, and is
-    emptied when the file must be read whole: one with no record at all, or past the rejects
+def _scanned_pages(settings: Settings, files: list[RawFile],
+                   known: dict[str, str]) -> Iterator[RawDocument | Reject | _FileScanned]:
+    """The pages of each new or changed file, each file's followed by its ``_FileScanned``."""
+    for raw in files:
+        index = RecordIndex(max(1, settings.batch_bytes // MARKS_PER_BATCH)) if raw.size > settings.batch_bytes else None
+        read = True
+        if raw.rel_path in known:
+            sha = file_sha256(raw) or ""
+            if sha and sha != known[raw.rel_path]:
+                yield from _file_pages(raw, settings, sha, index=index)
+            else:
+                index, read = None, False
+        else:
+            handle = open_raw(raw)
+            sha, read = "", not isinstance(handle, Reject)
+            if read:
+                with handle:
+                    reader = HashingReader(handle)
+                    yield from _file_pages(raw, settings, None, reader.read, index)
+                    sha = reader.sha256()
+        item = WorkItem(raw, sha, records=index if index is not None and index.format else None)
+        yield _FileScanned(item, read and bool(sha))
+
+
+def _file_pages(raw: RawFile, settings: Settings, sha: str | None, read: Callable[[int], bytes] | None = None,
+                index: RecordIndex | None = None) -> Iterator[RawDocument | Reject]:
+    """The pages of a file (and its read rejects); ``index`` notes where its records start, and
+    is emptied when the file must be read whole: one with no record at all, or past the rejects
     one container reports one by one (its rows name the file, not a record)."""
-    found: list[Fingerprint] = []
     items = 0
     for doc in guarded_documents(raw.rel_path, read_documents(raw, settings.limits, sha, read, index=index)):
         items += 1
-        if isinstance(doc, RawDocument):
-            found += observe_safely(partial(_fingerprint, ctx=ctx), doc, [])
-        elif index is not None and doc.reason == RejectReason.TOO_MANY_REJECTS:
+        if isinstance(doc, Reject) and index is not None and doc.reason == RejectReason.TOO_MANY_REJECTS:
             index.marks.clear()
+        yield doc
     if index is not None and not items:
         index.marks.clear()
-    return found
+
+
+def page_observer(settings: Settings) -> Callable[[RawDocument], list[Fingerprint]]:
+    """The scan's per-page function (built where it runs: in a page worker or this process)."""
+    return partial(_fingerprint, ctx=settings.context())
 
 
 def _fingerprint(doc: RawDocument, ctx: Context) -> list[Fingerprint]:

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 from decruft import __version__
 from decruft.config import ConfigError, read_toml
 from decruft.extract.boilerplate import LearntTable, Thresholds
+from decruft.extract.fingerprint import FINGERPRINT_VERSION
 from decruft.extract.html import HtmlTuning
 from decruft.extract.text import Tuning
 from decruft.models import MB, Limits
@@ -86,7 +87,7 @@ class Settings:
         """A digest of everything besides the raw files that shapes a row: the version, the
         built-in and the user's rules and outlet profiles, the thresholds. A change redoes every
         file."""
-        digest = hashlib.sha256(__version__.encode())
+        digest = hashlib.sha256(f"{__version__}\0{FINGERPRINT_VERSION}".encode())
         thresholds = [asdict(section) for section in self.thresholds()]
         digest.update(json.dumps(thresholds, sort_keys=True, default=sorted).encode())
         package = resources.files("decruft")
