@@ -56,7 +56,7 @@ def test_an_overrun_and_a_crash_are_rejected_and_the_pages_queued_behind_them_ar
     assert results[0]["pid"] != results[2]["pid"] != results[5]["pid"]  # a fresh process after each
 
 
-@settings(max_examples=15, deadline=None)
+@settings(max_examples=10, deadline=None)
 @given(st.lists(st.sampled_from(["echo", "echo", "echo", "crash", "raise", "marker"]), max_size=12),
        st.integers(1, 5))
 def test_every_entry_gives_exactly_one_outcome_in_order(actions, window):
@@ -65,3 +65,11 @@ def test_every_entry_gives_exactly_one_outcome_in_order(actions, window):
                 for i, action in enumerate(actions)]
     with GuardedProcessor(_make_worker, timeout_s=10, window=window) as guarded:
         assert list(map(_outcome, guarded.map(entries))) == expected
+
+
+def test_a_worker_that_ended_for_want_of_pages_is_replaced_without_losing_one():
+    with GuardedProcessor(_make_worker, timeout_s=5, idle_exit_s=0.3) as guarded:
+        first = next(guarded.map([_doc("a")]))
+        time.sleep(1.0)  # the worker ends
+        later = list(guarded.map([_doc("b"), _doc("c")]))
+    assert [r["source_path"] for r in later] == ["b", "c"] and later[0]["pid"] != first["pid"]

@@ -102,6 +102,8 @@ def can_use_child_processes() -> bool:
 
 #: Pages a GuardedProcessor keeps queued at its child.
 WINDOW = 16
+#: A page worker left this long without a page ends (so one kept for later never outlives its use).
+IDLE_EXIT_S = 300.0
 
 
 class GuardedProcessor:
@@ -114,13 +116,15 @@ class GuardedProcessor:
     """
 
     def __init__(self, make_processor: Callable[[], Processor], timeout_s: float, preload: Sequence[str] = (),
-                 window: int = WINDOW):
+                 window: int = WINDOW, idle_exit_s: float = IDLE_EXIT_S):
         self._make = make_processor
+        self._idle_exit = idle_exit_s
         self._timeout = timeout_s
         self._window = max(1, window)
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(list(preload))
         self._child: _Child | None = None
+        self._owed = 0  # pages sent whose results were not given back
 
     def __enter__(self) -> "GuardedProcessor":
         return self
@@ -130,6 +134,12 @@ class GuardedProcessor:
 
     def __call__(self, doc: RawDocument) -> Any:
         return next(self.map([doc]))
+
+    @property
+    def idle(self) -> bool:
+        """Whether no page is owed (every ``map`` given back whole): the processor may serve
+        another stream."""
+        return self._owed == 0
 
     def map(self, entries: Iterable[Any]) -> Iterator[Any]:
         """Each entry's result, in order: a RawDocument's record or reject from the child;
@@ -141,6 +151,7 @@ class GuardedProcessor:
             if isinstance(entry, RawDocument):
                 self._started().send(entry)
                 waiting += 1
+                self._owed += 1
             while ahead and (not isinstance(ahead[0], RawDocument) or waiting >= self._window):
                 waiting -= isinstance(ahead[0], RawDocument)
                 yield self._result(ahead)
@@ -149,30 +160,34 @@ class GuardedProcessor:
 
     def _result(self, ahead: deque[Any]) -> Any:
         """The first entry's result; a page whose child overran or died is a reject, and the
-        pages queued behind it go to a fresh child."""
+        pages queued behind it go to a fresh child (with the first too, when the child had
+        ended for want of work)."""
         entry = ahead.popleft()
         if not isinstance(entry, RawDocument):
             return entry
-        child = self._started()
-        outcome = child.receive(self._timeout)
+        self._owed -= 1
+        while (outcome := self._started().receive(self._timeout)) is _ENDED_IDLE:
+            self._stop_child()
+            self._resend([entry, *ahead])
         if outcome is not _OVERRAN and outcome is not _DIED:
             return outcome
         self._stop_child()
+        self._resend(ahead)
         if outcome is _DIED:
-            reject = Reject(entry.source_path, entry.sha256, RejectReason.ERROR, "the page's worker process died")
-        else:
-            reject = Reject(entry.source_path, entry.sha256, RejectReason.TIMEOUT,
-                            f"processing took longer than {self._timeout:g} s and was stopped")
-        if any(isinstance(queued, RawDocument) for queued in ahead):
+            return Reject(entry.source_path, entry.sha256, RejectReason.ERROR, "the page's worker process died")
+        return Reject(entry.source_path, entry.sha256, RejectReason.TIMEOUT,
+                      f"processing took longer than {self._timeout:g} s and was stopped")
+
+    def _resend(self, entries: Iterable[Any]) -> None:
+        pages = [entry for entry in entries if isinstance(entry, RawDocument)]
+        if pages:
             fresh = self._started()
-            for queued in ahead:
-                if isinstance(queued, RawDocument):
-                    fresh.send(queued)
-        return reject
+            for page in pages:
+                fresh.send(page)
 
     def _started(self) -> "_Child":
         if self._child is None:
-            self._child = _Child.start(self._context, self._make)
+            self._child = _Child.start(self._context, self._make, self._idle_exit)
         return self._child
 
     def _stop_child(self) -> None:
@@ -186,8 +201,11 @@ class GuardedProcessor:
         self._child = None
 
 
-#: What ``_Child.receive`` returns for a page whose child overran its limit, or died.
-_OVERRAN, _DIED = object(), object()
+#: What ``_Child.receive`` returns for a page whose child overran its limit, died, or had ended
+#: for want of pages (before this one reached it).
+_OVERRAN, _DIED, _ENDED_IDLE = object(), object(), object()
+#: What a page worker sends as it ends for want of work.
+_IDLE = "idle"
 
 
 class _Child:
@@ -204,9 +222,9 @@ class _Child:
         self._sender.start()
 
     @classmethod
-    def start(cls, context: Any, make_processor: Callable[[], Processor]) -> "_Child":
+    def start(cls, context: Any, make_processor: Callable[[], Processor], idle_exit_s: float) -> "_Child":
         parent, child = context.Pipe()
-        process = context.Process(target=_serve, args=(child, make_processor), daemon=True)
+        process = context.Process(target=_serve, args=(child, make_processor, idle_exit_s), daemon=True)
         try:
             process.start()
         finally:
@@ -233,7 +251,10 @@ class _Child:
             remaining = max(self._last_done, sent) + timeout_s - time.monotonic()
             try:
                 if self._conn.poll(max(0.0, min(remaining, _POLL_S))):
-                    result, self._last_done = self._conn.recv()
+                    message = self._conn.recv()
+                    if isinstance(message, str):  # _IDLE
+                        return _ENDED_IDLE
+                    result, self._last_done = message
                     self._sent_at.popleft()
                     return result
             except (EOFError, OSError):
@@ -278,13 +299,16 @@ def _await_ready(process: Any, conn: Connection) -> float:
     return time.monotonic()
 
 
-def _serve(conn: Connection, make_processor: Callable[[], Processor]) -> None:
+def _serve(conn: Connection, make_processor: Callable[[], Processor], idle_exit_s: float) -> None:
     """The child's loop: receive a page, send back its record or reject and when it was done,
     until told to stop."""
     process = make_processor()
     conn.send(READY)
     while True:
         try:
+            if not conn.poll(idle_exit_s):
+                conn.send(_IDLE)
+                return
             doc = conn.recv()
         except EOFError:
             return

@@ -125,7 +125,8 @@ def test_the_learnt_table_thresholds_reach_the_learning(tmp_path):
     raw.mkdir(parents=True)
     topics = ["harbour", "library", "railway", "hospital"]
     for n, topic in enumerate(topics):
-        prose = " ".join(f"The {topic} plan was debated again on day {d} by the council and its critics." for d in range(8))
+        prose = " ".join(f"The {topic} plan, day {d}: {topic} critics and {topic} backers met the {topic} board."
+                         for d in range(8))  # every shingle names the topic: no two pages are near-copies
         (raw / f"{n}.txt").write_text(f"Our weekly local briefing\n{topic.title()} plan debated\n{prose}\n", encoding="utf-8")
     learnt = {}
     for min_docs in (2, 1000):

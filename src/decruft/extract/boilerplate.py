@@ -13,16 +13,17 @@ import hashlib
 import json
 import re
 import struct
-import zlib
 from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cache, lru_cache
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
-from datasketch import MinHash, MinHashLSH
+import numpy as np
 
-_SPACE = re.compile(r"\s+")
+if TYPE_CHECKING:
+    from datasketch import MinHash
+
 _DIGITS = re.compile(r"\d+")
 KEY_MAX_CHARS = 300  # longer lines are article text, never counted
 #: MinHash permutations of a body signature, and the estimated Jaccard similarity of body
@@ -30,6 +31,7 @@ KEY_MAX_CHARS = 300  # longer lines are article text, never counted
 SIGNATURE_PERMUTATIONS = 64
 NEAR_COPY_SIMILARITY = 0.7
 SIGNATURE_SCHEME = "affine32"  # 32-bit hash values: stored as uint32
+PERMUTATION_SEED = 1
 TABLE_VERSION = 2
 
 
@@ -39,7 +41,7 @@ def line_key(line: str) -> int:
     "12 comments" share one). Date lines are never counted, so masking numbers cannot merge
     two dates (see ``fingerprint``). Remembered per process: a site prints its menus on
     every page."""
-    text = _DIGITS.sub("0", _SPACE.sub(" ", line).strip().lower())
+    text = _DIGITS.sub("0", " ".join(line.split()).lower())
     return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=8).digest(), "big")
 
 
@@ -138,6 +140,8 @@ def near_copy_clusters(prints: list[Fingerprint]) -> dict[str, str]:
     or starts a cluster of its own. Only a cluster's first document is indexed, so a thousand
     copies of one article cost a thousand look-ups, not a million comparisons.
     """
+    from datasketch import MinHashLSH  # here: datasketch imports scipy (most of a second), and only learning needs it
+
     lsh = MinHashLSH(threshold=NEAR_COPY_SIMILARITY, num_perm=SIGNATURE_PERMUTATIONS)
     firsts: dict[str, MinHash] = {}
     first_copy: dict[str, str] = {}
@@ -155,12 +159,17 @@ def near_copy_clusters(prints: list[Fingerprint]) -> dict[str, str]:
 
 
 @cache
-def permutations() -> tuple:
-    """The MinHash permutations of every signature (built once: they cost more than a page)."""
-    return MinHash(num_perm=SIGNATURE_PERMUTATIONS, scheme=SIGNATURE_SCHEME).permutations
+def permutations() -> np.ndarray:
+    """The affine permutations ``h -> a * h + b`` (mod 2**32, ``a`` odd: a bijection) of every
+    signature, as rows ``a`` and ``b``: fixed, so that stored signatures stay comparable."""
+    generator = np.random.default_rng(PERMUTATION_SEED)
+    a = generator.integers(0, 1 << 31, SIGNATURE_PERMUTATIONS, dtype=np.uint32) * np.uint32(2) + np.uint32(1)
+    return np.array([a, generator.integers(0, 1 << 32, SIGNATURE_PERMUTATIONS, dtype=np.uint32)])
 
 
-def minhash_of(values: tuple[int, ...] | None = None) -> MinHash:
-    """A MinHash with the signatures' permutations, empty or with the given hash values."""
+def minhash_of(values: tuple[int, ...]) -> MinHash:
+    """A datasketch MinHash holding a signature's hash values (for its LSH index)."""
+    from datasketch import MinHash  # noqa: F811 (imported where used, as in near_copy_clusters)
+
     return MinHash(num_perm=SIGNATURE_PERMUTATIONS, scheme=SIGNATURE_SCHEME, permutations=permutations(),
-                   hashvalues=values, hashfunc=zlib.crc32)
+                   hashvalues=values)

@@ -67,7 +67,7 @@ def signature(paragraphs: list[str]) -> bytes:
     shingles = np.unique(_fmix32((mixed >> np.uint64(32)).astype(np.uint32)))
     if len(shingles) < MIN_SHINGLES:
         return b""
-    a, b = (values.astype(np.uint32) for values in permutations())
+    a, b = permutations()
     return (shingles[:, None] * a + b).min(axis=0).astype(">u4").tobytes()
 
 

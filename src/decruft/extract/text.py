@@ -24,7 +24,7 @@ from collections.abc import Iterable
 from itertools import compress, count, islice, repeat
 from operator import attrgetter
 
-from decruft.extract.boilerplate import line_key
+from decruft.extract.boilerplate import KEY_MAX_CHARS, line_key
 from decruft.extract.rules import RuleSet, default_rules
 from decruft.models import Extraction, OutletProfile, RemovedLine
 from decruft.regex import PatternSet
@@ -99,7 +99,7 @@ class _Line:
 
 
 def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSet | None = None,
-               boilerplate: frozenset[str] = frozenset(), tuning: Tuning = Tuning()) -> Extraction:
+               boilerplate: frozenset[int] = frozenset(), tuning: Tuning = Tuning()) -> Extraction:
     """Split page text into the article body and removed lines, each with a reason."""
     rules = rules or default_rules()
     t = tuning
@@ -163,7 +163,7 @@ def split_lines(text: str, t: Tuning = Tuning()) -> list[_Line]:
 
 
 def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
-              boilerplate: frozenset[str], counts: Counter[str], t: Tuning) -> None:
+              boilerplate: frozenset[int], counts: Counter[str], t: Tuning) -> None:
     """Concept patterns, outlet patterns, corpus boilerplate and repeated lines (short
     non-sentence lines the page prints twice or more: furniture), then phrases on what is left."""
     cap, repeated_max_words = t.pattern_max_chars, t.short_max_words * 2
@@ -179,7 +179,8 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
             if found:
                 line.reason, line.barrier = found
                 continue
-        if boilerplate and line_key(text) in boilerplate:  # after the rules: theirs is the finer reason
+        if boilerplate and not line.prose and len(text) <= KEY_MAX_CHARS and line_key(text) in boilerplate:
+            # after the rules: theirs is the finer reason; the table holds no prose or long line
             line.reason = LineReason.BOILERPLATE
             continue
         words = line.words

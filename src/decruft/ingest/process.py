@@ -40,7 +40,7 @@ def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.dat
     counts: dict[FileWork, list[int]] = {}
     watch = Stopwatch()
     tally = [0, 0]  # articles and rejects of the file being read
-    with guarded_stream(make, settings.limits) as clean_all:
+    with guarded_stream(make, settings.limits, key=(CLEAN.phase, settings, table_digest, ingested_at)) as clean_all:
         for entry in clean_all(_pages(items, settings, watch)):
             if isinstance(entry, _FileRead):
                 counts[entry.item.work] = tally

@@ -16,7 +16,7 @@ from decruft.ingest.report import RunReport
 from decruft.ingest.scan import (current_fingerprints, current_indexes, discover_files, exact_copy_owners,
                                  learn, scan)
 from decruft.ingest.settings import Settings
-from decruft.ingest.workers import start_worker_server
+from decruft.ingest.workers import close_idle_workers, start_worker_server
 from decruft.ingest.state import (RUN_FILE, _run_state, _saved_fingerprints, save_learnt_table, save_run_report,
                                   settle)
 from decruft.models import Reject
@@ -29,8 +29,16 @@ def run(settings: Settings, map_batches: Mapper = sequential_map,
         log: Callable[[str], None] = lambda _: None, parallelism: int = 1) -> "RunReport":
     """One ingest run. ``map_batches`` runs batch steps: sequentially here, as tasks in a flow
     whose runner has ``parallelism`` workers (batch counts are multiples of it). The report is
-    saved with the dataset (``state.save_run_report``) before the run lock is released."""
+    saved with the dataset (``state.save_run_report``) before the run lock is released. The
+    page workers its batches kept in this process end with it."""
     refuse_inside_worker_start()
+    try:
+        return _run(settings, map_batches, log, parallelism)
+    finally:
+        close_idle_workers()
+
+
+def _run(settings: Settings, map_batches: Mapper, log: Callable[[str], None], parallelism: int) -> RunReport:
     if map_batches is sequential_map:
         start_worker_server()
     started = time.perf_counter()

@@ -13,7 +13,7 @@ from decruft.extract.fingerprint import fingerprint
 from decruft.guard import guarded_documents
 from decruft.ingest.batching import BatchCall, BatchStep, Mapper, Progress, WorkItem, batches
 from decruft.ingest.settings import Settings
-from decruft.ingest.workers import guarded_stream
+from decruft.ingest.workers import close_idle_workers, guarded_stream
 from decruft.models import RawDocument, Reject
 from decruft.page import Context, page_text, text_page_outlet
 from decruft.read.decode import DecodeError
@@ -72,7 +72,7 @@ def scan_batch(settings: Settings, files: list[RawFile], known: dict[str, str] |
     items: list[WorkItem] = []
     prints: FileFingerprints = {}
     found: list[Fingerprint] = []  # of the file being read
-    with guarded_stream(partial(page_observer, settings), settings.limits) as observe_all:
+    with guarded_stream(partial(page_observer, settings), settings.limits, key=(SCAN.phase, settings)) as observe_all:
         for entry in observe_all(_scanned_pages(settings, files, known or {})):
             if isinstance(entry, _FileScanned):
                 items.append(entry.item)
@@ -206,6 +206,7 @@ def scan(settings: Settings, files: list[RawFile], saved: FileFingerprints, map_
     for batch_items, prints in map_batches(SCAN, calls):
         items += batch_items
         scanned.update(prints)
+    close_idle_workers()  # the scan's, now done with
     return items, scanned
 
 

@@ -43,6 +43,9 @@ _META_CHARSET = re.compile(
 )
 _XML_ENCODING = re.compile(rb"""<\?xml[^>]{0,200}?encoding\s*=\s*["']([A-Za-z0-9._:-]{1,40})""")
 _TEXT_CONTROLS = frozenset(b"\t\n\r\f\v\x1b")
+#: The other control characters (below a space), as bytes and as characters, counted in C.
+_CONTROL_BYTES = bytes(b for b in range(0x20) if b not in _TEXT_CONTROLS)
+_CONTROL_CHARS = tuple(map(chr, _CONTROL_BYTES))
 #: Python codecs that are not a page's character encoding: its binary and text transforms,
 #: and encodings of something else (host names, escapes).
 _NOT_TEXT_ENCODINGS = frozenset({"base64", "bz2", "hex", "quopri", "rot-13", "uu", "zlib",
@@ -65,7 +68,7 @@ def looks_binary(data: bytes) -> bool:
         return False
     if head.startswith(_BINARY_MAGIC):
         return True
-    controls = sum(1 for b in head if b < 0x20 and b not in _TEXT_CONTROLS)
+    controls = len(head) - len(head.translate(None, _CONTROL_BYTES))
     return head.count(0) > len(head) * 0.01 or controls > len(head) * 0.05
 
 
@@ -230,5 +233,4 @@ def _share_ascii_units(units: list[bytes], order: str) -> float:
 
 def _control_share(text: str) -> float:
     sample = text[:SNIFF_BYTES]
-    controls = sum(1 for c in sample if c < " " and c not in "\t\n\r\f\v\x1b")
-    return controls / len(sample)
+    return sum(map(sample.count, _CONTROL_CHARS)) / len(sample)
