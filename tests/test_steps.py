@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 
-from tests.support import KNOWN_PAGE
+from tests.support import CRUFT_ONLY, KNOWN_PAGE
 from decruft.extract.boilerplate import LearntTable, line_key
 from decruft.models import RawDocument, Reject
 from decruft.page import Context, boilerplate_group, make_context, process_page
@@ -26,14 +26,16 @@ def table_of(lines: list[str]) -> LearntTable:
 
 
 def test_each_path_is_named_and_counted_with_the_pages_removed_lines():
-    body = KNOWN_PAGE.splitlines()[3:6]
+    cookies = KNOWN_PAGE.splitlines()[8]
     text = page(KNOWN_PAGE.encode(), "text")
     assert text.path == ExtractPath.TEXT and isinstance(text.result, dict)
     assert text.removed == Counter(r["reason"] for r in text.result["removed"])
-    learnt = page(KNOWN_PAGE.encode(), "text", make_context(learnt=table_of(body[:1])))
+    learnt = page(KNOWN_PAGE.encode(), "text", make_context(learnt=table_of([cookies])))
     assert learnt.path == ExtractPath.TEXT_LEARNT and learnt.removed["boilerplate"] == 1
-    unlearnt = page(KNOWN_PAGE.encode(), "text", make_context(learnt=table_of(body)))
-    assert unlearnt.path == ExtractPath.TEXT_UNLEARNT and unlearnt.removed == text.removed
+    # a page the table leaves without an article is cleaned again without it
+    unlearnt = page(CRUFT_ONLY.encode(), "text", make_context(learnt=table_of(CRUFT_ONLY.splitlines()[1:2])))
+    assert unlearnt.path == ExtractPath.TEXT_UNLEARNT
+    assert unlearnt.removed == page(CRUFT_ONLY.encode(), "text").removed
     headline = page(HEADLINE_ONLY, "html")
     assert headline.path == ExtractPath.HEADLINE_ONLY and isinstance(headline.result, dict)
     assert page(b'<?xml version="1.0"?>\n<!-- nothing -->', "html").path == ExtractPath.NONE
