@@ -276,3 +276,58 @@ _STOPWORD_TEXT = st.lists(st.sampled_from(text_module._STOPWORD_LIST) | st.text(
 def test_stopword_search_finds_the_words_a_word_split_finds(text):
     """The one-pass stopword search names the language the text's words do."""
     assert text_module._text_language(text) == text_module._language(text_module._WORD.findall(text))
+
+
+def test_the_headline_is_the_longest_line_the_page_title_repeats():
+    """A blog prints its name at the top and the page title holds it too: the headline is the
+    line that repeats more of the title, and the post under it wins over the sidebar's blurb."""
+    lines = ["Paper boats that sail - Jane's Craft Blog", "Home", "Jane's Craft Blog", "Archives", "Search",
+             "Paper boats that sail", "A short post: fold the sheet twice and wax it",
+             "Posted in crafts", "Previous post", "Next post",
+             "About me: I write about crafts, paper, glue and scissors, and I teach children how to make things.",
+             "Contact"]
+    lines_of = text_module.split_lines("\n".join(lines))
+    assert text_module._headline_index(lines_of) == 5
+
+
+BIO = ("Jane Doe writes about science and the sea for the paper. She lives on the coast with two cats "
+       "and a boat she never finished building.")
+
+
+@pytest.mark.parametrize("heading", ["About the author", "About Jane Doe", "Über Jane Doe", "Sobre o autor"])
+def test_an_author_box_below_the_article_is_cut(heading):
+    result = clean_text("\n".join(TIDES_ARTICLE + [heading, BIO, "Contact"]))
+    assert result.body == TIDES_ARTICLE[1:]
+    assert {r.text: r.reason for r in result.removed}[BIO] == "author"
+
+
+def test_about_us_stays_a_legal_link():
+    reasons = {r.text: r.reason for r in clean_text("\n".join(TIDES_ARTICLE + ["About us", "Über uns"])).removed}
+    assert reasons["About us"] == reasons["Über uns"] == "legal"
+
+
+def test_a_box_heavier_than_what_precedes_it_is_no_author_box():
+    """"About the ..." headings inside the article (a section heading) leave the article whole."""
+    lines = TIDES_ARTICLE[:2] + ["About the moon", *TIDES_ARTICLE[2:], TIDES_ARTICLE[1] + " Again, at length."]
+    assert clean_text("\n".join(lines)).body == lines[1:]
+
+
+COMMENTS = [line for n, name in enumerate(["Chris N.", "John", "Matt W.", "Michael"], start=1) for line in (
+    f"{name} says:", f"Comment number {n}: I always wondered about this and found the story fascinating to read.")]
+
+
+def test_a_thread_of_says_stamps_is_cut():
+    """A comment's header may name only its author ("Jane says:"), without a date."""
+    result = clean_text("\n".join(TIDES_ARTICLE + COMMENTS))
+    assert result.body == TIDES_ARTICLE[1:]
+    assert {r.reason for r in result.removed if r.text in COMMENTS} == {"comments"}
+
+
+def test_the_articles_own_date_line_does_not_start_the_thread():
+    """The first dated line above the article is its date, not a comment: the article under it
+    stays, and the thread starts at the next stamp."""
+    article = [TIDES_ARTICLE[0], "Published on August 28th, 2012", *TIDES_ARTICLE[1:]] + [
+        f"More of the article, paragraph {n}, which goes on about the moon and the sea at some length."
+        for n in range(8)]
+    result = clean_text("\n".join(article + COMMENTS))
+    assert result.body == article[2:]

@@ -114,6 +114,7 @@ def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSe
     else:
         end = _cut_teasers(lines, start, end, t)
         end = _cut_comment_thread(lines, start, end, rules, t)
+        end = _cut_author_box(lines, start, end)
         _read_header(lines, start, end, rules, profile, out, t)
         _read_footer(lines, start, end, rules, profile, out, t)
         _filter_article(lines, start, end, t)
@@ -284,10 +285,11 @@ def _headline_index(lines: list[_Line]) -> int | None:
     texts = list(map(_TEXT, lines[1:len(lines) * 2 // 3]))
     if fold:
         texts = [text.replace("...", "…") for text in texts]
+    best, best_len = None, 14
     for i, text in enumerate(texts, 1):
-        if len(text) >= 15 and (text in page_title or page_title in text):
-            return i
-    return None
+        if len(text) > best_len and (text in page_title or page_title in text):
+            best, best_len = i, len(text)
+    return best
 
 
 def _find_article(lines: list[_Line], headline: int | None, classify, rules: RuleSet, t: Tuning
@@ -368,6 +370,11 @@ def _cut_comment_thread(lines: list[_Line], start: int, end: int, rules: RuleSet
         return end
     most = t.stamp_max_words  # tested first: most lines are longer than a stamp
     stamps = [i for i in range(first_prose + 1, end + 1) if lines[i].words <= most and _is_stamp(lines[i], rules, t)]
+    # a comment is no longer than the article above it: a first "stamp" with more text under it
+    # than above it is the article's own date line
+    while len(stamps) >= t.thread_min_stamps and _prose_words(lines, first_prose, stamps[0]) * 4 < \
+            _prose_words(lines, stamps[0], stamps[1]):
+        del stamps[0]
     if len(stamps) < t.thread_min_stamps:
         return end
     prose_between = sum(1 for i in range(stamps[0], stamps[-1]) if lines[i].prose and lines[i].reason is None)
@@ -378,7 +385,30 @@ def _cut_comment_thread(lines: list[_Line], start: int, end: int, rules: RuleSet
     return stamps[0] - 1
 
 
+def _cut_author_box(lines: list[_Line], start: int, end: int) -> int:
+    """End the article before a box about its author ("About the author", "About Jane Doe"
+    and a biography) when the box and what follows it weigh less than the article above;
+    a heavier part under such a heading is the article's own section ("About the moon")."""
+    for b in range(start + 1, end + 1):
+        if lines[b].reason != "author":
+            continue
+        above = sum(line.words for line in lines[start:b] if line.reason is None)
+        below = sum(line.words for line in lines[b + 1:end + 1] if line.reason is None)
+        if below < above:
+            for line in lines[b + 1:end + 1]:
+                line.reason = line.reason or LineReason.AUTHOR
+            return b - 1
+        lines[b].reason = None
+    return end
+
+
+def _prose_words(lines: list[_Line], start: int, stop: int) -> int:
+    return sum(line.words for line in lines[start:stop] if line.prose and line.reason is None)
+
+
 _DASHES = frozenset("-—–‐―")
+#: the word ending a comment's header ("Jane says:", "dan said,")
+_SAYS = frozenset("says said wrote writes sagt schrieb schreibt dit écrit dice dijo escribió disse escreveu scrive scritto zegt schreef".split())
 _DIGIT = re.compile(r"\d")
 _CLOCK_TIME = re.compile(r"\b\d{1,2}:\d\d\b")
 
@@ -391,7 +421,11 @@ def _is_stamp(line: _Line, rules: RuleSet, t: Tuning) -> bool:
     """A short line, not a sentence, with a date or a time of day in it; not a quote's
     attribution ("— Jane Doe (@jane) November 18, 2019" under an embedded post)."""
     text = line.text
-    if line.words > t.stamp_max_words or text[-1] == "." or text[0] in _DASHES or not _DIGIT.search(text):
+    if line.words > t.stamp_max_words or text[-1] == "." or text[0] in _DASHES:
+        return False
+    if text[-1] in ":," and text[:-1].rstrip().rpartition(" ")[2].lower() in _SAYS:
+        return True
+    if not _DIGIT.search(text):
         return False
     return _CLOCK_TIME.search(text) is not None or (rules.date is not None and rules.date.search(text))
 
