@@ -331,3 +331,11 @@ def test_the_articles_own_date_line_does_not_start_the_thread():
         for n in range(8)]
     result = clean_text("\n".join(article + COMMENTS))
     assert result.body == article[2:]
+
+
+def test_a_sentence_announcing_a_list_is_prose():
+    """The article's first paragraph may end with a colon, introducing what follows."""
+    lines = [TIDES_ARTICLE[0], "By Jane Doe, May 3, 2012",
+             "Old texts tell of the tides in many ways, and of these ways one in particular stands out:",
+             *TIDES_ARTICLE[1:]]
+    assert clean_text("\n".join(lines)).body == lines[2:]

@@ -155,8 +155,9 @@ def split_lines(text: str, t: Tuning = Tuning()) -> list[_Line]:
                 append(make(i, line, words, True, False, short_score if words <= short_words else words / 4))
         elif words <= short_words:
             append(make(i, line, words, False, False, short_score))
-        elif words >= long_words and line.count(". ") >= 3:
-            # a long paragraph whose last sentence lost its full stop (a signature, a cut)
+        elif words >= long_words and line.count(". ") >= 3 or line[-1] == ":" and words >= min_words:
+            # a long paragraph whose last sentence lost its full stop (a signature, a cut), or a
+            # sentence announcing a list or a quote ("Of these, one stands out:")
             append(make(i, line, words, False, True, words if words < cap else cap))
         else:
             append(make(i, line, words, False, False, medium_score))
