@@ -339,3 +339,21 @@ def test_a_sentence_announcing_a_list_is_prose():
              "Old texts tell of the tides in many ways, and of these ways one in particular stands out:",
              *TIDES_ARTICLE[1:]]
     assert clean_text("\n".join(lines)).body == lines[2:]
+
+
+def test_an_embedded_post_at_the_end_stays_with_the_article():
+    """An embedded post (its text, then "— Name (@handle) date") belongs to the article."""
+    post = ["Who are we as a nation if we answer threats with threats? pic.twitter.com/abc123",
+            "— Some Person (@person) November 19, 2019"]
+    result = clean_text("\n".join(TIDES_ARTICLE + post + ["Tags", "Privacy", "Contact us"]))
+    assert result.body == TIDES_ARTICLE[1:] + [post[0], post[1].lstrip("— ")]
+
+
+def test_a_numbered_list_the_article_ends_in_stays_whole():
+    """Items that go on with the numbering of the article's last item are the article's."""
+    items = [f"{n}) Item number {n}, a box set of films that is offered at half of its price this week."
+             for n in range(1, 4)] + [f"{n}) Item number {n}, a box set" for n in range(4, 13)]
+    lines = TIDES_ARTICLE + [line for item in items for line in (item, "http://amzn.to/x")] + ["Tags", "Search"]
+    body = clean_text("\n".join(lines)).body
+    assert body[-1] == items[-1]
+    assert all(item in body for item in items)

@@ -112,6 +112,7 @@ def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSe
     if start is None:
         start = end = len(lines)
     else:
+        end = _extend_numbered_list(lines, start, end, classify)
         end = _cut_teasers(lines, start, end, t)
         end = _cut_comment_thread(lines, start, end, rules, t)
         end = _cut_author_box(lines, start, end)
@@ -263,11 +264,23 @@ def _scores(lines: list[_Line], headline: int | None, t: Tuning) -> list[float]:
             if below.prose or below.reason not in _FURNITURE_REASONS:
                 continue
         scores[i] *= factor
+    for i in range(1, len(lines)):
+        line = lines[i]
+        if line.text[0] in _DASHES and line.reason is None and _EMBED_ATTRIBUTION.match(line.text):
+            # an embedded post: its text above and this attribution count as the article's prose
+            scores[i] = 1.0
+            above = lines[i - 1]
+            if above.reason is None and scores[i - 1] < above.words:
+                scores[i - 1] = min(above.words, t.prose_cap)
     if headline is not None:
         k = bisect_right(prose, headline)  # the first prose line below the headline
         if k < len(prose) and prose[k] < headline + t.header_window:
             scores[prose[k]] += t.headline_bonus
     return scores
+
+
+#: "— Jane Doe (@jane) November 18, 2019": the attribution line under an embedded post
+_EMBED_ATTRIBUTION = re.compile(r"[-—–‐―]\s?[^()\n]{1,80}\(@\w{1,30}\)\s[^\n]{0,40}\d\d\d\d$")
 
 
 #: Furniture: a heading, a menu item, a short link (no reason) or a line the page repeats (a
@@ -339,6 +352,33 @@ def _max_run(scores: list[float], stop: int) -> tuple[float, int | None, int | N
         if total > best:
             best, best_start, best_end = total, begin, i
     return best, best_start, best_end
+
+
+_ITEM_NUMBER = re.compile(r"(\d{1,3})[.)]\s")
+
+
+def _item_number(line: _Line) -> int | None:
+    m = _ITEM_NUMBER.match(line.text) if line.text[0].isdigit() else None
+    return int(m.group(1)) if m else None
+
+
+def _extend_numbered_list(lines: list[_Line], start: int, end: int, classify, most_between: int = 2) -> int:
+    """Carry the article on over the rest of a numbered list it ends in ("8) ...", "9) ...").
+
+    A list printed one item a line scores as menu lines, so the article's run stops inside it;
+    items that continue the numbering of the article's last item belong with it (a line or
+    two between items, such as a link, may sit between them)."""
+    last = next((i for i in range(end, max(start, end - most_between) - 1, -1) if _item_number(lines[i])), None)
+    if last is None:
+        return end
+    expected, i, found = _item_number(lines[last]) + 1, last + 1, last
+    while i < len(lines) and i - found <= most_between + 1:
+        if _item_number(lines[i]) == expected:
+            found, expected = i, expected + 1
+        i += 1
+    if found > end:
+        classify(lines[end + 1:found + 1])
+    return max(end, found)
 
 
 def _cut_teasers(lines: list[_Line], start: int, end: int, t: Tuning) -> int:
