@@ -49,7 +49,7 @@ class LineReason(Code):
     AD = "ad", "an advertisement marker"
     BOILERPLATE = "boilerplate", ("a line recurring across many documents of the same outlet (the learnt "
                                   "table, see docs/operations.md)")
-    REPEATED = "repeated", "a short line repeated within the document"
+    REPEATED = "repeated", "a short line repeated within the document, or a later copy of a longer one"
     HEADER = "header", "a line above the article that is none of the above (menus, labels)"
     FOOTER = "footer", "a line below the article that is none of the above"
     LINK_LIST = "link_list", "a run of short lines inside the article (a list of links)"

@@ -357,3 +357,13 @@ def test_a_numbered_list_the_article_ends_in_stays_whole():
     body = clean_text("\n".join(lines)).body
     assert body[-1] == items[-1]
     assert all(item in body for item in items)
+
+
+def test_a_caption_printed_under_every_photo_is_kept_once():
+    """A gallery prints the same long caption under each of its photos: its later copies go."""
+    caption = "The harbour at low tide, seen from the old lighthouse on the hill above the town, in May 2012"
+    lines = [*TIDES_ARTICLE[:2], caption, TIDES_ARTICLE[2], caption, TIDES_ARTICLE[3], caption, TIDES_ARTICLE[1]]
+    result = clean_text("\n".join(lines))
+    assert result.body.count(caption) == 1
+    assert [r.reason for r in result.removed if r.text == caption] == ["repeated", "repeated"]
+    assert all(line in result.body for line in TIDES_ARTICLE[2:])

@@ -571,6 +571,7 @@ def _read_footer(lines: list[_Line], start: int, end: int, rules: RuleSet,
 def _filter_article(lines: list[_Line], start: int, end: int, t: Tuning) -> None:
     """Link lists, captions and foreign-language lines inside the article block."""
     block = lines[start:end + 1]
+    _mark_later_copies(lines, start, end, t)
     _mark_barrier_blocks(block)
     _mark_caption_neighbours(block, t)
     _mark_link_runs(block, t)
@@ -579,6 +580,18 @@ def _filter_article(lines: list[_Line], start: int, end: int, t: Tuning) -> None
         if line.reason is None and not line.prose and line.words <= t.meta_max_words:
             if _is_bare_date(line):
                 line.reason = LineReason.TIMESTAMP
+
+
+def _mark_later_copies(lines: list[_Line], start: int, end: int, t: Tuning) -> None:
+    """A longer line the page has printed before (a gallery's caption under each photo, a
+    teaser or pull quote repeating a paragraph) is kept once, where it first appears."""
+    longer = t.short_max_words * 2  # shorter repeated lines are furniture (`_classify`)
+    seen = set(map(_TEXT, lines[:start]))
+    for line in lines[start:end + 1]:
+        if line.words > longer:
+            if line.reason is None and line.text in seen:
+                line.reason = LineReason.REPEATED
+            seen.add(line.text)
 
 
 def _is_short(line: _Line, t: Tuning) -> bool:
