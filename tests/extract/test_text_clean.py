@@ -367,3 +367,12 @@ def test_a_caption_printed_under_every_photo_is_kept_once():
     assert result.body.count(caption) == 1
     assert [r.reason for r in result.removed if r.text == caption] == ["repeated", "repeated"]
     assert all(line in result.body for line in TIDES_ARTICLE[2:])
+
+
+def test_a_paragraph_ending_in_a_source_tag_is_prose():
+    """"... on the same screen. [via]": the sentence ends before the tag; a headline with a
+    tag ("It's Complicated [Bloomberg]") stays a link."""
+    prose, link = text_module.split_lines("\n".join([
+        "The set has a new remote and apps, and a feature that lets two gamers play on the same screen. [via]",
+        "Why Can't the Singer Perform Her Own Songs? It's Complicated [Bloomberg]"]))
+    assert prose.prose and not link.prose

@@ -149,7 +149,7 @@ def split_lines(text: str, t: Tuning = Tuning()) -> list[_Line]:
         else:
             words = 1
         # the base score: positive for prose, negative for menu-like lines
-        if line[-1] in ends:
+        if line[-1] in ends or line[-1] == "]" and _ends_before_tag(line):
             if words >= min_words:
                 append(make(i, line, words, True, True, words if words < cap else cap))
             else:
@@ -163,6 +163,12 @@ def split_lines(text: str, t: Tuning = Tuning()) -> list[_Line]:
         else:
             append(make(i, line, words, False, False, medium_score))
     return lines
+
+
+def _ends_before_tag(line: str) -> bool:
+    """A sentence followed by a short bracketed tag ("... on the same screen. [via]")."""
+    cut = line.rfind(" [", -40)
+    return cut > 0 and line[cut - 1] in _SENTENCE_END
 
 
 def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
