@@ -22,7 +22,7 @@ from functools import partial
 from bisect import bisect_right
 from collections.abc import Iterable
 from itertools import compress, count, islice, repeat
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from decruft.extract.boilerplate import line_key
 from decruft.extract.rules import RuleSet, default_rules
@@ -60,6 +60,7 @@ class Tuning:
 
 
 _TEXT, _BASE, _REASON, _PROSE = attrgetter("text"), attrgetter("base"), attrgetter("reason"), attrgetter("prose")
+_LAST = itemgetter(-1)
 _SENTENCE_END = frozenset('.!?…。！？"”’»)')
 # The cleaner's own patterns run on re and cannot backtrack: each is a single character class
 # (repeated or not), a fixed-length sequence, or a repeat followed by what it cannot match.
@@ -105,9 +106,11 @@ def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSe
     t = tuning
     lines = split_lines(text, t)
     headline = _headline_index(lines)
-    classify = partial(_classify, rules=rules, profile=profile, boilerplate=boilerplate,
-                       counts=Counter(map(_TEXT, lines)), t=t)
-    start, end = _find_article(lines, headline, classify, rules, t)
+    counts = Counter(map(_TEXT, lines))
+    classify = partial(_classify, rules=rules, profile=profile, boilerplate=boilerplate, counts=counts, t=t)
+    # embedded posts' attribution lines ("— Jane Doe (@jane) May 3, 2019"), on the few pages with one
+    posts = _embedded_posts(lines) if "@" in text and "(@" in text else ()  # "@" alone: a fast test
+    start, end = _find_article(lines, headline, posts, classify, rules, t)
     out = Extraction(body=[], extractor="text")
     if start is None:
         start = end = len(lines)
@@ -118,6 +121,8 @@ def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSe
         end = _cut_author_box(lines, start, end)
         _read_header(lines, start, end, rules, profile, out, t)
         _read_footer(lines, start, end, rules, profile, out, t)
+        if len(counts) < len(lines):  # some line is printed twice
+            _mark_later_copies(lines, start, end, counts, t)
         _filter_article(lines, start, end, t)
     return _assemble(lines, start, end, out)
 
@@ -141,7 +146,7 @@ def split_lines(text: str, t: Tuning = Tuning()) -> list[_Line]:
     append, make, min_words, ends = lines.append, _Line, t.prose_min_words, _SENTENCE_END
     cap, short_words, long_words = t.prose_cap, t.short_max_words, t.long_prose_min_words
     short_score, medium_score = -t.short_penalty, -t.medium_penalty
-    for i, line, spaces in zip(index, parts, map(str.count, parts, repeat(" "))):
+    for i, line, spaces, last in zip(index, parts, map(str.count, parts, repeat(" ")), map(_LAST, parts)):
         if spaces:
             words = spaces + 1
         elif len(line) > 12 and not line.isascii():
@@ -149,14 +154,14 @@ def split_lines(text: str, t: Tuning = Tuning()) -> list[_Line]:
         else:
             words = 1
         # the base score: positive for prose, negative for menu-like lines
-        if line[-1] in ends or line[-1] == "]" and _ends_before_tag(line):
+        if last in ends or last == "]" and _ends_before_tag(line):
             if words >= min_words:
                 append(make(i, line, words, True, True, words if words < cap else cap))
             else:
                 append(make(i, line, words, True, False, short_score if words <= short_words else words / 4))
         elif words <= short_words:
             append(make(i, line, words, False, False, short_score))
-        elif words >= long_words and line.count(". ") >= 3 or line[-1] == ":" and words >= min_words:
+        elif words >= long_words and line.count(". ") >= 3 or last == ":" and words >= min_words:
             # a long paragraph whose last sentence lost its full stop (a signature, a cut), or a
             # sentence announcing a list or a quote ("Of these, one stands out:")
             append(make(i, line, words, False, True, words if words < cap else cap))
@@ -247,9 +252,10 @@ def _mark_phrases(lines: list[_Line], rules: RuleSet, t: Tuning) -> None:
 
 
 
-def _scores(lines: list[_Line], headline: int | None, t: Tuning) -> list[float]:
+def _scores(lines: list[_Line], headline: int | None, posts: Iterable[int], t: Tuning) -> list[float]:
     """Line scores; a lone prose line between plain lines (a teaser under its
-    headline) counts less, and the prose right after the headline counts more."""
+    headline) counts less, the prose right after the headline counts more, and an embedded
+    post (its text and attribution line) counts as prose."""
     # per line in C (map, compress) rather than in Python: reason codes are never empty strings
     positions = range(len(lines))
     scores = list(map(_BASE, lines))
@@ -270,10 +276,8 @@ def _scores(lines: list[_Line], headline: int | None, t: Tuning) -> list[float]:
             if below.prose or below.reason not in _FURNITURE_REASONS:
                 continue
         scores[i] *= factor
-    for i in range(1, len(lines)):
-        line = lines[i]
-        if line.text[0] in _DASHES and line.reason is None and _EMBED_ATTRIBUTION.match(line.text):
-            # an embedded post: its text above and this attribution count as the article's prose
+    for i in posts:
+        if lines[i].reason is None:
             scores[i] = 1.0
             above = lines[i - 1]
             if above.reason is None and scores[i - 1] < above.words:
@@ -287,6 +291,11 @@ def _scores(lines: list[_Line], headline: int | None, t: Tuning) -> list[float]:
 
 #: "— Jane Doe (@jane) November 18, 2019": the attribution line under an embedded post
 _EMBED_ATTRIBUTION = re.compile(r"[-—–‐―]\s?[^()\n]{1,80}\(@\w{1,30}\)\s[^\n]{0,40}\d\d\d\d$")
+
+
+def _embedded_posts(lines: list[_Line]) -> list[int]:
+    """The attribution lines of embedded posts (not the first line: a post's text is above)."""
+    return [i for i in range(1, len(lines)) if _EMBED_ATTRIBUTION.match(lines[i].text)]
 
 
 #: Furniture: a heading, a menu item, a short link (no reason) or a line the page repeats (a
@@ -305,21 +314,25 @@ def _headline_index(lines: list[_Line]) -> int | None:
     texts = list(map(_TEXT, lines[1:len(lines) * 2 // 3]))
     if fold:
         texts = [text.replace("...", "…") for text in texts]
-    best, best_len = None, 14
+    # the first line of 15 characters or more holding half the title or more, else the longest
+    # such line: a blog prints its name, which the title also holds, above the headline
+    best, best_len, half = None, 14, len(page_title) / 2
     for i, text in enumerate(texts, 1):
         if len(text) > best_len and (text in page_title or page_title in text):
             best, best_len = i, len(text)
+            if best_len >= half:
+                break
     return best
 
 
-def _find_article(lines: list[_Line], headline: int | None, classify, rules: RuleSet, t: Tuning
+def _find_article(lines: list[_Line], headline: int | None, posts: Iterable[int], classify, rules: RuleSet, t: Tuning
                   ) -> tuple[int | None, int | None]:
     """The article span, testing rules only on the lines around it: find the span,
     classify its neighbourhood, and widen until the span stays inside what was tested."""
     lo = hi = None
     margin = t.header_window
     while True:
-        start, end = _article_span(lines, headline, rules, t)
+        start, end = _article_span(lines, headline, posts, rules, t)
         if start is None:
             return None, None
         want_lo, want_hi = max(0, start - margin), min(len(lines), end + 1 + margin)
@@ -329,13 +342,13 @@ def _find_article(lines: list[_Line], headline: int | None, classify, rules: Rul
         classify(lines[lo:hi])
 
 
-def _article_span(lines: list[_Line], headline: int | None, rules: RuleSet, t: Tuning
+def _article_span(lines: list[_Line], headline: int | None, posts: Iterable[int], rules: RuleSet, t: Tuning
                   ) -> tuple[int | None, int | None]:
     """The article: the maximum-sum run of line scores, unless that run lies below a
     comments heading and is itself a thread (dated short lines, see `_cut_comment_thread`)
     while a run above the heading weighs enough: a page's article comes before its
     comments, and a long thread can outweigh a short post."""
-    scores = _scores(lines, headline, t)
+    scores = _scores(lines, headline, posts, t)
     best, start, end = _max_run(scores, len(scores))
     if start is None:
         return None, None
@@ -436,9 +449,10 @@ def _cut_author_box(lines: list[_Line], start: int, end: int) -> int:
     """End the article before a box about its author ("About the author", "About Jane Doe"
     and a biography) when the box and what follows it weigh less than the article above;
     a heavier part under such a heading is the article's own section ("About the moon")."""
-    for b in range(start + 1, end + 1):
-        if lines[b].reason != "author":
-            continue
+    reasons = list(map(_REASON, lines[start + 1:end + 1]))
+    if "author" not in reasons:
+        return end
+    for b in [i for i, reason in enumerate(reasons, start + 1) if reason == "author"]:
         above = sum(line.words for line in lines[start:b] if line.reason is None)
         below = sum(line.words for line in lines[b + 1:end + 1] if line.reason is None)
         if below < above:
@@ -577,7 +591,6 @@ def _read_footer(lines: list[_Line], start: int, end: int, rules: RuleSet,
 def _filter_article(lines: list[_Line], start: int, end: int, t: Tuning) -> None:
     """Link lists, captions and foreign-language lines inside the article block."""
     block = lines[start:end + 1]
-    _mark_later_copies(lines, start, end, t)
     _mark_barrier_blocks(block)
     _mark_caption_neighbours(block, t)
     _mark_link_runs(block, t)
@@ -588,16 +601,20 @@ def _filter_article(lines: list[_Line], start: int, end: int, t: Tuning) -> None
                 line.reason = LineReason.TIMESTAMP
 
 
-def _mark_later_copies(lines: list[_Line], start: int, end: int, t: Tuning) -> None:
+def _mark_later_copies(lines: list[_Line], start: int, end: int, counts: Counter[str], t: Tuning) -> None:
     """A longer line the page has printed before (a gallery's caption under each photo, a
     teaser or pull quote repeating a paragraph) is kept once, where it first appears."""
     longer = t.short_max_words * 2  # shorter repeated lines are furniture (`_classify`)
-    seen = set(map(_TEXT, lines[:start]))
-    for line in lines[start:end + 1]:
-        if line.words > longer:
-            if line.reason is None and line.text in seen:
-                line.reason = LineReason.REPEATED
-            seen.add(line.text)
+    kept = [line for line in lines[start:end + 1] if line.reason is None and line.words > longer
+            and counts[line.text] > 1]
+    if not kept:
+        return
+    first = {}
+    for line in lines[:end + 1]:
+        first.setdefault(line.text, line)
+    for line in kept:
+        if first[line.text] is not line:
+            line.reason = LineReason.REPEATED
 
 
 def _is_short(line: _Line, t: Tuning) -> bool:
