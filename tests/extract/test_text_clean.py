@@ -376,3 +376,14 @@ def test_a_paragraph_ending_in_a_source_tag_is_prose():
         "The set has a new remote and apps, and a feature that lets two gamers play on the same screen. [via]",
         "Why Can't the Singer Perform Her Own Songs? It's Complicated [Bloomberg]"]))
     assert prose.prose and not link.prose
+
+
+def test_a_photo_post_without_prose_is_found_under_its_headline():
+    """A post of a photo and a line or two (no prose) beats the blog's blurb in the sidebar:
+    the first line of some length under the headline takes the headline's bonus."""
+    lines = ["Paper boats that sail - Jane's Craft Blog", "Home", "Archives",
+             "About this blog: I write about crafts, paper, glue and scissors, and teach children to make things.",
+             "Search", *[f"Tag {n}" for n in range(12)],
+             "Paper boats that sail", "Folded from one sheet and waxed, they float", "via example.org",
+             "Posted by Jane", *[f"Archive {n}" for n in range(12)]]
+    assert clean_text("\n".join(lines)).body == ["Folded from one sheet and waxed, they float"]

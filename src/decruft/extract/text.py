@@ -48,7 +48,8 @@ class Tuning:
     hard_barriers: frozenset[str] = frozenset({"comments", "error_page"})
     prose_cap: int = 60  # a huge paragraph should not drag menus into the article
     lone_prose_factor: float = 0.3
-    headline_bonus: float = 60.0
+    headline_bonus: float = 60.0  # to the first prose line under the headline ...
+    headline_line_min_words: int = 5  # ... or, with none, to the first line this long without a digit
     header_window: int = 12  # non-blank lines above the article searched for the title
     meta_max_words: int = 14  # date and byline lines are short
     link_run_min: int = 3  # this many short lines in a row inside the article: a link list
@@ -254,7 +255,8 @@ def _mark_phrases(lines: list[_Line], rules: RuleSet, t: Tuning) -> None:
 
 def _scores(lines: list[_Line], headline: int | None, posts: Iterable[int], t: Tuning) -> list[float]:
     """Line scores; a lone prose line between plain lines (a teaser under its
-    headline) counts less, the prose right after the headline counts more, and an embedded
+    headline) counts less, the prose right after the headline (or, with no prose there, its
+    first line of some length) counts more, and an embedded
     post (its text and attribution line) counts as prose."""
     # per line in C (map, compress) rather than in Python: reason codes are never empty strings
     positions = range(len(lines))
@@ -286,6 +288,12 @@ def _scores(lines: list[_Line], headline: int | None, posts: Iterable[int], t: T
         k = bisect_right(prose, headline)  # the first prose line below the headline
         if k < len(prose) and prose[k] < headline + t.header_window:
             scores[prose[k]] += t.headline_bonus
+        else:  # a photo or video post: a line or two under the headline, none of them prose
+            for i in range(headline + 1, min(len(lines), headline + t.header_window)):
+                line = lines[i]
+                if line.reason is None and line.words >= t.headline_line_min_words and not _DIGIT.search(line.text):
+                    scores[i] += t.headline_bonus  # not a date or byline line: they have digits
+                    break
     return scores
 
 
@@ -311,13 +319,17 @@ def _headline_index(lines: list[_Line]) -> int | None:
     fold = "…" in page_title or "..." in page_title  # printed "..." in one place, "…" in another
     if fold:
         page_title = page_title.replace("...", "…")
-    texts = list(map(_TEXT, lines[1:len(lines) * 2 // 3]))
+    texts = list(map(_TEXT, lines[1:]))
     if fold:
         texts = [text.replace("...", "…") for text in texts]
     # the first line of 15 characters or more holding half the title or more, else the longest
-    # such line: a blog prints its name, which the title also holds, above the headline
-    best, best_len, half = None, 14, len(page_title) / 2
+    # such line: a blog prints its name, which the title also holds, above the headline. The
+    # headline is looked for in the first two thirds of the page (below: lists of other posts),
+    # unless all that part holds is such a shorter piece of the title
+    best, best_len, half, two_thirds = None, 14, len(page_title) / 2, len(lines) * 2 // 3
     for i, text in enumerate(texts, 1):
+        if i >= two_thirds and best is None:
+            break
         if len(text) > best_len and (text in page_title or page_title in text):
             best, best_len = i, len(text)
             if best_len >= half:
