@@ -44,7 +44,8 @@ class LineReason(Code):
     RELATED = "related", "a related / more stories / most read block, or a link teaser"
     ERROR_PAGE = "error_page", 'error-page text ("This page is not available")'
     COMMENTS = "comments", "a comment section"
-    AUTHOR = "author", "a box about the author below the article (an \"About the author\" heading and the biography under it)"
+    AUTHOR = "author", ("a box about the author below the article: an \"About the author\" heading and the "
+                        "biography under it, or a last paragraph on the author (\"Jane Doe is a reporter ...\")")
     LEGAL = "legal", "a copyright or legal footer"
     AD = "ad", "an advertisement marker"
     BOILERPLATE = "boilerplate", ("a line recurring across many documents of the same outlet (the learnt "

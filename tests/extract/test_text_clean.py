@@ -387,3 +387,19 @@ def test_a_photo_post_without_prose_is_found_under_its_headline():
              "Paper boats that sail", "Folded from one sheet and waxed, they float", "via example.org",
              "Posted by Jane", *[f"Archive {n}" for n in range(12)]]
     assert clean_text("\n".join(lines)).body == ["Folded from one sheet and waxed, they float"]
+
+
+@pytest.mark.parametrize("bio", [["Jane Doe is a reporter for the paper. She covers the sea and the weather."],
+                                 ["Jane Doe", "Jane joined the paper in 2017 and has covered the sea since then."]])
+def test_the_authors_biography_at_the_end_is_cut(bio):
+    """A last paragraph opening with the author's name and a verb in the third person."""
+    lines = [TIDES_ARTICLE[0], "By Jane Doe", *TIDES_ARTICLE[1:], *bio, "Contact", "Privacy"]
+    result = clean_text("\n".join(lines))
+    assert result.body == TIDES_ARTICLE[1:]
+    assert {r.text: r.reason for r in result.removed}[bio[-1]] == "author"
+
+
+def test_a_paragraph_about_someone_else_stays():
+    lines = [TIDES_ARTICLE[0], "By Jane Doe", *TIDES_ARTICLE[1:],
+             "Newton is the scientist who first explained the tides, in his book of 1687 on motion."]
+    assert clean_text("\n".join(lines)).body == lines[2:]

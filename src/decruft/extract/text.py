@@ -121,6 +121,7 @@ def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSe
         end = _cut_comment_thread(lines, start, end, rules, t)
         end = _cut_author_box(lines, start, end)
         _read_header(lines, start, end, rules, profile, out, t)
+        end = _cut_author_bio(lines, start, end, out.bylines)
         _read_footer(lines, start, end, rules, profile, out, t)
         if len(counts) < len(lines):  # some line is printed twice
             _mark_later_copies(lines, start, end, counts, t)
@@ -477,6 +478,31 @@ def _cut_author_box(lines: list[_Line], start: int, end: int) -> int:
 
 def _prose_words(lines: list[_Line], start: int, stop: int) -> int:
     return sum(line.words for line in lines[start:stop] if line.prose and line.reason is None)
+
+
+#: verbs a biography opens with, in the third person ("Jane Doe is a reporter ...")
+_BIO_VERBS = frozenset("is was has joined writes covers reports lives works teaches ist war schreibt est était "
+                       "écrit es fue escribe è era scrive é foi escreve".split())
+_POSSESSIVE = re.compile(r"(?:['’]s|,)$")
+
+
+def _cut_author_bio(lines: list[_Line], start: int, end: int, bylines: list[str]) -> int:
+    """End the article before its author's biography: one of its last three lines opening
+    with the author's name (a name of the byline, or of the short line right above it)
+    and a verb in the third person ("Jane is a reporter for ...", "Jane Doe joined ...")."""
+    names = {word for byline in bylines for word in byline.split() if word[0].isupper()}
+    tail = [i for i in range(start + 1, end + 1) if lines[i].reason is None][-3:]
+    for i in tail:
+        words = lines[i].text.split(None, 4)
+        first, above = _POSSESSIVE.sub("", words[0]), lines[i - 1]
+        named_above = above.reason is None and above.words <= 4 and above.text.split()[0] == first
+        if (first in names or named_above) and not _BIO_VERBS.isdisjoint(words[1:4]):
+            cut = i - 1 if named_above else i
+            if _prose_words(lines, start, cut) > _prose_words(lines, cut, end + 1):
+                for line in lines[cut:end + 1]:
+                    line.reason = line.reason or LineReason.AUTHOR
+                return cut - 1
+    return end
 
 
 _DASHES = frozenset("-—–‐―")
