@@ -403,3 +403,13 @@ def test_a_paragraph_about_someone_else_stays():
     lines = [TIDES_ARTICLE[0], "By Jane Doe", *TIDES_ARTICLE[1:],
              "Newton is the scientist who first explained the tides, in his book of 1687 on motion."]
     assert clean_text("\n".join(lines)).body == lines[2:]
+
+
+def test_a_line_without_spaces_counts_its_words_by_length_even_with_a_latin_name_inside():
+    """Japanese or Chinese text is written without spaces; a product name in Latin letters
+    inside ("Kindle for PC") must not make a paragraph count as three words."""
+    line = "そんな用途を考慮してか、Kindle for PCにはデスクトップアプリが用意されています。今回はそのアプリの設定を変える方法です。"
+    (split,) = text_module.split_lines(line)
+    assert split.words == len(line) // 3 and split.prose
+    (latin,) = text_module.split_lines("Él estaba en la escuela con sus compañeros de clase, según dijo.")
+    assert latin.words == 12

@@ -149,12 +149,10 @@ def split_lines(text: str, t: Tuning = Tuning()) -> list[_Line]:
     cap, short_words, long_words = t.prose_cap, t.short_max_words, t.long_prose_min_words
     short_score, medium_score = -t.short_penalty, -t.medium_penalty
     for i, line, spaces, last in zip(index, parts, map(str.count, parts, repeat(" ")), map(_LAST, parts)):
-        if spaces:
-            words = spaces + 1
-        elif len(line) > 12 and not line.isascii():
-            words = len(line) // 3  # scripts written without spaces
+        if len(line) > 12 * (spaces + 1) and not line.isascii():
+            words = len(line) // 3  # scripts written without spaces (a Latin name or two inside)
         else:
-            words = 1
+            words = spaces + 1
         # the base score: positive for prose, negative for menu-like lines
         if last in ends or last == "]" and _ends_before_tag(line):
             if words >= min_words:
