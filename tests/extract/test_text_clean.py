@@ -413,3 +413,11 @@ def test_a_line_without_spaces_counts_its_words_by_length_even_with_a_latin_name
     assert split.words == len(line) // 3 and split.prose
     (latin,) = text_module.split_lines("Él estaba en la escuela con sus compañeros de clase, según dijo.")
     assert latin.words == 12
+
+
+def test_a_question_put_to_several_people_is_kept_each_time():
+    question = "What inspired you to start writing about food and cooking for a page of your own?"
+    lines = [TIDES_ARTICLE[0], *[line for n in range(3) for line in (
+        f"Cook number {n}", question,
+        f"Answer number {n}: my grandmother, who cooked for the whole village every Sunday of the year.")]]
+    assert clean_text("\n".join(lines)).body.count(question) == 3

@@ -639,10 +639,11 @@ def _filter_article(lines: list[_Line], start: int, end: int, t: Tuning) -> None
 
 def _mark_later_copies(lines: list[_Line], start: int, end: int, counts: Counter[str], t: Tuning) -> None:
     """A longer line the page has printed before (a gallery's caption under each photo, a
-    teaser or pull quote repeating a paragraph) is kept once, where it first appears."""
+    teaser or pull quote repeating a paragraph) is kept once, where it first appears; not a
+    question, which an interview may put to several people in turn."""
     longer = t.short_max_words * 2  # shorter repeated lines are furniture (`_classify`)
     kept = [line for line in lines[start:end + 1] if line.reason is None and line.words > longer
-            and counts[line.text] > 1]
+            and counts[line.text] > 1 and line.text[-1] not in "?？"]
     if not kept:
         return
     first = {}
