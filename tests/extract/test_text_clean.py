@@ -416,8 +416,10 @@ def test_a_line_without_spaces_counts_its_words_by_length_even_with_a_latin_name
 
 
 def test_a_question_put_to_several_people_is_kept_each_time():
-    question = "What inspired you to start writing about food and cooking for a page of your own?"
+    question, short = "What inspired you to start writing about food and cooking for a page of your own?", "Why?"
     lines = [TIDES_ARTICLE[0], *[line for n in range(3) for line in (
         f"Cook number {n}", question,
-        f"Answer number {n}: my grandmother, who cooked for the whole village every Sunday of the year.")]]
-    assert clean_text("\n".join(lines)).body.count(question) == 3
+        f"Answer number {n}: my grandmother, who cooked for the whole village every Sunday of the year.",
+        short, f"Because she said so, {n} times, and she was right about that as about everything else.")]]
+    body = clean_text("\n".join(lines)).body
+    assert body.count(question) == body.count(short) == 3

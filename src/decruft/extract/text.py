@@ -179,7 +179,8 @@ def _ends_before_tag(line: str) -> bool:
 def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
               boilerplate: frozenset[str], counts: Counter[str], t: Tuning) -> None:
     """Concept patterns, outlet patterns, corpus boilerplate and repeated lines (short
-    non-sentence lines the page prints twice or more: furniture), then phrases on what is left."""
+    non-sentence lines the page prints twice or more: furniture, but not a question an interview
+    puts to several people), then phrases on what is left."""
     cap, repeated_max_words = t.pattern_max_chars, t.short_max_words * 2
     outlet = profile.cruft if profile else ()
     judge = rules.classify
@@ -205,7 +206,7 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
                 line.reason = cruft.reason
                 break
         else:
-            if words <= repeated_max_words and not line.prose and counts[text] > 1:
+            if words <= repeated_max_words and not line.prose and counts[text] > 1 and text[-1] not in "?？":
                 line.reason = LineReason.REPEATED
     _mark_phrases(lines, rules, t)
 
