@@ -61,7 +61,7 @@ class Tuning:
 
 
 _TEXT, _BASE, _REASON, _PROSE = attrgetter("text"), attrgetter("base"), attrgetter("reason"), attrgetter("prose")
-_LAST = itemgetter(-1)
+_TEXT_OF_REMOVED, _REASON_OF_REMOVED = itemgetter(1), itemgetter(2)  # of a RemovedLine (number, text, reason)
 _SENTENCE_END = frozenset('.!?…。！？"”’»)')
 # The cleaner's own patterns run on re and cannot backtrack: each is a single character class
 # (repeated or not), a fixed-length sequence, or a repeat followed by what it cannot match.
@@ -148,11 +148,11 @@ def split_lines(text: str, t: Tuning = Tuning()) -> list[_Line]:
     append, make, min_words, ends = lines.append, _Line, t.prose_min_words, _SENTENCE_END
     cap, short_words, long_words = t.prose_cap, t.short_max_words, t.long_prose_min_words
     short_score, medium_score = -t.short_penalty, -t.medium_penalty
-    for i, line, spaces, last in zip(index, parts, map(str.count, parts, repeat(" ")), map(_LAST, parts)):
-        if len(line) > 12 * (spaces + 1) and not line.isascii():
+    for i, line, spaces in zip(index, parts, map(str.count, parts, repeat(" "))):
+        words = spaces + 1
+        if not line.isascii() and len(line) > 12 * words:
             words = len(line) // 3  # scripts written without spaces (a Latin name or two inside)
-        else:
-            words = spaces + 1
+        last = line[-1]
         # the base score: positive for prose, negative for menu-like lines
         if last in ends or last == "]" and _ends_before_tag(line):
             if words >= min_words:
@@ -319,28 +319,30 @@ def _headline_index(lines: list[_Line]) -> int | None:
     fold = "…" in page_title or "..." in page_title  # printed "..." in one place, "…" in another
     if fold:
         page_title = page_title.replace("...", "…")
-    texts = list(map(_TEXT, lines[1:]))
-    if fold:
-        texts = [text.replace("...", "…") for text in texts]
     # the first line of 15 characters or more holding half the title or more, else the longest
     # such line: a blog prints its name, which the title also holds, above the headline. The
     # headline is looked for in the first two thirds of the page (below: lists of other posts),
     # unless all that part holds is such a shorter piece of the title
     best, best_len, half, two_thirds = None, 14, len(page_title) / 2, len(lines) * 2 // 3
-    for i, text in enumerate(texts, 1):
-        if i >= two_thirds and best is None:
-            break
-        if len(text) > best_len and (text in page_title or page_title in text):
-            best, best_len = i, len(text)
-            if best_len >= half:
-                break
+    for first, stop in ((1, two_thirds), (two_thirds, len(lines))):
+        texts = list(map(_TEXT, lines[first:stop]))
+        if fold:
+            texts = [text.replace("...", "…") for text in texts]
+        for i, text in enumerate(texts, first):
+            if len(text) > best_len and (text in page_title or page_title in text):
+                best, best_len = i, len(text)
+                if best_len >= half:
+                    return best
+        if best is None:
+            return None
     return best
 
 
 def _find_article(lines: list[_Line], headline: int | None, posts: Iterable[int], classify, rules: RuleSet, t: Tuning
                   ) -> tuple[int | None, int | None]:
     """The article span, testing rules only on the lines around it: find the span,
-    classify its neighbourhood, and widen until the span stays inside what was tested."""
+    classify its neighbourhood, and widen until the span stays inside what was tested
+    (or until no rule judged a line the widening tested: the span is then the same)."""
     lo = hi = None
     margin = t.header_window
     while True:
@@ -350,8 +352,15 @@ def _find_article(lines: list[_Line], headline: int | None, posts: Iterable[int]
         want_lo, want_hi = max(0, start - margin), min(len(lines), end + 1 + margin)
         if lo is not None and lo <= want_lo and want_hi <= hi:
             return start, end
-        lo, hi = (want_lo, want_hi) if lo is None else (min(lo, want_lo), max(hi, want_hi))
+        if lo is None:
+            lo, hi = want_lo, want_hi
+            fresh = lines[lo:hi]
+        else:
+            fresh = lines[min(lo, want_lo):lo] + lines[hi:max(hi, want_hi)]
+            lo, hi = min(lo, want_lo), max(hi, want_hi)
         classify(lines[lo:hi])
+        if not any(map(_REASON, fresh)):
+            return start, end
 
 
 def _article_span(lines: list[_Line], headline: int | None, posts: Iterable[int], rules: RuleSet, t: Tuning
@@ -490,8 +499,13 @@ def _cut_author_bio(lines: list[_Line], start: int, end: int, bylines: list[str]
     with the author's name (a name of the byline, or of the short line right above it)
     and a verb in the third person ("Jane is a reporter for ...", "Jane Doe joined ...")."""
     names = {word for byline in bylines for word in byline.split() if word[0].isupper()}
-    tail = [i for i in range(start + 1, end + 1) if lines[i].reason is None][-3:]
-    for i in tail:
+    tail: list[int] = []
+    for i in range(end, start, -1):
+        if lines[i].reason is None:
+            tail.append(i)
+            if len(tail) == 3:
+                break
+    for i in reversed(tail):
         words = lines[i].text.split(None, 4)
         first, above = _POSSESSIVE.sub("", words[0]), lines[i - 1]
         named_above = above.reason is None and above.words <= 4 and above.text.split()[0] == first
@@ -785,5 +799,6 @@ def _assemble(lines: list[_Line], start: int, end: int, out: Extraction) -> Extr
             reason = header
         removed(new(kind, (line.index + 1, line.text, reason)))
     out.removed += [new(kind, (line.index + 1, line.text, line.reason or footer)) for line in lines[end + 1:]]
-    out.urls.extend([text for _, text, reason in out.removed if reason == "url"])
+    removed_reasons = map(_REASON_OF_REMOVED, out.removed)
+    out.urls.extend(compress(map(_TEXT_OF_REMOVED, out.removed), map("url".__eq__, removed_reasons)))
     return out
