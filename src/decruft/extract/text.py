@@ -7,9 +7,12 @@ to compute and combine:
   outlet patterns from the profile, and corpus-wide boilerplate lines;
 * structure: the article is the densest run of prose (a maximum-sum segment
   over per-line scores, where "barrier" lines such as "More stories" cost much to
-  cross, and end it when only stand-alone teaser paragraphs follow); the header zone above it holds section, title, standfirst, date and
-  byline; runs of short lines inside it are link lists; short lines in another
-  language or script, or sitting on a photo credit, are captions.
+  cross, and end it when only stand-alone teaser paragraphs follow); it starts under
+  the headline (the longest line the page title repeats) and ends before a comment
+  thread (stamped lines), a box or a paragraph about its author; the header zone above
+  it holds section, title, standfirst, date and byline; runs of short lines inside it
+  are link lists; short lines in another language or script, or sitting on a photo
+  credit, are captions; a long line the page printed before is kept once.
 
 Every removed input line is reported with a reason code (``decruft.reasons.LineReason``).
 """
@@ -57,6 +60,7 @@ class Tuning:
     footer_window: int = 4  # lines below the article searched for credit lines
     stamp_max_words: int = 12  # a comment's header: its author and when it was posted
     thread_min_stamps: int = 3  # this many dated short lines, with prose between them: comments
+    date_line_prose_ratio: float = 4.0  # ... unless the first has this many times more prose under it than above
     above_comments_share: float = 0.05  # a run above a comments heading this heavy is the article
 
 
@@ -254,10 +258,10 @@ def _mark_phrases(lines: list[_Line], rules: RuleSet, t: Tuning) -> None:
 
 
 def _scores(lines: list[_Line], headline: int | None, posts: Iterable[int], t: Tuning) -> list[float]:
-    """Line scores; a lone prose line between plain lines (a teaser under its
-    headline) counts less, the prose right after the headline (or, with no prose there, its
-    first line of some length) counts more, and an embedded
-    post (its text and attribution line) counts as prose."""
+    """Line scores; a lone prose line between plain lines (a teaser under its headline)
+    counts less, the prose right after the headline (or, with no prose there, its first line
+    of some length) counts more, and an embedded post (its text and attribution line) counts
+    as prose."""
     # per line in C (map, compress) rather than in Python: reason codes are never empty strings
     positions = range(len(lines))
     scores = list(map(_BASE, lines))
@@ -291,8 +295,9 @@ def _scores(lines: list[_Line], headline: int | None, posts: Iterable[int], t: T
         else:  # a photo or video post: a line or two under the headline, none of them prose
             for i in range(headline + 1, min(len(lines), headline + t.header_window)):
                 line = lines[i]
-                if line.reason is None and line.words >= t.headline_line_min_words and not _DIGIT.search(line.text):
-                    scores[i] += t.headline_bonus  # not a date or byline line: they have digits
+                if (line.reason is None and line.words >= t.headline_line_min_words
+                        and not _DIGIT.search(line.text)):  # not a date or byline line: they have digits
+                    scores[i] += t.headline_bonus
                     break
     return scores
 
@@ -338,8 +343,8 @@ def _headline_index(lines: list[_Line]) -> int | None:
     return best
 
 
-def _find_article(lines: list[_Line], headline: int | None, posts: Iterable[int], classify, rules: RuleSet, t: Tuning
-                  ) -> tuple[int | None, int | None]:
+def _find_article(lines: list[_Line], headline: int | None, posts: Iterable[int], classify, rules: RuleSet,
+                  t: Tuning) -> tuple[int | None, int | None]:
     """The article span, testing rules only on the lines around it: find the span,
     classify its neighbourhood, and widen until the span stays inside what was tested
     (or until no rule judged a line the widening tested: the span is then the same)."""
@@ -363,8 +368,8 @@ def _find_article(lines: list[_Line], headline: int | None, posts: Iterable[int]
             return start, end
 
 
-def _article_span(lines: list[_Line], headline: int | None, posts: Iterable[int], rules: RuleSet, t: Tuning
-                  ) -> tuple[int | None, int | None]:
+def _article_span(lines: list[_Line], headline: int | None, posts: Iterable[int], rules: RuleSet,
+                  t: Tuning) -> tuple[int | None, int | None]:
     """The article: the maximum-sum run of line scores, unless that run lies below a
     comments heading and is itself a thread (dated short lines, see `_cut_comment_thread`)
     while a run above the heading weighs enough: a page's article comes before its
@@ -451,10 +456,11 @@ def _cut_comment_thread(lines: list[_Line], start: int, end: int, rules: RuleSet
         return end
     most = t.stamp_max_words  # tested first: most lines are longer than a stamp
     stamps = [i for i in range(first_prose + 1, end + 1) if lines[i].words <= most and _is_stamp(lines[i], rules, t)]
-    # a comment is no longer than the article above it: a first "stamp" with more text under it
-    # than above it is the article's own date line
-    while len(stamps) >= t.thread_min_stamps and _prose_words(lines, first_prose, stamps[0]) * 4 < \
-            _prose_words(lines, stamps[0], stamps[1]):
+    # a comment is shorter than the article above it: a first "stamp" with much more prose under
+    # it than above it is the article's own date line
+    ratio = t.date_line_prose_ratio
+    while len(stamps) >= t.thread_min_stamps and (
+            _prose_words(lines, first_prose, stamps[0]) * ratio < _prose_words(lines, stamps[0], stamps[1])):
         del stamps[0]
     if len(stamps) < t.thread_min_stamps:
         return end
@@ -520,7 +526,8 @@ def _cut_author_bio(lines: list[_Line], start: int, end: int, bylines: list[str]
 
 _DASHES = frozenset("-—–‐―")
 #: the word ending a comment's header ("Jane says:", "dan said,")
-_SAYS = frozenset("says said wrote writes sagt schrieb schreibt dit écrit dice dijo escribió disse escreveu scrive scritto zegt schreef".split())
+_SAYS = frozenset("says said wrote writes sagt schrieb schreibt dit écrit dice dijo escribió disse escreveu "
+                   "scrive scritto zegt schreef".split())
 _DIGIT = re.compile(r"\d")
 _CLOCK_TIME = re.compile(r"\b\d{1,2}:\d\d\b")
 
@@ -530,8 +537,9 @@ def _count_stamps(lines: list[_Line], start: int, end: int, rules: RuleSet, t: T
 
 
 def _is_stamp(line: _Line, rules: RuleSet, t: Tuning) -> bool:
-    """A short line, not a sentence, with a date or a time of day in it; not a quote's
-    attribution ("— Jane Doe (@jane) November 18, 2019" under an embedded post)."""
+    """A short line, not a sentence, with a date or a time of day in it, or ending with its
+    author's "says:" ("Jane says:"); not a quote's attribution ("— Jane Doe (@jane) November 18,
+    2019" under an embedded post)."""
     text = line.text
     if line.words > t.stamp_max_words or text[-1] == "." or text[0] in _DASHES:
         return False
@@ -661,7 +669,7 @@ def _mark_later_copies(lines: list[_Line], start: int, end: int, counts: Counter
             and counts[line.text] > 1 and line.text[-1] not in "?？"]
     if not kept:
         return
-    first = {}
+    first: dict[str, _Line] = {}
     for line in lines[:end + 1]:
         first.setdefault(line.text, line)
     for line in kept:
@@ -800,5 +808,5 @@ def _assemble(lines: list[_Line], start: int, end: int, out: Extraction) -> Extr
         removed(new(kind, (line.index + 1, line.text, reason)))
     out.removed += [new(kind, (line.index + 1, line.text, line.reason or footer)) for line in lines[end + 1:]]
     removed_reasons = map(_REASON_OF_REMOVED, out.removed)
-    out.urls.extend(compress(map(_TEXT_OF_REMOVED, out.removed), map("url".__eq__, removed_reasons)))
+    out.urls.extend(compress(map(_TEXT_OF_REMOVED, out.removed), map("url".__eq__, removed_reasons)))  # in C
     return out
