@@ -44,11 +44,13 @@ class LineReason(Code):
     RELATED = "related", "a related / more stories / most read block, or a link teaser"
     ERROR_PAGE = "error_page", 'error-page text ("This page is not available")'
     COMMENTS = "comments", "a comment section"
+    AUTHOR = "author", ("a box about the author below the article: an \"About the author\" heading and the "
+                        "biography under it, or a last paragraph on the author (\"Jane Doe is a reporter ...\")")
     LEGAL = "legal", "a copyright or legal footer"
     AD = "ad", "an advertisement marker"
     BOILERPLATE = "boilerplate", ("a line recurring across many documents of the same outlet (the learnt "
                                   "table, see docs/operations.md)")
-    REPEATED = "repeated", "a short line repeated within the document"
+    REPEATED = "repeated", "a short line repeated within the document, or a later copy of a longer one"
     HEADER = "header", "a line above the article that is none of the above (menus, labels)"
     FOOTER = "footer", "a line below the article that is none of the above"
     LINK_LIST = "link_list", "a run of short lines inside the article (a list of links)"

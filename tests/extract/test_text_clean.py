@@ -281,3 +281,150 @@ _STOPWORD_TEXT = st.lists(st.sampled_from(text_module._STOPWORD_LIST) | st.text(
 def test_stopword_search_finds_the_words_a_word_split_finds(text):
     """The one-pass stopword search names the language the text's words do."""
     assert text_module._text_language(text) == text_module._language(text_module._WORD.findall(text))
+
+
+def test_the_headline_is_the_longest_line_the_page_title_repeats():
+    """A blog prints its name at the top and the page title holds it too: the headline is the
+    line that repeats more of the title, and the post under it wins over the sidebar's blurb."""
+    lines = ["Paper boats that sail - Jane's Craft Blog", "Home", "Jane's Craft Blog", "Archives", "Search",
+             "Paper boats that sail", "A short post: fold the sheet twice and wax it",
+             "Posted in crafts", "Previous post", "Next post",
+             "About me: I write about crafts, paper, glue and scissors, and I teach children how to make things.",
+             "Contact"]
+    lines_of = text_module.split_lines("\n".join(lines))
+    assert text_module._headline_index(lines_of) == 5
+
+
+BIO = ("Jane Doe writes about science and the sea for the paper. She lives on the coast with two cats "
+       "and a boat she never finished building.")
+
+
+@pytest.mark.parametrize("heading", ["About the author", "About Jane Doe", "Über Jane Doe", "Sobre o autor"])
+def test_an_author_box_below_the_article_is_cut(heading):
+    result = clean_text("\n".join(TIDES_ARTICLE + [heading, BIO, "Contact"]))
+    assert result.body == TIDES_ARTICLE[1:]
+    assert {r.text: r.reason for r in result.removed}[BIO] == "author"
+
+
+def test_about_us_stays_a_legal_link():
+    reasons = {r.text: r.reason for r in clean_text("\n".join(TIDES_ARTICLE + ["About us", "Über uns"])).removed}
+    assert reasons["About us"] == reasons["Über uns"] == "legal"
+
+
+def test_a_box_heavier_than_what_precedes_it_is_no_author_box():
+    """"About the ..." headings inside the article (a section heading) leave the article whole."""
+    lines = TIDES_ARTICLE[:2] + ["About the moon", *TIDES_ARTICLE[2:], TIDES_ARTICLE[1] + " Again, at length."]
+    assert clean_text("\n".join(lines)).body == lines[1:]
+
+
+COMMENTS = [line for n, name in enumerate(["Chris N.", "John", "Matt W.", "Michael"], start=1) for line in (
+    f"{name} says:", f"Comment number {n}: I always wondered about this and found the story fascinating to read.")]
+
+
+def test_a_thread_of_says_stamps_is_cut():
+    """A comment's header may name only its author ("Jane says:"), without a date."""
+    result = clean_text("\n".join(TIDES_ARTICLE + COMMENTS))
+    assert result.body == TIDES_ARTICLE[1:]
+    assert {r.reason for r in result.removed if r.text in COMMENTS} == {"comments"}
+
+
+def test_the_articles_own_date_line_does_not_start_the_thread():
+    """The first dated line above the article is its date, not a comment: the article under it
+    stays, and the thread starts at the next stamp."""
+    article = [TIDES_ARTICLE[0], "Published on August 28th, 2012", *TIDES_ARTICLE[1:]] + [
+        f"More of the article, paragraph {n}, which goes on about the moon and the sea at some length."
+        for n in range(8)]
+    result = clean_text("\n".join(article + COMMENTS))
+    assert result.body == article[2:]
+
+
+def test_a_sentence_announcing_a_list_is_prose():
+    """The article's first paragraph may end with a colon, introducing what follows."""
+    lines = [TIDES_ARTICLE[0], "By Jane Doe, May 3, 2012",
+             "Old texts tell of the tides in many ways, and of these ways one in particular stands out:",
+             *TIDES_ARTICLE[1:]]
+    assert clean_text("\n".join(lines)).body == lines[2:]
+
+
+def test_an_embedded_post_at_the_end_stays_with_the_article():
+    """An embedded post (its text, then "— Name (@handle) date") belongs to the article."""
+    post = ["Who are we as a nation if we answer threats with threats? pic.twitter.com/abc123",
+            "— Some Person (@person) November 19, 2019"]
+    result = clean_text("\n".join(TIDES_ARTICLE + post + ["Tags", "Privacy", "Contact us"]))
+    assert result.body == TIDES_ARTICLE[1:] + [post[0], post[1].lstrip("— ")]
+
+
+def test_a_numbered_list_the_article_ends_in_stays_whole():
+    """Items that go on with the numbering of the article's last item are the article's."""
+    items = [f"{n}) Item number {n}, a box set of films that is offered at half of its price this week."
+             for n in range(1, 4)] + [f"{n}) Item number {n}, a box set" for n in range(4, 13)]
+    lines = TIDES_ARTICLE + [line for item in items for line in (item, "http://amzn.to/x")] + ["Tags", "Search"]
+    body = clean_text("\n".join(lines)).body
+    assert body[-1] == items[-1]
+    assert all(item in body for item in items)
+
+
+def test_a_caption_printed_under_every_photo_is_kept_once():
+    """A gallery prints the same long caption under each of its photos: its later copies go."""
+    caption = "The harbour at low tide, seen from the old lighthouse on the hill above the town, in May 2012"
+    lines = [*TIDES_ARTICLE[:2], caption, TIDES_ARTICLE[2], caption, TIDES_ARTICLE[3], caption, TIDES_ARTICLE[1]]
+    result = clean_text("\n".join(lines))
+    assert result.body.count(caption) == 1
+    assert [r.reason for r in result.removed if r.text == caption] == ["repeated", "repeated"]
+    assert all(line in result.body for line in TIDES_ARTICLE[2:])
+
+
+def test_a_paragraph_ending_in_a_source_tag_is_prose():
+    """"... on the same screen. [via]": the sentence ends before the tag; a headline with a
+    tag ("It's Complicated [Bloomberg]") stays a link."""
+    prose, link = text_module.split_lines("\n".join([
+        "The set has a new remote and apps, and a feature that lets two gamers play on the same screen. [via]",
+        "Why Can't the Singer Perform Her Own Songs? It's Complicated [Bloomberg]"]))
+    assert prose.prose and not link.prose
+
+
+def test_a_photo_post_without_prose_is_found_under_its_headline():
+    """A post of a photo and a line or two (no prose) beats the blog's blurb in the sidebar:
+    the first line of some length under the headline takes the headline's bonus."""
+    lines = ["Paper boats that sail - Jane's Craft Blog", "Home", "Archives",
+             "About this blog: I write about crafts, paper, glue and scissors, and teach children to make things.",
+             "Search", *[f"Tag {n}" for n in range(12)],
+             "Paper boats that sail", "Folded from one sheet and waxed, they float", "via example.org",
+             "Posted by Jane", *[f"Archive {n}" for n in range(12)]]
+    assert clean_text("\n".join(lines)).body == ["Folded from one sheet and waxed, they float"]
+
+
+@pytest.mark.parametrize("bio", [["Jane Doe is a reporter for the paper. She covers the sea and the weather."],
+                                 ["Jane Doe", "Jane joined the paper in 2017 and has covered the sea since then."]])
+def test_the_authors_biography_at_the_end_is_cut(bio):
+    """A last paragraph opening with the author's name and a verb in the third person."""
+    lines = [TIDES_ARTICLE[0], "By Jane Doe", *TIDES_ARTICLE[1:], *bio, "Contact", "Privacy"]
+    result = clean_text("\n".join(lines))
+    assert result.body == TIDES_ARTICLE[1:]
+    assert {r.text: r.reason for r in result.removed}[bio[-1]] == "author"
+
+
+def test_a_paragraph_about_someone_else_stays():
+    lines = [TIDES_ARTICLE[0], "By Jane Doe", *TIDES_ARTICLE[1:],
+             "Newton is the scientist who first explained the tides, in his book of 1687 on motion."]
+    assert clean_text("\n".join(lines)).body == lines[2:]
+
+
+def test_a_line_without_spaces_counts_its_words_by_length_even_with_a_latin_name_inside():
+    """Japanese or Chinese text is written without spaces; a product name in Latin letters
+    inside ("Kindle for PC") must not make a paragraph count as three words."""
+    line = "そんな用途を考慮してか、Kindle for PCにはデスクトップアプリが用意されています。今回はそのアプリの設定を変える方法です。"
+    (split,) = text_module.split_lines(line)
+    assert split.words == len(line) // 3 and split.prose
+    (latin,) = text_module.split_lines("Él estaba en la escuela con sus compañeros de clase, según dijo.")
+    assert latin.words == 12
+
+
+def test_a_question_put_to_several_people_is_kept_each_time():
+    question, short = "What inspired you to start writing about food and cooking for a page of your own?", "Why?"
+    lines = [TIDES_ARTICLE[0], *[line for n in range(3) for line in (
+        f"Cook number {n}", question,
+        f"Answer number {n}: my grandmother, who cooked for the whole village every Sunday of the year.",
+        short, f"Because she said so, {n} times, and she was right about that as about everything else.")]]
+    body = clean_text("\n".join(lines)).body
+    assert body.count(question) == body.count(short) == 3

@@ -7,9 +7,12 @@ to compute and combine:
   outlet patterns from the profile, and corpus-wide boilerplate lines;
 * structure: the article is the densest run of prose (a maximum-sum segment
   over per-line scores, where "barrier" lines such as "More stories" cost much to
-  cross, and end it when only stand-alone teaser paragraphs follow); the header zone above it holds section, title, standfirst, date and
-  byline; runs of short lines inside it are link lists; short lines in another
-  language or script, or sitting on a photo credit, are captions.
+  cross, and end it when only stand-alone teaser paragraphs follow); it starts under
+  the headline (the longest line the page title repeats) and ends before a comment
+  thread (stamped lines), a box or a paragraph about its author; the header zone above
+  it holds section, title, standfirst, date and byline; runs of short lines inside it
+  are link lists; short lines in another language or script, or sitting on a photo
+  credit, are captions; a long line the page printed before is kept once.
 
 Every removed input line is reported with a reason code (``decruft.reasons.LineReason``).
 """
@@ -22,7 +25,7 @@ from functools import partial
 from bisect import bisect_right
 from collections.abc import Iterable
 from itertools import compress, count, islice, repeat
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 
 from decruft.extract.boilerplate import KEY_MAX_CHARS, line_key
 from decruft.extract.rules import RuleSet, default_rules
@@ -48,7 +51,8 @@ class Tuning:
     hard_barriers: frozenset[str] = frozenset({"comments", "error_page"})
     prose_cap: int = 60  # a huge paragraph should not drag menus into the article
     lone_prose_factor: float = 0.3
-    headline_bonus: float = 60.0
+    headline_bonus: float = 60.0  # to the first prose line under the headline ...
+    headline_line_min_words: int = 5  # ... or, with none, to the first line this long without a digit
     header_window: int = 12  # non-blank lines above the article searched for the title
     meta_max_words: int = 14  # date and byline lines are short
     link_run_min: int = 3  # this many short lines in a row inside the article: a link list
@@ -56,10 +60,12 @@ class Tuning:
     footer_window: int = 4  # lines below the article searched for credit lines
     stamp_max_words: int = 12  # a comment's header: its author and when it was posted
     thread_min_stamps: int = 3  # this many dated short lines, with prose between them: comments
+    date_line_prose_ratio: float = 4.0  # ... unless the first has this many times more prose under it than above
     above_comments_share: float = 0.05  # a run above a comments heading this heavy is the article
 
 
 _TEXT, _BASE, _REASON, _PROSE = attrgetter("text"), attrgetter("base"), attrgetter("reason"), attrgetter("prose")
+_TEXT_OF_REMOVED, _REASON_OF_REMOVED = itemgetter(1), itemgetter(2)  # of a RemovedLine (number, text, reason)
 _SENTENCE_END = frozenset('.!?…。！？"”’»)')
 # The cleaner's own patterns run on re and cannot backtrack: each is a single character class
 # (repeated or not), a fixed-length sequence, or a repeat followed by what it cannot match.
@@ -105,17 +111,24 @@ def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSe
     t = tuning
     lines = split_lines(text, t)
     headline = _headline_index(lines)
-    classify = partial(_classify, rules=rules, profile=profile, boilerplate=boilerplate,
-                       counts=Counter(map(_TEXT, lines)), t=t)
-    start, end = _find_article(lines, headline, classify, rules, t)
+    counts = Counter(map(_TEXT, lines))
+    classify = partial(_classify, rules=rules, profile=profile, boilerplate=boilerplate, counts=counts, t=t)
+    # embedded posts' attribution lines ("— Jane Doe (@jane) May 3, 2019"), on the few pages with one
+    posts = _embedded_posts(lines) if "@" in text and "(@" in text else ()  # "@" alone: a fast test
+    start, end = _find_article(lines, headline, posts, classify, rules, t)
     out = Extraction(body=[], extractor="text")
     if start is None:
         start = end = len(lines)
     else:
+        end = _extend_numbered_list(lines, start, end, classify)
         end = _cut_teasers(lines, start, end, t)
         end = _cut_comment_thread(lines, start, end, rules, t)
+        end = _cut_author_box(lines, start, end)
         _read_header(lines, start, end, rules, profile, out, t)
+        end = _cut_author_bio(lines, start, end, out.bylines)
         _read_footer(lines, start, end, rules, profile, out, t)
+        if len(counts) < len(lines):  # some line is printed twice
+            _mark_later_copies(lines, start, end, counts, t)
         _filter_article(lines, start, end, t)
     return _assemble(lines, start, end, out)
 
@@ -140,42 +153,50 @@ def split_lines(text: str, t: Tuning = Tuning()) -> list[_Line]:
     cap, short_words, long_words = t.prose_cap, t.short_max_words, t.long_prose_min_words
     short_score, medium_score = -t.short_penalty, -t.medium_penalty
     for i, line, spaces in zip(index, parts, map(str.count, parts, repeat(" "))):
-        if spaces:
-            words = spaces + 1
-        elif len(line) > 12 and not line.isascii():
-            words = len(line) // 3  # scripts written without spaces
-        else:
-            words = 1
+        words = spaces + 1
+        if not line.isascii() and len(line) > 12 * words:
+            words = len(line) // 3  # scripts written without spaces (a Latin name or two inside)
+        last = line[-1]
         # the base score: positive for prose, negative for menu-like lines
-        if line[-1] in ends:
+        if last in ends or last == "]" and _ends_before_tag(line):
             if words >= min_words:
                 append(make(i, line, words, True, True, words if words < cap else cap))
             else:
                 append(make(i, line, words, True, False, short_score if words <= short_words else words / 4))
         elif words <= short_words:
             append(make(i, line, words, False, False, short_score))
-        elif words >= long_words and line.count(". ") >= 3:
-            # a long paragraph whose last sentence lost its full stop (a signature, a cut)
+        elif words >= long_words and line.count(". ") >= 3 or last == ":" and words >= min_words:
+            # a long paragraph whose last sentence lost its full stop (a signature, a cut), or a
+            # sentence announcing a list or a quote ("Of these, one stands out:")
             append(make(i, line, words, False, True, words if words < cap else cap))
         else:
             append(make(i, line, words, False, False, medium_score))
     return lines
 
 
+def _ends_before_tag(line: str) -> bool:
+    """A sentence followed by a short bracketed tag ("... on the same screen. [via]")."""
+    cut = line.rfind(" [", -40)
+    return cut > 0 and line[cut - 1] in _SENTENCE_END
+
+
 def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
               boilerplate: frozenset[int], counts: Counter[str], t: Tuning) -> None:
     """Concept patterns, outlet patterns, corpus boilerplate and repeated lines (short
-    non-sentence lines the page prints twice or more: furniture), then phrases on what is left."""
+    non-sentence lines the page prints twice or more: furniture, but not a question an interview
+    puts to several people), then phrases on what is left."""
     cap, repeated_max_words = t.pattern_max_chars, t.short_max_words * 2
     outlet = profile.cruft if profile else ()
-    judge = rules.classify
+    # the rules' set, called directly but for lines trailing off in dots (RuleSet.classify tries
+    # those without them): one Python call fewer per line
+    judge = rules.cruft.judge if rules.cruft is not None else rules.classify
     for line in lines:
         if line.lower:
             continue
         text = line.text
         lower = line.lower = text.lower()
         if len(lower) <= cap:
-            found = judge(lower)
+            found = judge(lower) if lower[-1] not in ".…" else rules.classify(lower)
             if found:
                 line.reason, line.barrier = found
                 continue
@@ -192,7 +213,7 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
                 line.reason = cruft.reason
                 break
         else:
-            if words <= repeated_max_words and not line.prose and counts[text] > 1:
+            if words <= repeated_max_words and not line.prose and counts[text] > 1 and text[-1] not in "?？":
                 line.reason = LineReason.REPEATED
     _mark_phrases(lines, rules, t)
 
@@ -239,9 +260,11 @@ def _mark_phrases(lines: list[_Line], rules: RuleSet, t: Tuning) -> None:
 
 
 
-def _scores(lines: list[_Line], headline: int | None, t: Tuning) -> list[float]:
-    """Line scores; a lone prose line between plain lines (a teaser under its
-    headline) counts less, and the prose right after the headline counts more."""
+def _scores(lines: list[_Line], headline: int | None, posts: Iterable[int], t: Tuning) -> list[float]:
+    """Line scores; a lone prose line between plain lines (a teaser under its headline)
+    counts less, the prose right after the headline (or, with no prose there, its first line
+    of some length) counts more, and an embedded post (its text and attribution line) counts
+    as prose."""
     # per line in C (map, compress) rather than in Python: reason codes are never empty strings
     positions = range(len(lines))
     scores = list(map(_BASE, lines))
@@ -262,11 +285,33 @@ def _scores(lines: list[_Line], headline: int | None, t: Tuning) -> list[float]:
             if below.prose or below.reason not in _FURNITURE_REASONS:
                 continue
         scores[i] *= factor
+    for i in posts:
+        if lines[i].reason is None:
+            scores[i] = 1.0
+            above = lines[i - 1]
+            if above.reason is None and scores[i - 1] < above.words:
+                scores[i - 1] = min(above.words, t.prose_cap)
     if headline is not None:
         k = bisect_right(prose, headline)  # the first prose line below the headline
         if k < len(prose) and prose[k] < headline + t.header_window:
             scores[prose[k]] += t.headline_bonus
+        else:  # a photo or video post: a line or two under the headline, none of them prose
+            for i in range(headline + 1, min(len(lines), headline + t.header_window)):
+                line = lines[i]
+                if (line.reason is None and line.words >= t.headline_line_min_words
+                        and not _DIGIT.search(line.text)):  # not a date or byline line: they have digits
+                    scores[i] += t.headline_bonus
+                    break
     return scores
+
+
+#: "— Jane Doe (@jane) November 18, 2019": the attribution line under an embedded post
+_EMBED_ATTRIBUTION = re.compile(r"[-—–‐―]\s?[^()\n]{1,80}\(@\w{1,30}\)\s[^\n]{0,40}\d\d\d\d$")
+
+
+def _embedded_posts(lines: list[_Line]) -> list[int]:
+    """The attribution lines of embedded posts (not the first line: a post's text is above)."""
+    return [i for i in range(1, len(lines)) if _EMBED_ATTRIBUTION.match(lines[i].text)]
 
 
 #: Furniture: a heading, a menu item, a short link (no reason) or a line the page repeats (a
@@ -282,39 +327,57 @@ def _headline_index(lines: list[_Line]) -> int | None:
     fold = "…" in page_title or "..." in page_title  # printed "..." in one place, "…" in another
     if fold:
         page_title = page_title.replace("...", "…")
-    texts = list(map(_TEXT, lines[1:len(lines) * 2 // 3]))
-    if fold:
-        texts = [text.replace("...", "…") for text in texts]
-    for i, text in enumerate(texts, 1):
-        if len(text) >= 15 and (text in page_title or page_title in text):
-            return i
-    return None
+    # the first line of 15 characters or more holding half the title or more, else the longest
+    # such line: a blog prints its name, which the title also holds, above the headline. The
+    # headline is looked for in the first two thirds of the page (below: lists of other posts),
+    # unless all that part holds is such a shorter piece of the title
+    best, best_len, half, two_thirds = None, 14, len(page_title) / 2, len(lines) * 2 // 3
+    for first, stop in ((1, two_thirds), (two_thirds, len(lines))):
+        texts = list(map(_TEXT, lines[first:stop]))
+        if fold:
+            texts = [text.replace("...", "…") for text in texts]
+        for i, text in enumerate(texts, first):
+            if len(text) > best_len and (text in page_title or page_title in text):
+                best, best_len = i, len(text)
+                if best_len >= half:
+                    return best
+        if best is None:
+            return None
+    return best
 
 
-def _find_article(lines: list[_Line], headline: int | None, classify, rules: RuleSet, t: Tuning
-                  ) -> tuple[int | None, int | None]:
+def _find_article(lines: list[_Line], headline: int | None, posts: Iterable[int], classify, rules: RuleSet,
+                  t: Tuning) -> tuple[int | None, int | None]:
     """The article span, testing rules only on the lines around it: find the span,
-    classify its neighbourhood, and widen until the span stays inside what was tested."""
+    classify its neighbourhood, and widen until the span stays inside what was tested
+    (or until no rule judged a line the widening tested: the span is then the same)."""
     lo = hi = None
     margin = t.header_window
     while True:
-        start, end = _article_span(lines, headline, rules, t)
+        start, end = _article_span(lines, headline, posts, rules, t)
         if start is None:
             return None, None
         want_lo, want_hi = max(0, start - margin), min(len(lines), end + 1 + margin)
         if lo is not None and lo <= want_lo and want_hi <= hi:
             return start, end
-        lo, hi = (want_lo, want_hi) if lo is None else (min(lo, want_lo), max(hi, want_hi))
+        if lo is None:
+            lo, hi = want_lo, want_hi
+            fresh = lines[lo:hi]
+        else:
+            fresh = lines[min(lo, want_lo):lo] + lines[hi:max(hi, want_hi)]
+            lo, hi = min(lo, want_lo), max(hi, want_hi)
         classify(lines[lo:hi])
+        if not any(map(_REASON, fresh)):
+            return start, end
 
 
-def _article_span(lines: list[_Line], headline: int | None, rules: RuleSet, t: Tuning
-                  ) -> tuple[int | None, int | None]:
+def _article_span(lines: list[_Line], headline: int | None, posts: Iterable[int], rules: RuleSet,
+                  t: Tuning) -> tuple[int | None, int | None]:
     """The article: the maximum-sum run of line scores, unless that run lies below a
     comments heading and is itself a thread (dated short lines, see `_cut_comment_thread`)
     while a run above the heading weighs enough: a page's article comes before its
     comments, and a long thread can outweigh a short post."""
-    scores = _scores(lines, headline, t)
+    scores = _scores(lines, headline, posts, t)
     best, start, end = _max_run(scores, len(scores))
     if start is None:
         return None, None
@@ -337,6 +400,33 @@ def _max_run(scores: list[float], stop: int) -> tuple[float, int | None, int | N
         if total > best:
             best, best_start, best_end = total, begin, i
     return best, best_start, best_end
+
+
+_ITEM_NUMBER = re.compile(r"(\d{1,3})[.)]\s")
+
+
+def _item_number(line: _Line) -> int | None:
+    m = _ITEM_NUMBER.match(line.text) if line.text[0].isdigit() else None
+    return int(m.group(1)) if m else None
+
+
+def _extend_numbered_list(lines: list[_Line], start: int, end: int, classify, most_between: int = 2) -> int:
+    """Carry the article on over the rest of a numbered list it ends in ("8) ...", "9) ...").
+
+    A list printed one item a line scores as menu lines, so the article's run stops inside it;
+    items that continue the numbering of the article's last item belong with it (a line or
+    two between items, such as a link, may sit between them)."""
+    last = next((i for i in range(end, max(start, end - most_between) - 1, -1) if _item_number(lines[i])), None)
+    if last is None:
+        return end
+    expected, i, found = _item_number(lines[last]) + 1, last + 1, last
+    while i < len(lines) and i - found <= most_between + 1:
+        if _item_number(lines[i]) == expected:
+            found, expected = i, expected + 1
+        i += 1
+    if found > end:
+        classify(lines[end + 1:found + 1])
+    return max(end, found)
 
 
 def _cut_teasers(lines: list[_Line], start: int, end: int, t: Tuning) -> int:
@@ -369,6 +459,12 @@ def _cut_comment_thread(lines: list[_Line], start: int, end: int, rules: RuleSet
         return end
     most = t.stamp_max_words  # tested first: most lines are longer than a stamp
     stamps = [i for i in range(first_prose + 1, end + 1) if lines[i].words <= most and _is_stamp(lines[i], rules, t)]
+    # a comment is shorter than the article above it: a first "stamp" with much more prose under
+    # it than above it is the article's own date line
+    ratio = t.date_line_prose_ratio
+    while len(stamps) >= t.thread_min_stamps and (
+            _prose_words(lines, first_prose, stamps[0]) * ratio < _prose_words(lines, stamps[0], stamps[1])):
+        del stamps[0]
     if len(stamps) < t.thread_min_stamps:
         return end
     prose_between = sum(1 for i in range(stamps[0], stamps[-1]) if lines[i].prose and lines[i].reason is None)
@@ -379,7 +475,62 @@ def _cut_comment_thread(lines: list[_Line], start: int, end: int, rules: RuleSet
     return stamps[0] - 1
 
 
+def _cut_author_box(lines: list[_Line], start: int, end: int) -> int:
+    """End the article before a box about its author ("About the author", "About Jane Doe"
+    and a biography) when the box and what follows it weigh less than the article above;
+    a heavier part under such a heading is the article's own section ("About the moon")."""
+    reasons = list(map(_REASON, lines[start + 1:end + 1]))
+    if "author" not in reasons:
+        return end
+    for b in [i for i, reason in enumerate(reasons, start + 1) if reason == "author"]:
+        above = sum(line.words for line in lines[start:b] if line.reason is None)
+        below = sum(line.words for line in lines[b + 1:end + 1] if line.reason is None)
+        if below < above:
+            for line in lines[b + 1:end + 1]:
+                line.reason = line.reason or LineReason.AUTHOR
+            return b - 1
+        lines[b].reason = None
+    return end
+
+
+def _prose_words(lines: list[_Line], start: int, stop: int) -> int:
+    return sum(line.words for line in lines[start:stop] if line.prose and line.reason is None)
+
+
+#: verbs a biography opens with, in the third person ("Jane Doe is a reporter ...")
+_BIO_VERBS = frozenset("is was has joined writes covers reports lives works teaches ist war schreibt est était "
+                       "écrit es fue escribe è era scrive é foi escreve".split())
+_POSSESSIVE = re.compile(r"(?:['’]s|,)$")
+
+
+def _cut_author_bio(lines: list[_Line], start: int, end: int, bylines: list[str]) -> int:
+    """End the article before its author's biography: one of its last three lines opening
+    with the author's name (a name of the byline, or of the short line right above it)
+    and a verb in the third person ("Jane is a reporter for ...", "Jane Doe joined ...")."""
+    names = {word for byline in bylines for word in byline.split() if word[0].isupper()}
+    tail: list[int] = []
+    for i in range(end, start, -1):
+        if lines[i].reason is None:
+            tail.append(i)
+            if len(tail) == 3:
+                break
+    for i in reversed(tail):
+        words = lines[i].text.split(None, 4)
+        first, above = _POSSESSIVE.sub("", words[0]), lines[i - 1]
+        named_above = above.reason is None and above.words <= 4 and above.text.split()[0] == first
+        if (first in names or named_above) and not _BIO_VERBS.isdisjoint(words[1:4]):
+            cut = i - 1 if named_above else i
+            if _prose_words(lines, start, cut) > _prose_words(lines, cut, end + 1):
+                for line in lines[cut:end + 1]:
+                    line.reason = line.reason or LineReason.AUTHOR
+                return cut - 1
+    return end
+
+
 _DASHES = frozenset("-—–‐―")
+#: the word ending a comment's header ("Jane says:", "dan said,")
+_SAYS = frozenset("says said wrote writes sagt schrieb schreibt dit écrit dice dijo escribió disse escreveu "
+                   "scrive scritto zegt schreef".split())
 _DIGIT = re.compile(r"\d")
 _CLOCK_TIME = re.compile(r"\b\d{1,2}:\d\d\b")
 
@@ -389,10 +540,15 @@ def _count_stamps(lines: list[_Line], start: int, end: int, rules: RuleSet, t: T
 
 
 def _is_stamp(line: _Line, rules: RuleSet, t: Tuning) -> bool:
-    """A short line, not a sentence, with a date or a time of day in it; not a quote's
-    attribution ("— Jane Doe (@jane) November 18, 2019" under an embedded post)."""
+    """A short line, not a sentence, with a date or a time of day in it, or ending with its
+    author's "says:" ("Jane says:"); not a quote's attribution ("— Jane Doe (@jane) November 18,
+    2019" under an embedded post)."""
     text = line.text
-    if line.words > t.stamp_max_words or text[-1] == "." or text[0] in _DASHES or not _DIGIT.search(text):
+    if line.words > t.stamp_max_words or text[-1] == "." or text[0] in _DASHES:
+        return False
+    if text[-1] in ":," and text[:-1].rstrip().rpartition(" ")[2].lower() in _SAYS:
+        return True
+    if not _DIGIT.search(text):
         return False
     return _CLOCK_TIME.search(text) is not None or (rules.date is not None and rules.date.search(text))
 
@@ -505,6 +661,23 @@ def _filter_article(lines: list[_Line], start: int, end: int, t: Tuning) -> None
         if line.reason is None and not line.prose and line.words <= t.meta_max_words:
             if _is_bare_date(line):
                 line.reason = LineReason.TIMESTAMP
+
+
+def _mark_later_copies(lines: list[_Line], start: int, end: int, counts: Counter[str], t: Tuning) -> None:
+    """A longer line the page has printed before (a gallery's caption under each photo, a
+    teaser or pull quote repeating a paragraph) is kept once, where it first appears; not a
+    question, which an interview may put to several people in turn."""
+    longer = t.short_max_words * 2  # shorter repeated lines are furniture (`_classify`)
+    kept = [line for line in lines[start:end + 1] if line.reason is None and line.words > longer
+            and counts[line.text] > 1 and line.text[-1] not in "?？"]
+    if not kept:
+        return
+    first: dict[str, _Line] = {}
+    for line in lines[:end + 1]:
+        first.setdefault(line.text, line)
+    for line in kept:
+        if first[line.text] is not line:
+            line.reason = LineReason.REPEATED
 
 
 def _is_short(line: _Line, t: Tuning) -> bool:
@@ -637,5 +810,6 @@ def _assemble(lines: list[_Line], start: int, end: int, out: Extraction) -> Extr
             reason = header
         removed(new(kind, (line.index + 1, line.text, reason)))
     out.removed += [new(kind, (line.index + 1, line.text, line.reason or footer)) for line in lines[end + 1:]]
-    out.urls.extend([text for _, text, reason in out.removed if reason == "url"])
+    removed_reasons = map(_REASON_OF_REMOVED, out.removed)
+    out.urls.extend(compress(map(_TEXT_OF_REMOVED, out.removed), map("url".__eq__, removed_reasons)))  # in C
     return out
