@@ -1,6 +1,6 @@
 """What Prefect costs: the ingest flow vs ``decruft.ingest.run`` on the same generated files.
 
-    python benchmarks/prefect_overhead.py [--docs 2000] [--repeat 1]
+    python benchmarks/prefect_overhead.py [--docs 2000] [--repeat 1] [--more 6000]
 
 Generates seed-sized documents (copies of raw/*.txt, every longer line varied so each file's
 hash and body differ) in a temporary folder, starts a `prefect server` (as deployments use),
@@ -12,7 +12,8 @@ then times, each in a fresh process:
   empty          the flow on an empty folder: the fixed start-up cost (server, flow run)
   flow-1, empty  again against the running server
 
-``--repeat N`` runs that round N times (the variants interleaved, so a change in the machine's
+``--more N`` adds the default flow on N documents: set against its run on ``--docs`` documents,
+the throughput beyond every fixed cost (Prefect's and the page workers' start). ``--repeat N`` runs that round N times (the variants interleaved, so a change in the machine's
 load touches all of them) and uses the medians. The headline is the cost per document beyond
 the fixed start-up, ``(flow-1 - start-up) / library`` (target <= 1.15), printed next to the raw
 ratio ``flow-1 / library`` and the start-up (see ``report``), for the embedded and the running
@@ -122,28 +123,33 @@ def running_server(home: Path):
 #: (variant, against the running server): one round of the benchmark.
 ROUND = [("empty", False), ("library", False), ("flow-1", False), ("flow", False),
          ("empty", True), ("flow-1", True)]
+MORE = "flow-more"  # the default flow on --more documents
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=2000)
     parser.add_argument("--repeat", type=int, default=1, help="rounds of all variants; medians are used")
+    parser.add_argument("--more", type=int, metavar="N",
+                        help="also run the default flow on N documents: the throughput beyond every fixed cost")
     parser.add_argument("--measure", nargs=3, metavar=("KIND", "RAW", "OUT"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.measure:
         print(json.dumps({"seconds": measure(*args.measure)}))
         return
-    times: dict[tuple[str, bool], list[tuple[float, float]]] = {variant: [] for variant in ROUND}
+    variants = ROUND + ([(MORE, False)] if args.more else [])
+    times: dict[tuple[str, bool], list[tuple[float, float]]] = {variant: [] for variant in variants}
     with tempfile.TemporaryDirectory(prefix="decruft-bench-") as tmp:
         root = Path(tmp)
+        corpora = {"empty": root / "empty", MORE: make_corpus(root / "more", args.more) if args.more else None}
         raw = make_corpus(root / "raw", args.docs)
         (root / "empty").mkdir()
         with running_server(root / "prefect-home") as server_env:
             started, elsewhere = time.perf_counter(), cpu_seconds_elsewhere()
             for attempt in range(args.repeat):
-                for kind, served in ROUND:
+                for kind, served in variants:
                     out = root / f"out-{kind}-{'server' if served else 'embedded'}-{attempt}"
-                    times[kind, served].append(timed(kind, root / "empty" if kind == "empty" else raw, out,
+                    times[kind, served].append(timed("flow" if kind == MORE else kind, corpora.get(kind, raw), out,
                                                      server_env if served else None))
             others = (cpu_seconds_elsewhere() - elsewhere) / (time.perf_counter() - started)
     print(f"documents: {args.docs} (seed-sized, generated); medians of {args.repeat} round(s); "
@@ -154,6 +160,13 @@ def main() -> None:
     report(args.docs, {variant: (statistics.median(call for call, _ in values),
                                  statistics.median(call - inside for call, inside in values))
                        for variant, values in times.items()})
+    inside = {kind: statistics.median(run for _, run in times[kind, False])
+              for kind in ("flow", MORE) if times.get((kind, False))}
+    print(f"flow     default threads, its run:   {inside['flow']:6.1f} s  ({args.docs / inside['flow']:6.1f} docs/s "
+          "beyond Prefect's start-up)")
+    if args.more:
+        print(f"flow     default threads, {args.more} docs: {inside[MORE]:6.1f} s  (beyond every fixed cost: "
+              f"{(args.more - args.docs) / (inside[MORE] - inside['flow']):6.1f} docs/s, target >= 1000)")
 
 
 def report(n: int, median: dict[tuple[str, bool], tuple[float, float]]) -> None:
