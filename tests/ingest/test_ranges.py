@@ -101,7 +101,7 @@ def test_a_container_split_in_ranges_gives_the_rows_of_one_read(name, tmp_path, 
     assert len(batches_seen) >= 3 and all(len(batch) == 1 for batch in batches_seen)
     assert ranges[0][0] == 1 and ranges[-1][1] is None  # from the first record to the end, in order
     assert all(a[1] + 1 == b[0] for a, b in zip(ranges, ranges[1:]))
-    assert report.new == 1 and rows(tmp_path / "split") == whole
+    assert report.new == 1 and report.totals.files == 1 and rows(tmp_path / "split") == whole
     entry = Dataset(tmp_path / "split").manifest()[name]
     assert entry.complete and [(r.first, r.last) for r in entry.ranges] == ranges
     batches_seen.clear()

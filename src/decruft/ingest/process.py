@@ -25,6 +25,7 @@ from decruft.store.dataset import Dataset, FileWork, batch_key
 def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.datetime,
                   table_digest: str | None = None, progress: Progress | None = None) -> BatchSummary:
     """Clean every page of a batch and write its parts; returns counts (and its step counters).
+    A large container's record ranges count as one file, with its last range.
 
     The learnt table is the one saved under the output with ``table_digest`` (read once per
     process, see ``saved_learnt_table``), or the latest saved one when it is None.
@@ -36,7 +37,7 @@ def process_batch(settings: Settings, items: list[WorkItem], ingested_at: dt.dat
     files = [item.work for item in items]
     key = batch_key(files)
     chunk = _Chunk(settings.chunk_rows)
-    summary = BatchSummary(files=len(items))
+    summary = BatchSummary(files=sum(1 for item in items if item.part is None or item.part.last is None))
     counts: dict[FileWork, list[int]] = {}
     watch = Stopwatch()
     tally = [0, 0]  # articles and rejects of the file being read
