@@ -107,9 +107,10 @@ class FastDetector(Detector):
             step = 5
 
 
-@lru_cache(maxsize=65536)
+@lru_cache(maxsize=16384)
 def _gram_row(gram: str) -> np.ndarray:
-    """An n-gram's probability per language, as a numpy row."""
+    """An n-gram's probability per language, as a numpy row (half a kilobyte: the common ones
+    are kept)."""
     return np.array(detector_factory().word_lang_prob_map[gram])
 
 
