@@ -83,6 +83,7 @@ def _run(settings: Settings, map_batches: Mapper, log: Callable[[str], None], pa
                  for batch in batches_of_items(plan.todo, settings, parallelism)]
         for summary in map_batches(CLEAN, calls):
             report.totals.add(summary)
+        close_idle_workers()  # the cleaning's, done with: their memory is not held through compaction
         settle(dataset, log)
         report.seconds = time.perf_counter() - started
         save_run_report(dataset, report)
