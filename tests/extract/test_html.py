@@ -214,3 +214,41 @@ def test_embedded_post_survives_its_social_wrapper() -> None:
         "— Daily Example (@example) May 5, 2024</blockquote></div><p>" + PROSE.replace("council", "board")
         + "</p></article>")
     assert tweet in extract_html(page).body
+
+
+# Blog engines put a "read more" anchor (<span id="more-N">) at the head of the paragraph after
+# the teaser; trafilatura's precision pass drops that paragraph, its balanced pass keeps it.
+READ_MORE_PARAGRAPH = ("<p><span id='more-1234'></span>The water reached the church steps by noon, and the mayor "
+                       "opened the school gym for the families who had left their farms.</p>")
+CAPTION = ("Families carry their belongings past the church steps as the water rises in the valley "
+           "on Sunday morning.")
+
+
+def story_with(middle: str) -> str:
+    paragraphs = [PROSE.replace("Tuesday", day) for day in ("Monday", "Tuesday", "Wednesday", "Thursday")]
+    body = "".join(f"<p>{p}</p>" for p in paragraphs[:2]) + middle + "".join(f"<p>{p}</p>" for p in paragraphs[2:])
+    return (f"<html><head><title>Council approves budget</title></head><body><nav><a href='/'>Home</a></nav>"
+            f"<article><h1>Council approves budget</h1>{body}</article><footer>Contact</footer></body></html>")
+
+
+def test_gap_filling_puts_back_a_paragraph_both_second_opinions_hold() -> None:
+    page = story_with(READ_MORE_PARAGRAPH + f"<figure><img src='flood.jpg'><figcaption>{CAPTION}</figcaption></figure>")
+    plain = extract_html(page).body
+    filled = extract_html(page, html_tuning=html_module.HtmlTuning(fill_gaps=True)).body
+    assert not any(line.startswith("The water reached") for line in plain)
+    assert len(filled) == len(plain) + 1 and filled[2].startswith("The water reached the church steps")
+    assert filled[:2] == plain[:2] and filled[3:] == plain[2:]
+    # resiliparse keeps the caption, the balanced pass does not: no agreement, not put back
+    from resiliparse.extract.html2text import extract_plain_text
+    assert CAPTION in extract_plain_text(page, main_content=True)
+    assert CAPTION not in filled
+
+
+def test_gap_filling_needs_prose_between_two_body_paragraphs() -> None:
+    lines = [PROSE, PROSE.replace("Tuesday", "Friday")]
+    tuning = html_module.HtmlTuning(fill_gaps=True)
+    short_gap = [lines[0], "Read more", lines[1]]
+    assert not html_module._has_prose_gap(lines, short_gap, tuning)
+    after_the_body = [*lines, "The water reached the church steps by noon, and the mayor opened the gym."]
+    assert not html_module._has_prose_gap(lines, after_the_body, tuning)
+    assert html_module._has_prose_gap(lines, [lines[0], after_the_body[2], lines[1]], tuning)

@@ -16,6 +16,7 @@ the structural signals the plain-text cleaner needs for a whole page.
 from __future__ import annotations
 
 import copy
+from collections import Counter
 from dataclasses import dataclass
 import re
 from datetime import datetime
@@ -25,6 +26,7 @@ from typing import Any
 import lxml.html
 import trafilatura
 from htmldate import find_date
+from resiliparse.extract.html2text import extract_plain_text
 from lxml import etree
 from trafilatura.metadata import (
     examine_meta,
@@ -87,6 +89,7 @@ _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Characters XML does not allow (and lxml refuses in a text it is given): one class, no repeat.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _LIST_ITEM_MARKS = ("- ", "• ", "* ")  # how trafilatura and scrapes print list items
+_SENTENCE_ENDS = (".", "!", "?", '"', "\u201d", ")", "\u2019", ":")
 
 
 @dataclass(frozen=True)
@@ -109,6 +112,15 @@ class HtmlTuning:
     headline_word_share: float = 0.75
     max_date_line_chars: int = 60
     max_byline_chars: int = 100
+    # A second opinion on the article's paragraphs (an option: it costs a resiliparse pass on
+    # every page and a balanced pass on some). Where resiliparse's main content holds a prose
+    # paragraph (``gap_min_words`` words, a sentence end) between two of the body's paragraphs
+    # that the body lacks, the precision pass may have dropped part of the article: a balanced
+    # pass runs, and its paragraphs between the body's that resiliparse also holds (this share
+    # of their shingles) are put back.
+    fill_gaps: bool = False
+    gap_min_words: int = 10
+    gap_agreement: float = 0.8
 
 
 def extract_html(
@@ -163,11 +175,95 @@ def article_text(html: str, tree: lxml.html.HtmlElement, url: str | None,
     words = _summary_words(summary, tuning)
     covered = _coverage(words, text)
     if covered < tuning.summary_covered:
-        whole_page = _prepared_page(html, tuning)
-        retry = _trafilatura_text(_without_furniture(whole_page), url, fast=True) if whole_page is not None else ""
+        retry = _balanced_text(html, url, tuning)
         if _coverage(words, retry) >= covered + tuning.better_coverage:
             return retry, ExtractPath.TRAFILATURA_BALANCED
+    if tuning.fill_gaps and text:
+        text = _with_gaps_filled(html, text, url, tuning)
     return text, extractor
+
+
+def _balanced_text(html: str, url: str | None, tuning: HtmlTuning) -> str:
+    whole_page = _prepared_page(html, tuning)
+    return _trafilatura_text(_without_furniture(whole_page), url, fast=True) if whole_page is not None else ""
+
+
+def _with_gaps_filled(html: str, text: str, url: str | None, tuning: HtmlTuning) -> str:
+    """The body with the paragraphs from inside the article that the precision pass dropped.
+
+    Two extractors that work differently must agree: resiliparse's main content (DOM-block
+    heuristics) shows a prose paragraph between two of the body's that the body lacks, and
+    trafilatura's balanced pass holds it in the same place. Either alone puts back captions,
+    sign-up prompts and teaser headlines.
+    """
+    lines = text.split("\n")
+    try:
+        second = [" ".join(line.split()) for line in
+                  extract_plain_text(html, main_content=True, comments=False).split("\n")]
+    except (ValueError, TypeError, RecursionError):
+        return text
+    second = [line for line in second if line]
+    if not _has_prose_gap(lines, second, tuning):
+        return text
+    balanced = _balanced_text(html, url, tuning).split("\n")
+    return "\n".join(_with_agreed_gaps(lines, balanced, _pool(second), tuning))
+
+
+def _shingles(line: str) -> frozenset[tuple[str, ...]]:
+    words = _WORDS.findall(line.lower())
+    return frozenset(tuple(words[i:i + 4]) for i in range(max(1, len(words) - 3))) if words else frozenset()
+
+
+def _pool(lines: list[str]) -> frozenset[tuple[str, ...]]:
+    return frozenset().union(*map(_shingles, lines))
+
+
+def _held(line: str, pool: frozenset[tuple[str, ...]]) -> float:
+    """The share of the line's shingles (4-word runs) that the pool holds."""
+    own = _shingles(line)
+    return len(own & pool) / len(own) if own else 0.0
+
+
+def _is_prose(line: str, tuning: HtmlTuning) -> bool:
+    return len(_WORDS.findall(line)) >= tuning.gap_min_words and line.rstrip().endswith(_SENTENCE_ENDS)
+
+
+def _has_prose_gap(lines: list[str], second: list[str], tuning: HtmlTuning) -> bool:
+    """A prose paragraph of ``second`` the body lacks, between two that it holds."""
+    body = _pool(lines)
+    held = [_held(line, body) >= 0.5 for line in second]
+    if held.count(True) < 2:
+        return False
+    first, last = held.index(True), len(held) - 1 - held[::-1].index(True)
+    return any(not held[k] and _is_prose(second[k], tuning) for k in range(first + 1, last))
+
+
+def _with_agreed_gaps(lines: list[str], balanced: list[str], second: frozenset[tuple[str, ...]],
+                      tuning: HtmlTuning) -> list[str]:
+    """``lines`` with the balanced pass's prose paragraphs that lie between two of them and that
+    ``second`` holds, each after the body paragraph the balanced one before it matches."""
+    home: dict[tuple[str, ...], list[int]] = {}
+    for number, line in enumerate(lines):
+        for shingle in _shingles(line):
+            home.setdefault(shingle, []).append(number)
+    body = frozenset(home)
+    anchors = [_held(line, body) >= 0.5 for line in balanced]
+    if anchors.count(True) < 2:
+        return lines
+    first, last = anchors.index(True), len(anchors) - 1 - anchors[::-1].index(True)
+    after: dict[int, list[str]] = {}
+    place = -1
+    for number in range(first, last):
+        line = balanced[number]
+        if anchors[number]:
+            places = Counter(number for s in _shingles(line) for number in home.get(s, ()))
+            # most shingles shared; on a tie, the first paragraph after the last one placed
+            place = max(places, key=lambda n, last=place: (places[n], n > last, -n))
+        elif _is_prose(line, tuning) and _held(line, second) >= tuning.gap_agreement:
+            after.setdefault(place, []).append(line)
+    if not after:
+        return lines
+    return [kept for number, line in enumerate(lines) for kept in (line, *after.get(number, ()))]
 
 
 def _precision_text(html: str, tree: lxml.html.HtmlElement, url: str | None,
