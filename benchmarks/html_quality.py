@@ -23,9 +23,9 @@ system's. The end-to-end target is a ratio of at least 1 against trafilatura. Th
 the dev extra (``pip install -e ".[dev]"``); a missing one is left out.
 
     .venv/bin/python benchmarks/html_quality.py [--corpus PATH ...] [--scorer PATH] [--preds DIR] [--rounds N]
-        [--fill-gaps]
+        [--second-opinion]
 
-``--fill-gaps`` runs both decruft rows with the ``[html] fill_gaps`` option on.
+``--second-opinion`` runs both decruft rows with the ``[html] second_opinion`` option on.
 """
 from __future__ import annotations
 
@@ -224,14 +224,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scorer", type=Path, default=EVAL_DIR / "score.py")
     parser.add_argument("--preds", type=Path, help="also write each system's predictions here (JSON lines)")
     parser.add_argument("--rounds", type=int, default=3, help="timing rounds (default: 3)")
-    parser.add_argument("--fill-gaps", action="store_true", help="decruft with the [html] fill_gaps option on")
+    parser.add_argument("--second-opinion", action="store_true",
+                        help="decruft with the [html] second_opinion option on")
     args = parser.parse_args(argv)
     rounds, scorer = max(1, args.rounds), load_scorer(args.scorer)
     print("\n".join(f"  {name}: {what}" for name, what in LEGEND.items()))
     for path in args.corpus or DEFAULT_CORPORA:
         corpus = read_corpus(path)
         preds_dir = args.preds / path.name.split(".")[0] if args.preds else None
-        results, ratios = evaluate(corpus, scorer, preds_dir, rounds, HtmlTuning(fill_gaps=args.fill_gaps))
+        results, ratios = evaluate(corpus, scorer, preds_dir, rounds, HtmlTuning(second_opinion=args.second_opinion))
         print(report(path, results, ratios, len(corpus), rounds))
     return 0
 

@@ -216,10 +216,10 @@ def test_embedded_post_survives_its_social_wrapper() -> None:
     assert tweet in extract_html(page).body
 
 
-# Blog engines put a "read more" anchor (<span id="more-N">) at the head of the paragraph after
-# the teaser; trafilatura's precision pass drops that paragraph, its balanced pass keeps it.
-READ_MORE_PARAGRAPH = ("<p><span id='more-1234'></span>The water reached the church steps by noon, and the mayor "
-                       "opened the school gym for the families who had left their farms.</p>")
+# A paragraph that is one link to a report: trafilatura's precision pass takes it for a link
+# list (a link over 10 characters holding 90% of the text), its balanced pass keeps it.
+LINKED_PARAGRAPH = ("<p><a href='/report'>The water reached the church steps by noon, and the mayor opened the "
+                    "school gym for the families</a>.</p>")
 CAPTION = ("Families carry their belongings past the church steps as the water rises in the valley "
            "on Sunday morning.")
 
@@ -231,10 +231,10 @@ def story_with(middle: str) -> str:
             f"<article><h1>Council approves budget</h1>{body}</article><footer>Contact</footer></body></html>")
 
 
-def test_gap_filling_puts_back_a_paragraph_both_second_opinions_hold() -> None:
-    page = story_with(READ_MORE_PARAGRAPH + f"<figure><img src='flood.jpg'><figcaption>{CAPTION}</figcaption></figure>")
+def test_second_opinion_puts_back_a_paragraph_both_extractors_hold() -> None:
+    page = story_with(LINKED_PARAGRAPH + f"<figure><img src='flood.jpg'><figcaption>{CAPTION}</figcaption></figure>")
     plain = extract_html(page).body
-    filled = extract_html(page, html_tuning=html_module.HtmlTuning(fill_gaps=True)).body
+    filled = extract_html(page, html_tuning=html_module.HtmlTuning(second_opinion=True)).body
     assert not any(line.startswith("The water reached") for line in plain)
     assert len(filled) == len(plain) + 1 and filled[2].startswith("The water reached the church steps")
     assert filled[:2] == plain[:2] and filled[3:] == plain[2:]
@@ -244,11 +244,53 @@ def test_gap_filling_puts_back_a_paragraph_both_second_opinions_hold() -> None:
     assert CAPTION not in filled
 
 
-def test_gap_filling_needs_prose_between_two_body_paragraphs() -> None:
+def test_second_opinion_gaps_need_prose_between_two_body_paragraphs() -> None:
     lines = [PROSE, PROSE.replace("Tuesday", "Friday")]
-    tuning = html_module.HtmlTuning(fill_gaps=True)
+    tuning = html_module.HtmlTuning(second_opinion=True)
     short_gap = [lines[0], "Read more", lines[1]]
     assert not html_module._has_prose_gap(lines, short_gap, tuning)
     after_the_body = [*lines, "The water reached the church steps by noon, and the mayor opened the gym."]
     assert not html_module._has_prose_gap(lines, after_the_body, tuning)
     assert html_module._has_prose_gap(lines, [lines[0], after_the_body[2], lines[1]], tuning)
+
+
+# A blog theme's tagline, a <p> over 250 characters in its header, and the post as <div> blocks
+# with spans: trafilatura's precision pass reads <div> text only when the page's <p> text is
+# shorter, so it takes the tagline for the article. resiliparse's main content leaves the
+# header out, the balanced pass finds the post.
+TAGLINE = ("Investors often overlook the filings that companies send to the regulator, and it is the job of this blog "
+           "to dig through them, looking for the soft spots that may change the quality of earnings: depreciation "
+           "policies, warranty reserves, restructuring charges and the other choices that a company makes when it "
+           "reports its results to the market every quarter.")
+POST = ("The founder of the software company has had success building and selling companies over the past twenty "
+        "years, and his stake is now worth more than three billion dollars.",
+        "Wealth enough to pass over smaller sums? Not entirely, it seems, as the company still pays for his private "
+        "flights and the security at his house.",
+        "The filing shows that the board approved the payments last spring, after a review by the compensation "
+        "committee that took less than an hour.")
+
+
+def test_second_opinion_replaces_a_body_outside_the_main_content() -> None:
+    post = "".join(f"<div style='text-align: justify;'><span>{p}</span></div>" for p in POST)
+    page = ("<html><head><title>How much is enough?</title></head><body><div id='header-wrapper'>"
+            "<div class='header section' id='header'><h1 class='title'><a href='/'>The Filings Blog</a></h1>"
+            f"<div class='descriptionwrapper'><p class='description'><span>{TAGLINE}</span></p></div></div></div>"
+            "<div id='main'><div class='post'><h3 class='post-title'>How much is enough?</h3>"
+            f"<div class='post-body'>{post}</div></div></div></body></html>")
+    assert extract_html(page).body == [TAGLINE]
+    result = extract_html(page, html_tuning=html_module.HtmlTuning(second_opinion=True))
+    assert result.body[-3:] == list(POST) and TAGLINE not in result.body
+    assert result.extractor == "trafilatura+balanced"
+
+
+def test_empty_inline_elements_leave_their_paragraph_in_place() -> None:
+    """An empty inline element before a paragraph's text (a blog engine's "read more" anchor,
+    an editor's empty bold) would take the text with it in trafilatura's precision pass."""
+    lead = ("The water reached the church steps by noon, and the mayor opened the school gym for the families who "
+            "had left their farms.")
+    for empty in ("<span id='more-1234'></span>", "<strong></strong>", "<b></b> "):
+        page = story_with(f"<p>{empty}{lead}</p>")
+        assert lead in extract_html(page).body
+    tree = html_module.prepare_tree(html_module.parse_html(f"<p><span id='more-1'></span>{lead} <b>bold</b></p>"))
+    assert [element.tag for element in tree.iter("span", "b")] == ["b"]
+    assert tree.find(".//p").text_content() == f"{lead} bold"

@@ -8,7 +8,10 @@ mode, and as a last resort the plain-text cleaner reads the page's visible text;
 a fresh parse of the whole page. When the body misses most words of the page's own summary
 (its meta description), trafilatura's balanced mode gets a second look.
 Every pass reads the page without its comment sections: a heading that anchors a comment
-thread ends the article part of its container.
+thread ends the article part of its container. An option (``second_opinion``) lets
+resiliparse's main content judge the body: a body mostly outside it goes to a balanced pass,
+and paragraphs the precision pass dropped inside the article come back where the balanced
+pass and resiliparse agree on them.
 Trafilatura's output is already free of menus, so only the line patterns of the
 cruft concepts run over it (credits, captions, sign-up and share prompts), not
 the structural signals the plain-text cleaner needs for a whole page.
@@ -35,7 +38,7 @@ from trafilatura.metadata import (
     extract_title,
     extract_url,
 )
-from trafilatura.settings import MANUALLY_CLEANED, MANUALLY_STRIPPED
+from trafilatura.settings import CUT_EMPTY_ELEMS, MANUALLY_CLEANED, MANUALLY_STRIPPED
 
 from decruft.models import Extraction, PageHints, RemovedLine
 from decruft.reasons import LineReason
@@ -50,6 +53,10 @@ FURNITURE = tuple(tag for tag in MANUALLY_CLEANED if tag not in ("script", "head
 # Inline tags trafilatura unwraps in every mode (their text stays), bar <template>, whose content
 # it drops with its tree; unwrapped before its first XPath searches, they no longer slow them down.
 INLINE_WRAPPERS = tuple(tag for tag in MANUALLY_STRIPPED if tag != "template")
+# Inline tags trafilatura deletes when empty; in precision mode it deletes their tail with them,
+# and the tail is the rest of the paragraph ("<p><span id='more-12'></span>First of all, ...",
+# "<p><strong></strong>A: ..."). Such elements go before it reads the page, their tails stay.
+EMPTY_INLINE = tuple(sorted(CUT_EMPTY_ELEMS & {"b", "em", "i", "q", "span", "strong"}))
 # id/class words (split at spaces, "-" and "_") of a heading that opens a comment thread, and
 # whole ids/names of the anchor it may hold ("<h2><a id='comments'></a>Comments</h2>").
 # Blog engines print that heading and the comments after it inside the post's container, where
@@ -112,13 +119,16 @@ class HtmlTuning:
     headline_word_share: float = 0.75
     max_date_line_chars: int = 60
     max_byline_chars: int = 100
-    # A second opinion on the article's paragraphs (an option: it costs a resiliparse pass on
-    # every page and a balanced pass on some). Where resiliparse's main content holds a prose
-    # paragraph (``gap_min_words`` words, a sentence end) between two of the body's paragraphs
-    # that the body lacks, the precision pass may have dropped part of the article: a balanced
-    # pass runs, and its paragraphs between the body's that resiliparse also holds (this share
-    # of their shingles) are put back.
-    fill_gaps: bool = False
+    # A second opinion on the body (an option: it costs a resiliparse pass on every page and a
+    # balanced pass on some). resiliparse's main content, a different method, judges it: a body
+    # with under ``outside_share`` of its shingles (4-word runs) in it is likely a sidebar, a bio
+    # or a tagline, and a balanced pass replaces it when ``better_agreement`` more of its own are.
+    # Where resiliparse holds a prose paragraph (``gap_min_words`` words, a sentence end) between
+    # two of the body's that the body lacks, the balanced pass's paragraphs there that resiliparse
+    # also holds (``gap_agreement`` of their shingles) are put back.
+    second_opinion: bool = False
+    outside_share: float = 0.5
+    better_agreement: float = 0.1
     gap_min_words: int = 10
     gap_agreement: float = 0.8
 
@@ -178,8 +188,8 @@ def article_text(html: str, tree: lxml.html.HtmlElement, url: str | None,
         retry = _balanced_text(html, url, tuning)
         if _coverage(words, retry) >= covered + tuning.better_coverage:
             return retry, ExtractPath.TRAFILATURA_BALANCED
-    if tuning.fill_gaps and text:
-        text = _with_gaps_filled(html, text, url, tuning)
+    if tuning.second_opinion and text:
+        return _second_opinion(html, text, extractor, url, tuning)
     return text, extractor
 
 
@@ -188,25 +198,32 @@ def _balanced_text(html: str, url: str | None, tuning: HtmlTuning) -> str:
     return _trafilatura_text(_without_furniture(whole_page), url, fast=True) if whole_page is not None else ""
 
 
-def _with_gaps_filled(html: str, text: str, url: str | None, tuning: HtmlTuning) -> str:
-    """The body with the paragraphs from inside the article that the precision pass dropped.
+def _second_opinion(html: str, text: str, extractor: str, url: str | None,
+                    tuning: HtmlTuning) -> tuple[str, str]:
+    """The body as resiliparse's main content judges it: replaced when it lies mostly outside,
+    completed when the article holds paragraphs between the body's that the body lacks.
 
     Two extractors that work differently must agree: resiliparse's main content (DOM-block
-    heuristics) shows a prose paragraph between two of the body's that the body lacks, and
-    trafilatura's balanced pass holds it in the same place. Either alone puts back captions,
-    sign-up prompts and teaser headlines.
+    heuristics) and trafilatura's balanced pass. Either alone puts back captions, sign-up
+    prompts and teaser headlines.
     """
-    lines = text.split("\n")
     try:
         second = [" ".join(line.split()) for line in
                   extract_plain_text(html, main_content=True, comments=False).split("\n")]
     except (ValueError, TypeError, RecursionError):
-        return text
+        return text, extractor
     second = [line for line in second if line]
+    lines, pool = text.split("\n"), _pool(second)
+    balanced: list[str] | None = None
+    agreement = _held(text, pool)
+    if extractor != ExtractPath.TRAFILATURA_BALANCED and agreement < tuning.outside_share:
+        balanced = _balanced_text(html, url, tuning).split("\n")
+        if _held("\n".join(balanced), pool) >= agreement + tuning.better_agreement:
+            return "\n".join(balanced), ExtractPath.TRAFILATURA_BALANCED
     if not _has_prose_gap(lines, second, tuning):
-        return text
-    balanced = _balanced_text(html, url, tuning).split("\n")
-    return "\n".join(_with_agreed_gaps(lines, balanced, _pool(second), tuning))
+        return text, extractor
+    balanced = balanced if balanced is not None else _balanced_text(html, url, tuning).split("\n")
+    return "\n".join(_with_agreed_gaps(lines, balanced, pool, tuning)), extractor
 
 
 def _shingles(line: str) -> frozenset[tuple[str, ...]]:
@@ -307,12 +324,16 @@ def _coverage(words: frozenset[str], text: str) -> float:
 
 
 def prepare_tree(tree: lxml.html.HtmlElement, tuning: HtmlTuning = HtmlTuning()) -> lxml.html.HtmlElement:
-    """The page as trafilatura should read it: no comment sections, embedded posts unwrapped.
+    """The page as trafilatura should read it: no comment sections, embedded posts unwrapped,
+    no empty inline elements in front of text (their tails stay).
 
     Old blog engines (Movable Type, Typepad, Blogger themes) print the comments as plain
     paragraphs after a heading that anchors them, in the same container as the post; nothing
     else marks them, so the heading and what follows it in its container go.
     """
+    for element in list(tree.iter(*EMPTY_INLINE)):
+        if element.text is None and len(element) == 0 and element.tail and element.tail.strip():
+            element.drop_tree()  # lxml.html keeps the tail
     for element in list(tree.iter(*_HEADINGS, "blockquote")):
         if element.tag == "blockquote":
             _unwrap_embedded_post(element, tuning.embed_wrapper_levels)
