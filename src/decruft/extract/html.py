@@ -122,7 +122,8 @@ class HtmlTuning:
     # A second opinion on the body (an option: it costs a resiliparse pass on every page and a
     # balanced pass on some). resiliparse's main content, a different method, judges it: a body
     # with under ``outside_share`` of its shingles (4-word runs) in it is likely a sidebar, a bio
-    # or a tagline, and a balanced pass replaces it when ``better_agreement`` more of its own are.
+    # or a tagline, and a balanced pass replaces it when ``better_agreement`` more of its own are
+    # (and it is no shorter).
     # Where resiliparse holds a prose paragraph (``gap_min_words`` words, a sentence end) between
     # two of the body's that the body lacks, the balanced pass's paragraphs there that resiliparse
     # also holds (``gap_agreement`` of their shingles) are put back.
@@ -217,9 +218,10 @@ def _second_opinion(html: str, text: str, extractor: str, url: str | None,
     balanced: list[str] | None = None
     agreement = _held(text, pool)
     if extractor != ExtractPath.TRAFILATURA_BALANCED and agreement < tuning.outside_share:
-        balanced = _balanced_text(html, url, tuning).split("\n")
-        if _held("\n".join(balanced), pool) >= agreement + tuning.better_agreement:
-            return "\n".join(balanced), ExtractPath.TRAFILATURA_BALANCED
+        retry = _balanced_text(html, url, tuning)
+        if len(retry) >= len(text) and _held(retry, pool) >= agreement + tuning.better_agreement:
+            return retry, ExtractPath.TRAFILATURA_BALANCED
+        balanced = retry.split("\n")
     if not _has_prose_gap(lines, second, tuning):
         return text, extractor
     balanced = balanced if balanced is not None else _balanced_text(html, url, tuning).split("\n")
