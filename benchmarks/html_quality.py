@@ -23,9 +23,6 @@ system's. The end-to-end target is a ratio of at least 1 against trafilatura. Th
 the dev extra (``pip install -e ".[dev]"``); a missing one is left out.
 
     .venv/bin/python benchmarks/html_quality.py [--corpus PATH ...] [--scorer PATH] [--preds DIR] [--rounds N]
-        [--second-opinion]
-
-``--second-opinion`` runs both decruft rows with the ``[html] second_opinion`` option on.
 """
 from __future__ import annotations
 
@@ -46,7 +43,7 @@ import trafilatura
 from decruft.read.containers import read_source
 from decruft.store.dataset import Dataset, batch_key
 from decruft.evaluation import DEFAULT_EVAL_DIR, load_scorer, read_corpus
-from decruft.extract.html import HtmlTuning, extract_html, parse_html, visible_lines
+from decruft.extract.html import extract_html, parse_html, visible_lines
 from decruft.models import RawDocument
 from decruft.page import Context, process_document
 
@@ -101,9 +98,8 @@ def resiliparse_system() -> System | None:
     return resiliparse_texts
 
 
-def extraction_texts(pages: list[dict], html_tuning: HtmlTuning = HtmlTuning()) -> dict[str, str]:
-    return {page["id"]: "\n".join(extract_html(page["html"], url=page.get("url"), html_tuning=html_tuning).body)
-            for page in pages}
+def extraction_texts(pages: list[dict]) -> dict[str, str]:
+    return {page["id"]: "\n".join(extract_html(page["html"], url=page.get("url")).body) for page in pages}
 
 
 def end_to_end_texts(pages: list[dict], ctx: Context, out_root: Path) -> dict[str, str]:
@@ -160,8 +156,8 @@ def race(systems: dict[str, System], pages: list[dict], rounds: int
     return predictions, speeds
 
 
-def evaluate(corpus: list[dict], scorer: ModuleType, preds_dir: Path | None = None, rounds: int = 9,
-             html_tuning: HtmlTuning = HtmlTuning()) -> tuple[dict[str, dict], dict[str, float]]:
+def evaluate(corpus: list[dict], scorer: ModuleType, preds_dir: Path | None = None, rounds: int = 9
+             ) -> tuple[dict[str, dict], dict[str, float]]:
     """Each system's metrics with its median ``docs_per_s``, and the median speed ratios."""
     pages = as_raw_pages(corpus)
     with tempfile.TemporaryDirectory(prefix="decruft-bench-") as out_root:
@@ -169,8 +165,8 @@ def evaluate(corpus: list[dict], scorer: ModuleType, preds_dir: Path | None = No
                    READABILITY: readability_system(), RESILIPARSE: resiliparse_system()}
         systems: dict[str, System] = {
             **{name: system for name, system in anchors.items() if system is not None},
-            EXTRACTION: partial(extraction_texts, html_tuning=html_tuning),
-            END_TO_END: partial(end_to_end_texts, ctx=Context(html_tuning=html_tuning), out_root=Path(out_root))}
+            EXTRACTION: extraction_texts,
+            END_TO_END: partial(end_to_end_texts, ctx=Context(), out_root=Path(out_root))}
         predictions, speeds = race(systems, pages, rounds)
     results = {}
     for name in systems:
@@ -224,15 +220,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scorer", type=Path, default=EVAL_DIR / "score.py")
     parser.add_argument("--preds", type=Path, help="also write each system's predictions here (JSON lines)")
     parser.add_argument("--rounds", type=int, default=3, help="timing rounds (default: 3)")
-    parser.add_argument("--second-opinion", action="store_true",
-                        help="decruft with the [html] second_opinion option on")
     args = parser.parse_args(argv)
     rounds, scorer = max(1, args.rounds), load_scorer(args.scorer)
     print("\n".join(f"  {name}: {what}" for name, what in LEGEND.items()))
     for path in args.corpus or DEFAULT_CORPORA:
         corpus = read_corpus(path)
         preds_dir = args.preds / path.name.split(".")[0] if args.preds else None
-        results, ratios = evaluate(corpus, scorer, preds_dir, rounds, HtmlTuning(second_opinion=args.second_opinion))
+        results, ratios = evaluate(corpus, scorer, preds_dir, rounds)
         print(report(path, results, ratios, len(corpus), rounds))
     return 0
 

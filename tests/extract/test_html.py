@@ -216,42 +216,11 @@ def test_embedded_post_survives_its_social_wrapper() -> None:
     assert tweet in extract_html(page).body
 
 
-# A paragraph that is one link to a report: trafilatura's precision pass takes it for a link
-# list (a link over 10 characters holding 90% of the text), its balanced pass keeps it.
-LINKED_PARAGRAPH = ("<p><a href='/report'>The water reached the church steps by noon, and the mayor opened the "
-                    "school gym for the families</a>.</p>")
-CAPTION = ("Families carry their belongings past the church steps as the water rises in the valley "
-           "on Sunday morning.")
-
-
 def story_with(middle: str) -> str:
     paragraphs = [PROSE.replace("Tuesday", day) for day in ("Monday", "Tuesday", "Wednesday", "Thursday")]
     body = "".join(f"<p>{p}</p>" for p in paragraphs[:2]) + middle + "".join(f"<p>{p}</p>" for p in paragraphs[2:])
     return (f"<html><head><title>Council approves budget</title></head><body><nav><a href='/'>Home</a></nav>"
             f"<article><h1>Council approves budget</h1>{body}</article><footer>Contact</footer></body></html>")
-
-
-def test_second_opinion_puts_back_a_paragraph_both_extractors_hold() -> None:
-    page = story_with(LINKED_PARAGRAPH + f"<figure><img src='flood.jpg'><figcaption>{CAPTION}</figcaption></figure>")
-    plain = extract_html(page).body
-    filled = extract_html(page, html_tuning=html_module.HtmlTuning(second_opinion=True)).body
-    assert not any(line.startswith("The water reached") for line in plain)
-    assert len(filled) == len(plain) + 1 and filled[2].startswith("The water reached the church steps")
-    assert filled[:2] == plain[:2] and filled[3:] == plain[2:]
-    # resiliparse keeps the caption, the balanced pass does not: no agreement, not put back
-    from resiliparse.extract.html2text import extract_plain_text
-    assert CAPTION in extract_plain_text(page, main_content=True)
-    assert CAPTION not in filled
-
-
-def test_second_opinion_gaps_need_prose_between_two_body_paragraphs() -> None:
-    lines = [PROSE, PROSE.replace("Tuesday", "Friday")]
-    tuning = html_module.HtmlTuning(second_opinion=True)
-    short_gap = [lines[0], "Read more", lines[1]]
-    assert not html_module._has_prose_gap(lines, short_gap, tuning)
-    after_the_body = [*lines, "The water reached the church steps by noon, and the mayor opened the gym."]
-    assert not html_module._has_prose_gap(lines, after_the_body, tuning)
-    assert html_module._has_prose_gap(lines, [lines[0], after_the_body[2], lines[1]], tuning)
 
 
 # A blog theme's tagline, a <p> over 250 characters in its header, and the post as <div> blocks
@@ -270,17 +239,19 @@ POST = ("The founder of the software company has had success building and sellin
         "committee that took less than an hour.")
 
 
-def test_second_opinion_replaces_a_body_outside_the_main_content() -> None:
+def test_a_short_body_outside_the_main_content_goes_to_the_balanced_pass() -> None:
     post = "".join(f"<div style='text-align: justify;'><span>{p}</span></div>" for p in POST)
     page = ("<html><head><title>How much is enough?</title></head><body><div id='header-wrapper'>"
             "<div class='header section' id='header'><h1 class='title'><a href='/'>The Filings Blog</a></h1>"
             f"<div class='descriptionwrapper'><p class='description'><span>{TAGLINE}</span></p></div></div></div>"
             "<div id='main'><div class='post'><h3 class='post-title'>How much is enough?</h3>"
             f"<div class='post-body'>{post}</div></div></div></body></html>")
-    assert extract_html(page).body == [TAGLINE]
-    result = extract_html(page, html_tuning=html_module.HtmlTuning(second_opinion=True))
+    result = extract_html(page)
     assert result.body[-3:] == list(POST) and TAGLINE not in result.body
     assert result.extractor == "trafilatura+balanced"
+    # judged no more: the precision pass's tagline stays
+    unjudged = extract_html(page, html_tuning=html_module.HtmlTuning(judged_body_paragraphs=0))
+    assert unjudged.body == [TAGLINE] and unjudged.extractor == "trafilatura"
 
 
 def test_empty_inline_elements_leave_their_paragraph_in_place() -> None:

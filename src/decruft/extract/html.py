@@ -8,10 +8,8 @@ mode, and as a last resort the plain-text cleaner reads the page's visible text;
 a fresh parse of the whole page. When the body misses most words of the page's own summary
 (its meta description), trafilatura's balanced mode gets a second look.
 Every pass reads the page without its comment sections: a heading that anchors a comment
-thread ends the article part of its container. An option (``second_opinion``) lets
-resiliparse's main content judge the body: a body mostly outside it goes to a balanced pass,
-and paragraphs the precision pass dropped inside the article come back where the balanced
-pass and resiliparse agree on them.
+thread ends the article part of its container. A body of one or two paragraphs that lies
+mostly outside resiliparse's main content (a sidebar, a tagline) goes to a balanced pass too.
 Trafilatura's output is already free of menus, so only the line patterns of the
 cruft concepts run over it (credits, captions, sign-up and share prompts), not
 the structural signals the plain-text cleaner needs for a whole page.
@@ -19,7 +17,6 @@ the structural signals the plain-text cleaner needs for a whole page.
 from __future__ import annotations
 
 import copy
-from collections import Counter
 from dataclasses import dataclass
 import re
 from datetime import datetime
@@ -96,7 +93,6 @@ _HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
 # Characters XML does not allow (and lxml refuses in a text it is given): one class, no repeat.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _LIST_ITEM_MARKS = ("- ", "• ", "* ")  # how trafilatura and scrapes print list items
-_SENTENCE_ENDS = (".", "!", "?", '"', "\u201d", ")", "\u2019", ":")
 
 
 @dataclass(frozen=True)
@@ -119,19 +115,13 @@ class HtmlTuning:
     headline_word_share: float = 0.75
     max_date_line_chars: int = 60
     max_byline_chars: int = 100
-    # A second opinion on the body (an option: it costs a resiliparse pass on every page and a
-    # balanced pass on some). resiliparse's main content, a different method, judges it: a body
-    # with under ``outside_share`` of its shingles (4-word runs) in it is likely a sidebar, a bio
-    # or a tagline, and a balanced pass replaces it when ``better_agreement`` more of its own are
-    # (and it is no shorter).
-    # Where resiliparse holds a prose paragraph (``gap_min_words`` words, a sentence end) between
-    # two of the body's that the body lacks, the balanced pass's paragraphs there that resiliparse
-    # also holds (``gap_agreement`` of their shingles) are put back.
-    second_opinion: bool = False
+    # resiliparse's main content (a different method) judges a fast-pass body of at most
+    # ``judged_body_paragraphs`` paragraphs, where a sidebar, a bio or a blog's tagline gets taken
+    # for the article: with under ``outside_share`` of its shingles (4-word runs) in it, a balanced
+    # pass replaces it when ``better_agreement`` more of its own are and it is no shorter.
+    judged_body_paragraphs: int = 2
     outside_share: float = 0.5
     better_agreement: float = 0.1
-    gap_min_words: int = 10
-    gap_agreement: float = 0.8
 
 
 def extract_html(
@@ -179,8 +169,8 @@ def article_text(html: str, tree: lxml.html.HtmlElement, url: str | None,
     the furniture trafilatura deletes anyway, so its tree copies and XPath searches go
     through far fewer elements. When it finds too little, the slower passes, whose
     readability and jusText comparisons read the whole page, run on a fresh parse of ``html``.
-    When the text misses most words of the page's ``summary``, a fast balanced pass may
-    replace it.
+    When the text misses most words of the page's ``summary``, or is one or two paragraphs
+    lying mostly outside resiliparse's main content, a fast balanced pass may replace it.
     """
     text, extractor = _precision_text(html, tree, url, tuning)
     words = _summary_words(summary, tuning)
@@ -189,100 +179,11 @@ def article_text(html: str, tree: lxml.html.HtmlElement, url: str | None,
         retry = _balanced_text(html, url, tuning)
         if _coverage(words, retry) >= covered + tuning.better_coverage:
             return retry, ExtractPath.TRAFILATURA_BALANCED
-    if tuning.second_opinion and text:
-        return _second_opinion(html, text, extractor, url, tuning)
-    return text, extractor
-
-
-def _balanced_text(html: str, url: str | None, tuning: HtmlTuning) -> str:
-    whole_page = _prepared_page(html, tuning)
-    return _trafilatura_text(_without_furniture(whole_page), url, fast=True) if whole_page is not None else ""
-
-
-def _second_opinion(html: str, text: str, extractor: str, url: str | None,
-                    tuning: HtmlTuning) -> tuple[str, str]:
-    """The body as resiliparse's main content judges it: replaced when it lies mostly outside,
-    completed when the article holds paragraphs between the body's that the body lacks.
-
-    Two extractors that work differently must agree: resiliparse's main content (DOM-block
-    heuristics) and trafilatura's balanced pass. Either alone puts back captions, sign-up
-    prompts and teaser headlines.
-    """
-    try:
-        second = [" ".join(line.split()) for line in
-                  extract_plain_text(html, main_content=True, comments=False).split("\n")]
-    except (ValueError, TypeError, RecursionError):
-        return text, extractor
-    second = [line for line in second if line]
-    lines, pool = text.split("\n"), _pool(second)
-    balanced: list[str] | None = None
-    agreement = _held(text, pool)
-    if extractor != ExtractPath.TRAFILATURA_BALANCED and agreement < tuning.outside_share:
-        retry = _balanced_text(html, url, tuning)
-        if len(retry) >= len(text) and _held(retry, pool) >= agreement + tuning.better_agreement:
+    if extractor == ExtractPath.TRAFILATURA and text.count("\n") < tuning.judged_body_paragraphs:
+        retry = _outside_main_content(html, text, url, tuning)
+        if retry is not None:
             return retry, ExtractPath.TRAFILATURA_BALANCED
-        balanced = retry.split("\n")
-    if not _has_prose_gap(lines, second, tuning):
-        return text, extractor
-    balanced = balanced if balanced is not None else _balanced_text(html, url, tuning).split("\n")
-    return "\n".join(_with_agreed_gaps(lines, balanced, pool, tuning)), extractor
-
-
-def _shingles(line: str) -> frozenset[tuple[str, ...]]:
-    words = _WORDS.findall(line.lower())
-    return frozenset(tuple(words[i:i + 4]) for i in range(max(1, len(words) - 3))) if words else frozenset()
-
-
-def _pool(lines: list[str]) -> frozenset[tuple[str, ...]]:
-    return frozenset().union(*map(_shingles, lines))
-
-
-def _held(line: str, pool: frozenset[tuple[str, ...]]) -> float:
-    """The share of the line's shingles (4-word runs) that the pool holds."""
-    own = _shingles(line)
-    return len(own & pool) / len(own) if own else 0.0
-
-
-def _is_prose(line: str, tuning: HtmlTuning) -> bool:
-    return len(_WORDS.findall(line)) >= tuning.gap_min_words and line.rstrip().endswith(_SENTENCE_ENDS)
-
-
-def _has_prose_gap(lines: list[str], second: list[str], tuning: HtmlTuning) -> bool:
-    """A prose paragraph of ``second`` the body lacks, between two that it holds."""
-    body = _pool(lines)
-    held = [_held(line, body) >= 0.5 for line in second]
-    if held.count(True) < 2:
-        return False
-    first, last = held.index(True), len(held) - 1 - held[::-1].index(True)
-    return any(not held[k] and _is_prose(second[k], tuning) for k in range(first + 1, last))
-
-
-def _with_agreed_gaps(lines: list[str], balanced: list[str], second: frozenset[tuple[str, ...]],
-                      tuning: HtmlTuning) -> list[str]:
-    """``lines`` with the balanced pass's prose paragraphs that lie between two of them and that
-    ``second`` holds, each after the body paragraph the balanced one before it matches."""
-    home: dict[tuple[str, ...], list[int]] = {}
-    for number, line in enumerate(lines):
-        for shingle in _shingles(line):
-            home.setdefault(shingle, []).append(number)
-    body = frozenset(home)
-    anchors = [_held(line, body) >= 0.5 for line in balanced]
-    if anchors.count(True) < 2:
-        return lines
-    first, last = anchors.index(True), len(anchors) - 1 - anchors[::-1].index(True)
-    after: dict[int, list[str]] = {}
-    place = -1
-    for number in range(first, last):
-        line = balanced[number]
-        if anchors[number]:
-            places = Counter(number for s in _shingles(line) for number in home.get(s, ()))
-            # most shingles shared; on a tie, the first paragraph after the last one placed
-            place = max(places, key=lambda n, last=place: (places[n], n > last, -n))
-        elif _is_prose(line, tuning) and _held(line, second) >= tuning.gap_agreement:
-            after.setdefault(place, []).append(line)
-    if not after:
-        return lines
-    return [kept for number, line in enumerate(lines) for kept in (line, *after.get(number, ()))]
+    return text, extractor
 
 
 def _precision_text(html: str, tree: lxml.html.HtmlElement, url: str | None,
@@ -310,6 +211,48 @@ def _without_furniture(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     etree.strip_elements(tree, *FURNITURE, with_tail=False)
     etree.strip_tags(tree, *INLINE_WRAPPERS)
     return tree
+
+
+def _balanced_text(html: str, url: str | None, tuning: HtmlTuning) -> str:
+    whole_page = _prepared_page(html, tuning)
+    return _trafilatura_text(_without_furniture(whole_page), url, fast=True) if whole_page is not None else ""
+
+
+def _outside_main_content(html: str, text: str, url: str | None, tuning: HtmlTuning) -> str | None:
+    """The balanced pass's text, when the body lies mostly outside resiliparse's main content
+    and that text lies further inside (and is no shorter); None otherwise.
+
+    resiliparse (DOM-block heuristics in C, about a millisecond a page) fails differently from
+    trafilatura: a sidebar, a bio or a blog's header tagline the precision pass took for the
+    article is rarely in its main content. It reads lxml's serialisation of the page, not the
+    page: lxml caps the nesting depth (at 255), and resiliparse's time grows much faster than
+    the depth (seconds for 5,000 nested elements).
+    """
+    page = _prepared_page(html, tuning)
+    if page is None:
+        return None
+    try:
+        main = extract_plain_text(lxml.html.tostring(page, encoding="unicode"), main_content=True, comments=False)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    pool = _shingles(main)
+    agreement = _held(text, pool)
+    if not pool or agreement >= tuning.outside_share:
+        return None
+    retry = _trafilatura_text(_without_furniture(page), url, fast=True)
+    return retry if len(retry) >= len(text) and _held(retry, pool) >= agreement + tuning.better_agreement else None
+
+
+def _shingles(text: str) -> frozenset[tuple[str, ...]]:
+    """The text's 4-word runs (the evaluation's unit), lowercased; one shorter run for a short text."""
+    words = _WORDS.findall(text.lower())
+    return frozenset(tuple(words[i:i + 4]) for i in range(max(1, len(words) - 3))) if words else frozenset()
+
+
+def _held(text: str, pool: frozenset[tuple[str, ...]]) -> float:
+    """The share of the text's shingles that the pool holds."""
+    own = _shingles(text)
+    return len(own & pool) / len(own) if own else 0.0
 
 
 def _summary_words(summary: str | None, tuning: HtmlTuning) -> frozenset[str]:
