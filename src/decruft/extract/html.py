@@ -180,7 +180,7 @@ def article_text(html: str, tree: lxml.html.HtmlElement, url: str | None,
         if _coverage(words, retry) >= covered + tuning.better_coverage:
             return retry, ExtractPath.TRAFILATURA_BALANCED
     if extractor == ExtractPath.TRAFILATURA and text.count("\n") < tuning.judged_body_paragraphs:
-        retry = _outside_main_content(html, text, url, tuning)
+        retry = _outside_main_content(html, tree, text, url, tuning)
         if retry is not None:
             return retry, ExtractPath.TRAFILATURA_BALANCED
     return text, extractor
@@ -218,28 +218,27 @@ def _balanced_text(html: str, url: str | None, tuning: HtmlTuning) -> str:
     return _trafilatura_text(_without_furniture(whole_page), url, fast=True) if whole_page is not None else ""
 
 
-def _outside_main_content(html: str, text: str, url: str | None, tuning: HtmlTuning) -> str | None:
+def _outside_main_content(html: str, tree: lxml.html.HtmlElement, text: str, url: str | None,
+                          tuning: HtmlTuning) -> str | None:
     """The balanced pass's text, when the body lies mostly outside resiliparse's main content
     and that text lies further inside (and is no shorter); None otherwise.
 
     resiliparse (DOM-block heuristics in C, about a millisecond a page) fails differently from
     trafilatura: a sidebar, a bio or a blog's header tagline the precision pass took for the
-    article is rarely in its main content. It reads lxml's serialisation of the page, not the
-    page: lxml caps the nesting depth (at 255), and resiliparse's time grows much faster than
-    the depth (seconds for 5,000 nested elements).
+    article is rarely in its main content. It reads lxml's serialisation of ``tree`` (the page
+    as the precision pass left it, without the furniture), not the page: lxml caps the nesting
+    depth at 255, and resiliparse's time grows much faster than the depth (a third of a second
+    for 5,000 nested elements, ten for 20,000).
     """
-    page = _prepared_page(html, tuning)
-    if page is None:
-        return None
     try:
-        main = extract_plain_text(lxml.html.tostring(page, encoding="unicode"), main_content=True, comments=False)
+        main = extract_plain_text(lxml.html.tostring(tree, encoding="unicode"), main_content=True, comments=False)
     except (ValueError, TypeError, RecursionError):
         return None
     pool = _shingles(main)
     agreement = _held(text, pool)
     if not pool or agreement >= tuning.outside_share:
         return None
-    retry = _trafilatura_text(_without_furniture(page), url, fast=True)
+    retry = _balanced_text(html, url, tuning)
     return retry if len(retry) >= len(text) and _held(retry, pool) >= agreement + tuning.better_agreement else None
 
 
