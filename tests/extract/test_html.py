@@ -227,24 +227,23 @@ def story_with(middle: str) -> str:
 # with spans: trafilatura's precision pass reads <div> text only when the page's <p> text is
 # shorter, so it takes the tagline for the article. resiliparse's main content leaves the
 # header out, the balanced pass finds the post.
-TAGLINE = ("Investors often overlook the filings that companies send to the regulator, and it is the job of this blog "
-           "to dig through them, looking for the soft spots that may change the quality of earnings: depreciation "
-           "policies, warranty reserves, restructuring charges and the other choices that a company makes when it "
-           "reports its results to the market every quarter.")
-POST = ("The founder of the software company has had success building and selling companies over the past twenty "
-        "years, and his stake is now worth more than three billion dollars.",
-        "Wealth enough to pass over smaller sums? Not entirely, it seems, as the company still pays for his private "
-        "flights and the security at his house.",
-        "The filing shows that the board approved the payments last spring, after a review by the compensation "
-        "committee that took less than an hour.")
+TAGLINE = ("Notes from a small allotment on the edge of town, where we grow more beans than we can eat and "
+           "write about the weather, the slugs, the seed catalogues and the neighbours' prize marrows, every week "
+           "since the spring of the year the old greenhouse finally blew down in a storm and took the shed roof with it.")
+POST = ("The first frost came early this year, and the dahlias that had flowered since July turned black in a "
+        "single night, so the tubers had to be lifted a month before the usual time.",
+        "Lifting them is easy enough with a fork, but drying them takes a week in the shed, and the shed still "
+        "has no proper roof after the storm two springs ago.",
+        "We wrapped the tubers in newspaper and packed them into crates of dry compost, which should keep the "
+        "mice away until they go back in the ground in May.")
 
 
 def test_a_short_body_outside_the_main_content_goes_to_the_balanced_pass() -> None:
     post = "".join(f"<div style='text-align: justify;'><span>{p}</span></div>" for p in POST)
-    page = ("<html><head><title>How much is enough?</title></head><body><div id='header-wrapper'>"
-            "<div class='header section' id='header'><h1 class='title'><a href='/'>The Filings Blog</a></h1>"
+    page = ("<html><head><title>Lifting the dahlias</title></head><body><div id='header-wrapper'>"
+            "<div class='header section' id='header'><h1 class='title'><a href='/'>Allotment Notes</a></h1>"
             f"<div class='descriptionwrapper'><p class='description'><span>{TAGLINE}</span></p></div></div></div>"
-            "<div id='main'><div class='post'><h3 class='post-title'>How much is enough?</h3>"
+            "<div id='main'><div class='post'><h3 class='post-title'>Lifting the dahlias</h3>"
             f"<div class='post-body'>{post}</div></div></div></body></html>")
     result = extract_html(page)
     assert result.body[-3:] == list(POST) and TAGLINE not in result.body

@@ -51,8 +51,9 @@ FURNITURE = tuple(tag for tag in MANUALLY_CLEANED if tag not in ("script", "head
 # it drops with its tree; unwrapped before its first XPath searches, they no longer slow them down.
 INLINE_WRAPPERS = tuple(tag for tag in MANUALLY_STRIPPED if tag != "template")
 # Inline tags trafilatura deletes when empty; in precision mode it deletes their tail with them,
-# and the tail is the rest of the paragraph ("<p><span id='more-12'></span>First of all, ...",
-# "<p><strong></strong>A: ..."). Such elements go before it reads the page, their tails stay.
+# and the tail is the rest of the paragraph (a blog engine's "read more" anchor,
+# "<p><span id='more-12'></span>Text ...", an editor's empty "<strong></strong>"). Such
+# elements go before it reads the page, their tails stay.
 EMPTY_INLINE = tuple(sorted(CUT_EMPTY_ELEMS & {"b", "em", "i", "q", "span", "strong"}))
 # id/class words (split at spaces, "-" and "_") of a heading that opens a comment thread, and
 # whole ids/names of the anchor it may hold ("<h2><a id='comments'></a>Comments</h2>").
