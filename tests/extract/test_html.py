@@ -214,3 +214,53 @@ def test_embedded_post_survives_its_social_wrapper() -> None:
         "— Daily Example (@example) May 5, 2024</blockquote></div><p>" + PROSE.replace("council", "board")
         + "</p></article>")
     assert tweet in extract_html(page).body
+
+
+def story_with(middle: str) -> str:
+    paragraphs = [PROSE.replace("Tuesday", day) for day in ("Monday", "Tuesday", "Wednesday", "Thursday")]
+    body = "".join(f"<p>{p}</p>" for p in paragraphs[:2]) + middle + "".join(f"<p>{p}</p>" for p in paragraphs[2:])
+    return (f"<html><head><title>Council approves budget</title></head><body><nav><a href='/'>Home</a></nav>"
+            f"<article><h1>Council approves budget</h1>{body}</article><footer>Contact</footer></body></html>")
+
+
+# A blog theme's tagline, a <p> over 250 characters in its header, and the post as <div> blocks
+# with spans: trafilatura's precision pass reads <div> text only when the page's <p> text is
+# shorter, so it takes the tagline for the article. resiliparse's main content leaves the
+# header out, the balanced pass finds the post.
+TAGLINE = ("Notes from a small allotment on the edge of town, where we grow more beans than we can eat and "
+           "write about the weather, the slugs, the seed catalogues and the neighbours' prize marrows, every week "
+           "since the spring of the year the old greenhouse finally blew down in a storm and took the shed roof with it.")
+POST = ("The first frost came early this year, and the dahlias that had flowered since July turned black in a "
+        "single night, so the tubers had to be lifted a month before the usual time.",
+        "Lifting them is easy enough with a fork, but drying them takes a week in the shed, and the shed still "
+        "has no proper roof after the storm two springs ago.",
+        "We wrapped the tubers in newspaper and packed them into crates of dry compost, which should keep the "
+        "mice away until they go back in the ground in May.")
+
+
+def test_a_short_body_outside_the_main_content_goes_to_the_balanced_pass() -> None:
+    post = "".join(f"<div style='text-align: justify;'><span>{p}</span></div>" for p in POST)
+    page = ("<html><head><title>Lifting the dahlias</title></head><body><div id='header-wrapper'>"
+            "<div class='header section' id='header'><h1 class='title'><a href='/'>Allotment Notes</a></h1>"
+            f"<div class='descriptionwrapper'><p class='description'><span>{TAGLINE}</span></p></div></div></div>"
+            "<div id='main'><div class='post'><h3 class='post-title'>Lifting the dahlias</h3>"
+            f"<div class='post-body'>{post}</div></div></div></body></html>")
+    result = extract_html(page)
+    assert result.body[-3:] == list(POST) and TAGLINE not in result.body
+    assert result.extractor == "trafilatura+balanced"
+    # judged no more: the precision pass's tagline stays
+    unjudged = extract_html(page, html_tuning=html_module.HtmlTuning(judged_body_paragraphs=0))
+    assert unjudged.body == [TAGLINE] and unjudged.extractor == "trafilatura"
+
+
+def test_empty_inline_elements_leave_their_paragraph_in_place() -> None:
+    """An empty inline element before a paragraph's text (a blog engine's "read more" anchor,
+    an editor's empty bold) would take the text with it in trafilatura's precision pass."""
+    lead = ("The water reached the church steps by noon, and the mayor opened the school gym for the families who "
+            "had left their farms.")
+    for empty in ("<span id='more-1234'></span>", "<strong></strong>", "<b></b> "):
+        page = story_with(f"<p>{empty}{lead}</p>")
+        assert lead in extract_html(page).body
+    tree = html_module.prepare_tree(html_module.parse_html(f"<p><span id='more-1'></span>{lead} <b>bold</b></p>"))
+    assert [element.tag for element in tree.iter("span", "b")] == ["b"]
+    assert tree.find(".//p").text_content() == f"{lead} bold"

@@ -8,7 +8,8 @@ mode, and as a last resort the plain-text cleaner reads the page's visible text;
 a fresh parse of the whole page. When the body misses most words of the page's own summary
 (its meta description), trafilatura's balanced mode gets a second look.
 Every pass reads the page without its comment sections: a heading that anchors a comment
-thread ends the article part of its container.
+thread ends the article part of its container. A body of one or two paragraphs that lies
+mostly outside resiliparse's main content (a sidebar, a tagline) goes to a balanced pass too.
 Trafilatura's output is already free of menus, so only the line patterns of the
 cruft concepts run over it (credits, captions, sign-up and share prompts), not
 the structural signals the plain-text cleaner needs for a whole page.
@@ -25,6 +26,7 @@ from typing import Any
 import lxml.html
 import trafilatura
 from htmldate import find_date
+from resiliparse.extract.html2text import extract_plain_text
 from lxml import etree
 from trafilatura.metadata import (
     examine_meta,
@@ -33,7 +35,7 @@ from trafilatura.metadata import (
     extract_title,
     extract_url,
 )
-from trafilatura.settings import MANUALLY_CLEANED, MANUALLY_STRIPPED
+from trafilatura.settings import CUT_EMPTY_ELEMS, MANUALLY_CLEANED, MANUALLY_STRIPPED
 
 from decruft.models import Extraction, PageHints, RemovedLine
 from decruft.reasons import LineReason
@@ -48,6 +50,11 @@ FURNITURE = tuple(tag for tag in MANUALLY_CLEANED if tag not in ("script", "head
 # Inline tags trafilatura unwraps in every mode (their text stays), bar <template>, whose content
 # it drops with its tree; unwrapped before its first XPath searches, they no longer slow them down.
 INLINE_WRAPPERS = tuple(tag for tag in MANUALLY_STRIPPED if tag != "template")
+# Inline tags trafilatura deletes when empty; in precision mode it deletes their tail with them,
+# and the tail is the rest of the paragraph (a blog engine's "read more" anchor,
+# "<p><span id='more-12'></span>Text ...", an editor's empty "<strong></strong>"). Such
+# elements go before it reads the page, their tails stay.
+EMPTY_INLINE = tuple(sorted(CUT_EMPTY_ELEMS & {"b", "em", "i", "q", "span", "strong"}))
 # id/class words (split at spaces, "-" and "_") of a heading that opens a comment thread, and
 # whole ids/names of the anchor it may hold ("<h2><a id='comments'></a>Comments</h2>").
 # Blog engines print that heading and the comments after it inside the post's container, where
@@ -109,6 +116,13 @@ class HtmlTuning:
     headline_word_share: float = 0.75
     max_date_line_chars: int = 60
     max_byline_chars: int = 100
+    # resiliparse's main content (a different method) judges a fast-pass body of at most
+    # ``judged_body_paragraphs`` paragraphs, where a sidebar, a bio or a blog's tagline gets taken
+    # for the article: with under ``outside_share`` of its shingles (4-word runs) in it, a balanced
+    # pass replaces it when ``better_agreement`` more of its own are and it is no shorter.
+    judged_body_paragraphs: int = 2
+    outside_share: float = 0.5
+    better_agreement: float = 0.1
 
 
 def extract_html(
@@ -156,16 +170,19 @@ def article_text(html: str, tree: lxml.html.HtmlElement, url: str | None,
     the furniture trafilatura deletes anyway, so its tree copies and XPath searches go
     through far fewer elements. When it finds too little, the slower passes, whose
     readability and jusText comparisons read the whole page, run on a fresh parse of ``html``.
-    When the text misses most words of the page's ``summary``, a fast balanced pass may
-    replace it.
+    When the text misses most words of the page's ``summary``, or is one or two paragraphs
+    lying mostly outside resiliparse's main content, a fast balanced pass may replace it.
     """
     text, extractor = _precision_text(html, tree, url, tuning)
     words = _summary_words(summary, tuning)
     covered = _coverage(words, text)
     if covered < tuning.summary_covered:
-        whole_page = _prepared_page(html, tuning)
-        retry = _trafilatura_text(_without_furniture(whole_page), url, fast=True) if whole_page is not None else ""
+        retry = _balanced_text(html, url, tuning)
         if _coverage(words, retry) >= covered + tuning.better_coverage:
+            return retry, ExtractPath.TRAFILATURA_BALANCED
+    if extractor == ExtractPath.TRAFILATURA and text.count("\n") < tuning.judged_body_paragraphs:
+        retry = _outside_main_content(html, tree, text, url, tuning)
+        if retry is not None:
             return retry, ExtractPath.TRAFILATURA_BALANCED
     return text, extractor
 
@@ -197,6 +214,47 @@ def _without_furniture(tree: lxml.html.HtmlElement) -> lxml.html.HtmlElement:
     return tree
 
 
+def _balanced_text(html: str, url: str | None, tuning: HtmlTuning) -> str:
+    whole_page = _prepared_page(html, tuning)
+    return _trafilatura_text(_without_furniture(whole_page), url, fast=True) if whole_page is not None else ""
+
+
+def _outside_main_content(html: str, tree: lxml.html.HtmlElement, text: str, url: str | None,
+                          tuning: HtmlTuning) -> str | None:
+    """The balanced pass's text, when the body lies mostly outside resiliparse's main content
+    and that text lies further inside (and is no shorter); None otherwise.
+
+    resiliparse (DOM-block heuristics in C, about a millisecond a page) fails differently from
+    trafilatura: a sidebar, a bio or a blog's header tagline the precision pass took for the
+    article is rarely in its main content. It reads lxml's serialisation of ``tree`` (the page
+    as the precision pass left it, without the furniture), not the page: lxml caps the nesting
+    depth at 255, and resiliparse's time grows much faster than the depth (a third of a second
+    for 5,000 nested elements, ten for 20,000).
+    """
+    try:
+        main = extract_plain_text(lxml.html.tostring(tree, encoding="unicode"), main_content=True, comments=False)
+    except (ValueError, TypeError, RecursionError):
+        return None
+    pool = _shingles(main)
+    agreement = _held(text, pool)
+    if not pool or agreement >= tuning.outside_share:
+        return None
+    retry = _balanced_text(html, url, tuning)
+    return retry if len(retry) >= len(text) and _held(retry, pool) >= agreement + tuning.better_agreement else None
+
+
+def _shingles(text: str) -> frozenset[tuple[str, ...]]:
+    """The text's 4-word runs (the evaluation's unit), lowercased; one shorter run for a short text."""
+    words = _WORDS.findall(text.lower())
+    return frozenset(tuple(words[i:i + 4]) for i in range(max(1, len(words) - 3))) if words else frozenset()
+
+
+def _held(text: str, pool: frozenset[tuple[str, ...]]) -> float:
+    """The share of the text's shingles that the pool holds."""
+    own = _shingles(text)
+    return len(own & pool) / len(own) if own else 0.0
+
+
 def _summary_words(summary: str | None, tuning: HtmlTuning) -> frozenset[str]:
     """The distinct words of a summary long enough to judge a body by; none otherwise."""
     words = frozenset(_WORDS.findall(summary.lower())) if summary else frozenset()
@@ -211,12 +269,16 @@ def _coverage(words: frozenset[str], text: str) -> float:
 
 
 def prepare_tree(tree: lxml.html.HtmlElement, tuning: HtmlTuning = HtmlTuning()) -> lxml.html.HtmlElement:
-    """The page as trafilatura should read it: no comment sections, embedded posts unwrapped.
+    """The page as trafilatura should read it: no comment sections, embedded posts unwrapped,
+    no empty inline elements in front of text (their tails stay).
 
     Old blog engines (Movable Type, Typepad, Blogger themes) print the comments as plain
     paragraphs after a heading that anchors them, in the same container as the post; nothing
     else marks them, so the heading and what follows it in its container go.
     """
+    for element in list(tree.iter(*EMPTY_INLINE)):
+        if element.text is None and len(element) == 0 and element.tail and element.tail.strip():
+            element.drop_tree()  # lxml.html keeps the tail
     for element in list(tree.iter(*_HEADINGS, "blockquote")):
         if element.tag == "blockquote":
             _unwrap_embedded_post(element, tuning.embed_wrapper_levels)
