@@ -152,7 +152,8 @@ def near_copy_clusters(prints: list[Fingerprint]) -> dict[str, str]:
         bands = [fp.signature[i * width:(i + 1) * width] for i in range(SIGNATURE_BANDS)]
         mine = np.frombuffer(fp.signature, dtype=">u4")
         candidates = {path for band, key in zip(index, bands) for path in band.get(key, ())}
-        similar = [path for path in candidates if (mine == firsts[path]).mean() >= NEAR_COPY_SIMILARITY]
+        needed = NEAR_COPY_SIMILARITY * len(mine)  # equal values, of the signature's
+        similar = [path for path in candidates if np.count_nonzero(mine == firsts[path]) >= needed]
         if similar:
             first_copy[fp.source_path] = min(similar)
         else:
