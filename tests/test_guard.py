@@ -73,3 +73,18 @@ def test_a_worker_that_ended_for_want_of_pages_is_replaced_without_losing_one():
         time.sleep(1.0)  # the worker ends
         later = list(guarded.map([_doc("b"), _doc("c")]))
     assert [r["source_path"] for r in later] == ["b", "c"] and later[0]["pid"] != first["pid"]
+
+
+def test_pages_queued_at_a_worker_are_bounded_by_their_bytes():
+    """With a byte bound of two pages, the third page is read only after the first's result."""
+    read: list[str] = []
+
+    def entries():
+        for name in "abcd":
+            read.append(name)
+            yield _doc(name)
+
+    with GuardedProcessor(_make_worker, timeout_s=5, window=16, window_bytes=8) as guarded:
+        stream = guarded.map(entries())
+        assert next(stream)["source_path"] == "a" and read == ["a", "b"]  # 4 bytes a page
+        assert [r["source_path"] for r in stream] == ["b", "c", "d"]

@@ -100,8 +100,10 @@ def can_use_child_processes() -> bool:
     return not multiprocessing.current_process().daemon
 
 
-#: Pages a GuardedProcessor keeps queued at its child.
+#: Pages a GuardedProcessor keeps queued at its child, and their bytes (past which it waits
+#: for results before it reads on: twenty-megabyte pages are not queued sixteen at a time).
 WINDOW = 16
+WINDOW_BYTES = 32 * 2**20
 #: A page worker left this long without a page ends (so one kept for later never outlives its use).
 IDLE_EXIT_S = 300.0
 
@@ -111,16 +113,17 @@ class GuardedProcessor:
 
     ``make_processor`` is called in the child (it must be picklable: a module-level function or
     a functools.partial of one) and returns the function applied to each page. ``map`` keeps up
-    to ``window`` pages queued at the child, so that it never waits for the next page while
-    this process reads files or stores results.
+    to ``window`` pages (and about ``window_bytes`` of them) queued at the child, so that it
+    never waits for the next page while this process reads files or stores results.
     """
 
     def __init__(self, make_processor: Callable[[], Processor], timeout_s: float, preload: Sequence[str] = (),
-                 window: int = WINDOW, idle_exit_s: float = IDLE_EXIT_S):
+                 window: int = WINDOW, idle_exit_s: float = IDLE_EXIT_S, window_bytes: int = WINDOW_BYTES):
         self._make = make_processor
         self._idle_exit = idle_exit_s
         self._timeout = timeout_s
         self._window = max(1, window)
+        self._window_bytes = window_bytes
         self._context = multiprocessing.get_context("forkserver")
         self._context.set_forkserver_preload(list(preload))
         self._child: _Child | None = None
@@ -145,15 +148,17 @@ class GuardedProcessor:
         """Each entry's result, in order: a RawDocument's record or reject from the child;
         anything else (a reject found while reading, a marker) passes through as it is."""
         ahead: deque[Any] = deque()  # entries not yet given back, in order
-        waiting = 0  # of them, pages sent to the child
+        waiting = queued = 0  # of them, pages sent to the child, and their bytes
         for entry in entries:
             ahead.append(entry)
             if isinstance(entry, RawDocument):
                 self._started().send(entry)
-                waiting += 1
+                waiting, queued = waiting + 1, queued + len(entry.data)
                 self._owed += 1
-            while ahead and (not isinstance(ahead[0], RawDocument) or waiting >= self._window):
-                waiting -= isinstance(ahead[0], RawDocument)
+            while ahead and (not isinstance(ahead[0], RawDocument) or waiting >= self._window
+                             or queued >= self._window_bytes):
+                if isinstance(ahead[0], RawDocument):
+                    waiting, queued = waiting - 1, queued - len(ahead[0].data)
                 yield self._result(ahead)
         while ahead:
             yield self._result(ahead)
