@@ -33,7 +33,7 @@ from decruft.ingest import (Preview, StorageError, check_config, compact, datase
 from decruft.models import Limits, RawDocument
 from decruft.ingest.settings import default_options
 from decruft.page import Context, clean_pages, page_text, removed_lines
-from decruft.read.sources import is_sidecar, read_sidecar
+from decruft.read.sources import is_sidecar, read_sidecar, sidecar_for
 from decruft.supervise import is_worker, supervise
 
 REMOVED_COLOUR, KEPT_COLOUR, DIM, RESET = "\033[31m", "\033[32m", "\033[2m", "\033[0m"
@@ -370,7 +370,7 @@ def _pages(args: argparse.Namespace) -> Iterator[Page]:
         context, raw_root = settings.context(), None
     for item in inputs:
         name = "stdin" if item.path is None else _path_under(item.path, raw_root) or item.path.name
-        metadata = read_sidecar(str(item.path.parent), item.path.name) if item.path else None
+        metadata = _sidecar_of(item.path) if item.path else None
         found = False
         for doc, record in clean_pages(item.read(), name=name, url=args.url, metadata=metadata,
                                        context=context, metadata_origin="sidecar", record=item.record):
@@ -379,6 +379,15 @@ def _pages(args: argparse.Namespace) -> Iterator[Page]:
             yield Page(doc, record, context, header)
         if not found:
             raise UsageError(f"{item.label}: no record #{item.record} (records are numbered from 1)")
+
+
+def _sidecar_of(path: Path) -> dict | None:
+    """The metadata of the sidecar next to a file given on the command line, if it has one."""
+    try:
+        sidecar = sidecar_for(path.name, set(os.listdir(path.parent)))
+    except OSError:
+        return None
+    return read_sidecar(str(path.parent), sidecar) if sidecar else None
 
 
 def _path_under(file: Path, root: str | None) -> str | None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Callable, Iterator
+from collections import defaultdict
+from collections.abc import Callable, Container, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -28,6 +29,7 @@ class RawFile:
     root: str
     rel_path: str  # POSIX, relative to root
     size: int
+    sidecar: str = ""  # its sidecar's path relative to root, as discovery found it ("": none)
 
     @property
     def path(self) -> Path:
@@ -48,9 +50,15 @@ def discover(root: str | Path, exclude: str | None = None) -> Iterator[RawFile |
     A file whose name is not valid UTF-8 cannot be named in the output: a ``bad_file_name`` reject.
     """
     if filesystem.is_remote(str(root)):
-        for rel, size in filesystem.list_files(str(root)):
-            if not is_sidecar(rel.rsplit("/", 1)[-1]):
-                yield RawFile(str(root), rel, size)
+        # (folder, name, size) of every object
+        listed = [(*rel.rpartition("/")[::2], size) for rel, size in filesystem.list_files(str(root))]
+        present: dict[str, set[str]] = defaultdict(set)  # folder -> the names in it
+        for folder, name, _ in listed:
+            present[folder].add(name)
+        for folder, name, size in listed:
+            if not is_sidecar(name):
+                sidecar = sidecar_for(name, present[folder])
+                yield RawFile(str(root), _joined(folder, name), size, _joined(folder, sidecar) if sidecar else "")
         return
     root_path = Path(filesystem.local_root(str(root)))
     if not root_path.is_dir():
@@ -60,13 +68,23 @@ def discover(root: str | Path, exclude: str | None = None) -> Iterator[RawFile |
     for dirpath, dirnames, filenames in os.walk(root_path, followlinks=False):
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
                              and (excluded is None or Path(dirpath, d).resolve() != excluded))
+        present = set(filenames)
         for name in sorted(filenames):
             if name.startswith(".") or is_sidecar(name):
                 continue
-            yield _describe(root_path, real_root, Path(dirpath, name))
+            yield _describe(root_path, real_root, Path(dirpath, name), sidecar_for(name, present))
 
 
-def _describe(root: Path, real_root: Path, path: Path) -> RawFile | Reject:
+def sidecar_for(name: str, present: Container[str]) -> str | None:
+    """The name of a page's sidecar among the names in its folder (``present``), best first."""
+    return next((candidate for candidate in sidecar_names(name) if candidate in present), None)
+
+
+def _joined(folder: str, name: str) -> str:
+    return f"{folder}/{name}" if folder else name
+
+
+def _describe(root: Path, real_root: Path, path: Path, sidecar: str | None = None) -> RawFile | Reject:
     rel = path.relative_to(root).as_posix()
     try:
         rel.encode("utf-8")
@@ -83,7 +101,7 @@ def _describe(root: Path, real_root: Path, path: Path) -> RawFile | Reject:
         return Reject(rel, None, RejectReason.UNREADABLE, f"cannot stat: {exc.strerror or exc}")
     if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
         return Reject(rel, None, RejectReason.UNREADABLE, "not a regular file")
-    return RawFile(str(root), rel, info.st_size)
+    return RawFile(str(root), rel, info.st_size, _joined(rel.rpartition("/")[0], sidecar) if sidecar else "")
 
 
 #: Bytes read at a time when hashing or streaming a raw file.
@@ -147,7 +165,7 @@ def read_documents(raw: RawFile, limits: Limits = Limits(), sha256: str | None =
         with handle:
             yield from read_documents(raw, limits, sha256, handle.read, stats=stats, index=index, part=part)
         return
-    sidecar = read_sidecar(raw.root, raw.rel_path)
+    sidecar = read_sidecar(raw.root, raw.sidecar) if raw.sidecar else None
     folder = top_folder(raw.rel_path)
     for item in read_stream(raw.rel_path, read, raw.size, sha256, limits=limits, stats=stats, index=index,
                             part=part):
@@ -163,21 +181,18 @@ def top_folder(rel_path: str) -> str | None:
     return rel_path.split("/", 1)[0] if "/" in rel_path else None
 
 
-def read_sidecar(root: str, rel_path: str) -> dict | None:
-    """The metadata written next to a page (``page.txt.meta.json`` or ``page.meta.json``), or
-    None. A broken sidecar is ignored, not fatal; so is an unreadable local one, while other
-    errors of object storage propagate, so that a batch task retries a flaky store."""
-    folder, _, name = rel_path.rpartition("/")
-    for candidate in sidecar_names(name):
-        path = f"{folder}/{candidate}" if folder else candidate
-        try:
-            data = (filesystem.read_file(root, path) if filesystem.is_remote(root)
-                    else (Path(filesystem.local_root(root)) / path).read_bytes())
-        except FileNotFoundError:
-            continue
-        except OSError:  # a folder, unreadable, or a name too long for the file system
-            if filesystem.is_remote(root):
-                raise
-            continue
-        return parse_sidecar(data)
-    return None
+def read_sidecar(root: str, path: str) -> dict | None:
+    """The metadata of a page's sidecar (``page.txt.meta.json`` or ``page.meta.json``, found by
+    ``sidecar_for``) at ``path`` under ``root``, or None. A broken or vanished sidecar is ignored,
+    not fatal; so is an unreadable local one, while other errors of object storage propagate, so
+    that a batch task retries a flaky store."""
+    try:
+        data = (filesystem.read_file(root, path) if filesystem.is_remote(root)
+                else (Path(filesystem.local_root(root)) / path).read_bytes())
+    except FileNotFoundError:
+        return None
+    except OSError:  # a folder, unreadable, or a name too long for the file system
+        if filesystem.is_remote(root):
+            raise
+        return None
+    return parse_sidecar(data)
