@@ -27,6 +27,7 @@ from decruft import __version__
 from decruft import filesystem
 from decruft.store.dataset import DatasetLockedError, Layout
 from decruft.read.decode import DecodeError
+from decruft.read.metadata import sidecar_names
 from decruft.ingest import (Preview, StorageError, check_config, compact, dataset_context, dry_run,
                             latest_run_report, load_settings, preflight, require_dataset, start_worker_server,
                             summary_lines)
@@ -382,11 +383,9 @@ def _pages(args: argparse.Namespace) -> Iterator[Page]:
 
 
 def _sidecar_of(path: Path) -> dict | None:
-    """The metadata of the sidecar next to a file given on the command line, if it has one."""
-    try:
-        sidecar = sidecar_for(path.name, set(os.listdir(path.parent)))
-    except OSError:
-        return None
+    """The metadata of the sidecar next to a file given on the command line, if it has one
+    (its possible names looked up, not the whole folder listed: a glob may name thousands)."""
+    sidecar = sidecar_for(path.name, {name for name in sidecar_names(path.name) if (path.parent / name).is_file()})
     return read_sidecar(str(path.parent), sidecar) if sidecar else None
 
 

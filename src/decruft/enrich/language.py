@@ -64,25 +64,25 @@ class FastDetector(Detector):
         if not self.text.isascii():
             super().cleaning_text()
 
-    def _extract_ngrams(self) -> list[str]:
-        """langdetect's n-grams, word by word: they never span a space, so each word's (with
-        the space that ends it) are worked out once per process (for the one factory's profiles)."""
+    def _gram_rows(self) -> list[np.ndarray]:
+        """The probability rows of langdetect's n-grams, in its order, word by word: n-grams
+        never span a space, so each word's (with the space that ends it) are worked out once
+        per process (for the one factory's profiles)."""
         words = "".join(map(_normalised_char, self.text)).split(" ")
         last = len(words) - 1
-        found: list[str] = []
+        found: list[np.ndarray] = []
         for i, word in enumerate(words):
             if word:
-                found += _word_grams(word + " " if i < last else word)
+                found += _word_rows(word + " " if i < last else word)
         return found
 
     def _detect_block(self) -> None:
         """langdetect's trials with each n-gram's probabilities as a numpy row: the same random
         draws, products and divisions in the same order, so the same floats."""
         self.cleaning_text()
-        ngrams = self._extract_ngrams()
-        if not ngrams:
+        rows = self._gram_rows()
+        if not rows:
             raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
-        rows = list(map(_gram_row, ngrams))
         self.langprob = [0.0] * len(self.langlist)
         self.random.seed(self.seed)
         for _ in range(self.n_trial):
@@ -115,9 +115,10 @@ def _gram_row(gram: str) -> np.ndarray:
 
 
 @lru_cache(maxsize=65536)
-def _word_grams(word: str) -> tuple[str, ...]:
-    """The n-grams of one normalised word (and its closing space) that the profiles know."""
-    return tuple(_scan_word(word, detector_factory().word_lang_prob_map))
+def _word_rows(word: str) -> tuple[np.ndarray, ...]:
+    """The rows of the n-grams of one normalised word (and its closing space) that the
+    profiles know."""
+    return tuple(map(_gram_row, _scan_word(word, detector_factory().word_lang_prob_map)))
 
 
 def _scan_word(word: str, known: dict) -> list[str]:

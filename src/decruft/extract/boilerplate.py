@@ -32,6 +32,8 @@ PERMUTATION_SEED = 1
 #: candidates at a similarity of 0.7 for 64 values (a pair at 0.9 shares a band with
 #: probability 0.99, at 0.8 with 0.77, at 0.5 with 0.03).
 SIGNATURE_BANDS = 8
+#: Equal values two signatures share at the near-copy similarity.
+_EQUAL_VALUES_NEEDED = NEAR_COPY_SIMILARITY * SIGNATURE_PERMUTATIONS
 TABLE_VERSION = 2
 
 
@@ -152,8 +154,7 @@ def near_copy_clusters(prints: list[Fingerprint]) -> dict[str, str]:
         bands = [fp.signature[i * width:(i + 1) * width] for i in range(SIGNATURE_BANDS)]
         mine = np.frombuffer(fp.signature, dtype=">u4")
         candidates = {path for band, key in zip(index, bands) for path in band.get(key, ())}
-        needed = NEAR_COPY_SIMILARITY * len(mine)  # equal values, of the signature's
-        similar = [path for path in candidates if np.count_nonzero(mine == firsts[path]) >= needed]
+        similar = [path for path in candidates if np.count_nonzero(mine == firsts[path]) >= _EQUAL_VALUES_NEEDED]
         if similar:
             first_copy[fp.source_path] = min(similar)
         else:
