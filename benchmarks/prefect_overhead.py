@@ -62,7 +62,10 @@ def measure(kind: str, raw: str, out: str) -> tuple[float, float]:
         run(Settings(raw=raw, out=out))
         return (time.perf_counter() - started,) * 2
     os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+    from decruft.ingest import start_worker_server
     from decruft_flows.ingest import with_runner
+
+    start_worker_server()  # as `decruft ingest` does: the page workers' imports overlap Prefect's start
 
     flow = with_runner("threads", workers=1) if kind == "flow-1" else with_runner("threads")
     started = time.perf_counter()

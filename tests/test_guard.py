@@ -56,12 +56,17 @@ def test_an_overrun_and_a_crash_are_rejected_and_the_pages_queued_behind_them_ar
     assert results[0]["pid"] != results[2]["pid"] != results[5]["pid"]  # a fresh process after each
 
 
+#: A page too large to be written at once (it goes through the sending thread): an echo.
+BIG = "echo" + " " * 100_000
+
+
 @settings(max_examples=10, deadline=None)
-@given(st.lists(st.sampled_from(["echo", "echo", "echo", "crash", "raise", "marker"]), max_size=12),
+@given(st.lists(st.sampled_from(["echo", "echo", "echo", "crash", "raise", "marker", BIG]), max_size=12),
        st.integers(1, 5))
 def test_every_entry_gives_exactly_one_outcome_in_order(actions, window):
+    """Small pages written at once and large ones sent by the sending thread keep their order."""
     entries = ["m" if action == "marker" else _doc(f"p{i}", action) for i, action in enumerate(actions)]
-    expected = ["marker:m" if action == "marker" else f"p{i}" if action == "echo" else f"p{i}:error"
+    expected = ["marker:m" if action == "marker" else f"p{i}" if action in ("echo", BIG) else f"p{i}:error"
                 for i, action in enumerate(actions)]
     with GuardedProcessor(_make_worker, timeout_s=10, window=window) as guarded:
         assert list(map(_outcome, guarded.map(entries))) == expected
@@ -88,3 +93,11 @@ def test_pages_queued_at_a_worker_are_bounded_by_their_bytes():
         stream = guarded.map(entries())
         assert next(stream)["source_path"] == "a" and read == ["a", "b"]  # 4 bytes a page
         assert [r["source_path"] for r in stream] == ["b", "c", "d"]
+
+
+def test_small_pages_behind_a_large_one_keep_their_order():
+    """A large page goes through the sending thread; the small ones after it must wait for it."""
+    actions = ["echo", BIG, "echo", "echo", BIG, BIG, "echo"] * 3
+    with GuardedProcessor(_make_worker, timeout_s=10) as guarded:
+        results = list(guarded.map(_doc(f"p{i}", action) for i, action in enumerate(actions)))
+    assert [r["source_path"] for r in results] == [f"p{i}" for i in range(len(actions))]
