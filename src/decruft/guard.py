@@ -17,8 +17,10 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 import queue
 import select
+import socket
 import threading
 import time
 import traceback
@@ -232,6 +234,7 @@ class _Child:
         self._sizes: deque[int] = deque()  # the bytes of each page still owed
         self._owed_bytes = 0
         self._queued = 0  # messages handed to the sending thread and not yet written
+        self._direct_bytes = _direct_bytes(conn)
         self._lock = threading.Lock()  # guards _queued
         self._ready = select.poll()
         self._ready.register(conn.fileno(), select.POLLIN)
@@ -255,7 +258,7 @@ class _Child:
             self._sizes.append(len(message))
             self._owed_bytes += len(message)
         with self._lock:
-            direct = not self._queued and self._owed_bytes <= _DIRECT_BYTES
+            direct = not self._queued and self._owed_bytes <= self._direct_bytes
             self._queued += not direct
         if direct:
             self._write(message, doc is not None)  # a child gone shows in ``receive``
@@ -313,9 +316,19 @@ class _Child:
         self.stop()
 
 
-#: Bytes of unanswered pages up to which a page is written at once: well within the buffer of
-#: a local socket (Linux: about 200 KB), so such a write never waits for the child.
+#: Bytes of unanswered pages up to which a page is written at once, at most: a quarter of the
+#: socket's send buffer (Linux: 208 KB; macOS: 8 KB) holds them with the bookkeeping of each
+#: write, so such a write never waits for the child.
 _DIRECT_BYTES = 64 * 1024
+
+
+def _direct_bytes(conn: Connection) -> int:
+    """How many bytes of unanswered pages fit in ``conn``'s send buffer for certain."""
+    try:
+        with socket.socket(fileno=os.dup(conn.fileno())) as sock:
+            return min(_DIRECT_BYTES, sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) // 4)
+    except OSError:  # not a socket: every page goes through the sending thread
+        return 0
 #: Ends a sending thread; ``_POLL_S``: how often a wait for a result looks at the clock again.
 _STOP = object()
 _POLL_S = 0.5
