@@ -329,6 +329,8 @@ def _direct_bytes(conn: Connection) -> int:
             return min(_DIRECT_BYTES, sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) // 4)
     except OSError:  # not a socket: every page goes through the sending thread
         return 0
+
+
 #: Ends a sending thread; ``_POLL_S``: how often a wait for a result looks at the clock again.
 _STOP = object()
 _POLL_S = 0.5
