@@ -498,3 +498,19 @@ def test_a_long_caption_is_judged_by_the_patterns():
     assert 250 < len(caption) <= 400
     lines = [*TIDES_ARTICLE[:3], caption, *TIDES_ARTICLE[3:]]
     assert clean_text("\n".join(lines)).body == TIDES_ARTICLE[1:]
+
+
+@pytest.mark.parametrize("line, reason", [
+    ("previous post: Paper boats that sail", "navigation"),
+    ("Filed Under: Crafts, Paper · Tagged With: boats, summer", "navigation"),
+    ("Posted in: Crafts |", "navigation"),
+    ("This entry was posted on Monday, November 5th, 2012 at 11:18 am and is filed under Crafts. You can follow "
+     "any responses to this entry through the RSS 2.0 feed.", "comments"),
+    ("Be Sociable, Share!", "share"),
+])
+def test_a_blogs_furniture_under_the_post_is_cruft(line, reason):
+    assert default_rules().classify(line.lower()) == (reason, False)
+
+
+def test_a_sentence_opening_with_published_in_stays():
+    assert default_rules().classify("published in 1990, the book sold a million copies in its first year.") is None
