@@ -490,12 +490,12 @@ def test_promotions_and_caption_labels_inside_the_article_are_removed(line, reas
 
 
 def test_a_long_caption_is_judged_by_the_patterns():
-    """A caption of 250-400 characters (an agency's "In this ... file photo, ...") is still a
+    """A caption of 250-300 characters (an agency's "In this ... file photo, ...") is still a
     caption; only longer lines are left to the phrases."""
     caption = ("In this Dec. 12, 2006, file photo, made available by the agency, two divers work on the "
                "harbour wall during low tide, while a third waits on the boat with the tools they need for "
                "the repair of the old stones, which the storms of the winter before had loosened along the quay.")
-    assert 250 < len(caption) <= 400
+    assert 250 < len(caption) <= text_module.Tuning().pattern_max_chars
     lines = [*TIDES_ARTICLE[:3], caption, *TIDES_ARTICLE[3:]]
     assert clean_text("\n".join(lines)).body == TIDES_ARTICLE[1:]
 

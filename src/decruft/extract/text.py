@@ -38,7 +38,7 @@ from decruft.reasons import LineReason
 class Tuning:
     """Thresholds of the structural signals (the ``[text]`` settings; ``defaults.toml``)."""
 
-    pattern_max_chars: int = 400  # longer lines are tested only against phrases and the profile
+    pattern_max_chars: int = 300  # longer lines are tested only against phrases and the profile
     phrase_max_chars: int = 200
     prose_min_words: int = 8  # a prose line has this many words and sentence punctuation
     long_prose_min_words: int = 20  # ... or this many words and three sentence breaks inside
