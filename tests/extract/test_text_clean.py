@@ -514,3 +514,17 @@ def test_a_blogs_furniture_under_the_post_is_cruft(line, reason):
 
 def test_a_sentence_opening_with_published_in_stays():
     assert default_rules().classify("published in 1990, the book sold a million copies in its first year.") is None
+
+
+@pytest.mark.parametrize("line", ["Ten ways to cook leeks this winter »", "Read now ›",
+                                  "The harbour wall gets its repair in the spring, the town says Read more..."])
+def test_a_link_ending_in_an_arrow_or_read_more_is_related(line):
+    lines = [*TIDES_ARTICLE[:3], line, *TIDES_ARTICLE[3:]]
+    result = clean_text("\n".join(lines))
+    assert result.body == TIDES_ARTICLE[1:]
+    assert {r.text: r.reason for r in result.removed}[line] == "related"
+
+
+def test_a_quotation_in_guillemets_stays():
+    line = "Le maire a répondu aux pêcheurs du port : « Nous réparerons le mur avant la fin de l'hiver »"
+    assert default_rules().classify(line.lower()) is None
