@@ -528,3 +528,14 @@ def test_a_link_ending_in_an_arrow_or_read_more_is_related(line):
 def test_a_quotation_in_guillemets_stays():
     line = "Le maire a répondu aux pêcheurs du port : « Nous réparerons le mur avant la fin de l'hiver »"
     assert default_rules().classify(line.lower()) is None
+
+
+@pytest.mark.parametrize("line, reason", [
+    ("Divers at work on the harbour wall in Dover, June 13, 2012. (AP)", "caption"),
+    ("The Sea Paper may earn an Affiliate Commission if you buy something through links in this article.", "ad"),
+])
+def test_a_caption_ending_in_its_credit_and_an_affiliate_disclosure_are_removed(line, reason):
+    lines = [*TIDES_ARTICLE[:3], line, *TIDES_ARTICLE[3:]]
+    result = clean_text("\n".join(lines))
+    assert result.body == TIDES_ARTICLE[1:]
+    assert {r.text: r.reason for r in result.removed}[line] == reason
