@@ -30,7 +30,8 @@ from operator import attrgetter, itemgetter
 from decruft.extract.boilerplate import KEY_MAX_CHARS, line_key
 from decruft.extract.rules import RuleSet, default_rules
 from decruft.models import Extraction, OutletProfile, RemovedLine
-from decruft.regex import PatternSet
+from decruft.lexicon import expand_placeholders
+from decruft.regex import Pattern, PatternSet
 from decruft.reasons import LineReason
 
 
@@ -211,6 +212,9 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
             if found:
                 line.reason, line.barrier = found
                 continue
+            if text[-1] in _LINK_ENDS and (reason := _trailing_link_or_credit(text)):
+                line.reason = reason
+                continue
         if boilerplate and not line.prose and len(text) <= KEY_MAX_CHARS and line_key(text) in boilerplate:
             # after the rules: theirs is the finer reason; the table holds no prose or long line
             line.reason = LineReason.BOILERPLATE
@@ -227,6 +231,22 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
             if words <= repeated_max_words and not line.prose and counts[text] > 1 and text[-1] not in "?？":
                 line.reason = LineReason.REPEATED
     _mark_phrases(lines, rules, t)
+
+
+_LINK_ENDS = frozenset("»›)")
+#: an agency's credit closing a caption: "... in London, June 13, 2012. (AP)", "(Getty Images/AFP)"
+_AGENCY_CREDIT = Pattern(expand_placeholders(r"\((?:{agency}|getty images)(?:\s?/\s?[^()/]{1,30}){0,3}\)$"), re.IGNORECASE)
+
+
+def _trailing_link_or_credit(text: str) -> str | None:
+    """A link ending in an arrow ("Ten ways to cook leeks »", not a quotation in guillemets) or a
+    caption ending with its agency's credit in brackets. Tested on a line's end, not by the rules'
+    patterns: a pattern reaching the end of a line from its start costs the whole set much."""
+    if text[-1] != ")":
+        arrows = text.count("»") + text.count("›")
+        return LineReason.RELATED if arrows == 1 and len(text) <= 201 and "«" not in text and "‹" not in text else None
+    cut = text.rfind(" (")
+    return LineReason.CAPTION if cut > 0 and _AGENCY_CREDIT.match(text[cut + 1:]) else None
 
 
 # The cheap test before _GLUE, in one RE2 pass: a character that may end a glued headline
