@@ -539,3 +539,10 @@ def test_a_caption_ending_in_its_credit_and_an_affiliate_disclosure_are_removed(
     result = clean_text("\n".join(lines))
     assert result.body == TIDES_ARTICLE[1:]
     assert {r.text: r.reason for r in result.removed}[line] == reason
+
+
+def test_a_paragraph_the_page_title_repeats_is_no_headline_to_start_under():
+    """A page printing one paragraph three times keeps it once: the first line (the page
+    title) repeats it, but a paragraph is no heading the article starts under."""
+    line = "The council met on Tuesday evening and agreed to repair the old bridge before the winter."
+    assert clean_text("\n".join([line] * 3)).body == [line]

@@ -447,8 +447,9 @@ def _item_number(line: _Line) -> int | None:
 def _start_under_headline(lines: list[_Line], start: int, end: int, headline: int) -> int:
     """Start the article under its headline when the run reaches above it (a menu's blurbs, a
     sidebar's teasers) and what lies above the headline holds less prose than what lies
-    below it; more prose above is the article itself, under a title printed again."""
-    if _prose_words(lines, start, headline) < _prose_words(lines, headline, end + 1):
+    below it; more prose above is the article itself, under a title printed again. A
+    "headline" that is itself prose is a paragraph the page title repeats, not a heading."""
+    if not lines[headline].prose and _prose_words(lines, start, headline) < _prose_words(lines, headline, end + 1):
         return headline + 1
     return start
 
