@@ -481,8 +481,13 @@ def test_the_article_starts_under_its_headline():
     ("Image caption The mayor said the decision had been taken after interviews", "caption"),
     ("Media captionThe mayor being led from the town hall", "caption"),
     ("Image copyright Reuters", "caption"),
+    ("Divers at work on the harbour wall in Dover, June 13, 2012. (AP)", "caption"),
+    ("The Sea Paper may earn an Affiliate Commission if you buy something through links in this article.", "ad"),
+    ("Ten ways to cook leeks this winter »", "related"),
+    ("Read now ›", "related"),
+    ("The harbour wall gets its repair in the spring, the town says Read more...", "related"),
 ])
-def test_promotions_and_caption_labels_inside_the_article_are_removed(line, reason):
+def test_promotions_captions_and_links_inside_the_article_are_removed(line, reason):
     lines = [*TIDES_ARTICLE[:3], line, *TIDES_ARTICLE[3:]]
     result = clean_text("\n".join(lines))
     assert result.body == TIDES_ARTICLE[1:]
@@ -516,29 +521,9 @@ def test_a_sentence_opening_with_published_in_stays():
     assert default_rules().classify("published in 1990, the book sold a million copies in its first year.") is None
 
 
-@pytest.mark.parametrize("line", ["Ten ways to cook leeks this winter »", "Read now ›",
-                                  "The harbour wall gets its repair in the spring, the town says Read more..."])
-def test_a_link_ending_in_an_arrow_or_read_more_is_related(line):
-    lines = [*TIDES_ARTICLE[:3], line, *TIDES_ARTICLE[3:]]
-    result = clean_text("\n".join(lines))
-    assert result.body == TIDES_ARTICLE[1:]
-    assert {r.text: r.reason for r in result.removed}[line] == "related"
-
-
 def test_a_quotation_in_guillemets_stays():
     line = "Le maire a répondu aux pêcheurs du port : « Nous réparerons le mur avant la fin de l'hiver »"
     assert default_rules().classify(line.lower()) is None
-
-
-@pytest.mark.parametrize("line, reason", [
-    ("Divers at work on the harbour wall in Dover, June 13, 2012. (AP)", "caption"),
-    ("The Sea Paper may earn an Affiliate Commission if you buy something through links in this article.", "ad"),
-])
-def test_a_caption_ending_in_its_credit_and_an_affiliate_disclosure_are_removed(line, reason):
-    lines = [*TIDES_ARTICLE[:3], line, *TIDES_ARTICLE[3:]]
-    result = clean_text("\n".join(lines))
-    assert result.body == TIDES_ARTICLE[1:]
-    assert {r.text: r.reason for r in result.removed}[line] == reason
 
 
 def test_a_paragraph_the_page_title_repeats_is_no_headline_to_start_under():
