@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from decruft.extract.boilerplate import line_key
+from decruft.extract.rules import default_rules
 from decruft.extract import text as text_module
 from decruft.extract.text import clean_text
 from decruft.models import CruftPattern, OutletProfile
@@ -428,3 +429,105 @@ def test_a_question_put_to_several_people_is_kept_each_time():
         short, f"Because she said so, {n} times, and she was right about that as about everything else.")]]
     body = clean_text("\n".join(lines)).body
     assert body.count(question) == body.count(short) == 3
+
+
+def test_a_comment_count_with_a_prompt_is_a_comments_heading():
+    """"{ 17 comments… read them below or add one }": the count, whatever follows it."""
+    rules = default_rules()
+    assert rules.classify("{ 17 comments… read them below or add one }") == ("comments", True)
+    assert rules.classify("3 responses to this post") == ("comments", True)
+
+
+def test_an_article_half_as_heavy_as_the_thread_below_its_comments_heading_stays():
+    """Comments with no dates in them (a name, then the comment) that outweigh the article
+    under a comments heading do not take its place, when the article weighs half as much."""
+    article = [TIDES_ARTICLE[0], *TIDES_ARTICLE[1:],
+               "The tides rise highest when the sun and the moon pull along the same line, twice a month."]
+    comments = ["{ 4 comments }"]
+    for name in ["Chris Long", "John Brown", "Matt Wood", "Ann Lee"]:
+        comments += [name, f"I always wondered about this, {name} writes, and found the story fascinating to read.",
+                     "My grandfather told me about the tides when I was a small child, and I never forgot it."]
+    assert clean_text("\n".join(article + comments)).body == article[1:]
+
+
+def test_a_list_the_text_announces_stays_with_the_article():
+    """Items under a line ending in a colon, each longer than a menu item and no sentence,
+    end no article: they score as a list's items, not as menu lines."""
+    items = ["Eight ripe pears, cored and peeled and cut", "One lemon or a quarter cup of lemon juice",
+             "Six spoons of fruit pectin powder from the shop"]
+    lines = [*TIDES_ARTICLE, "You will need:", *items, "Home", "Contact", "Privacy"]
+    assert clean_text("\n".join(lines)).body == [*TIDES_ARTICLE[1:], "You will need:", *items]
+
+
+def test_the_article_starts_under_its_headline():
+    """A run reaching above the headline (a menu's blurbs glued to its items) starts under it
+    when less prose lies above the headline than below it; the headline is the title."""
+    headline = "Tide tables and the moon"
+    lines = [f"{headline} | The Sea Blog", "Home",
+             "BooksJuly, 2009: my guide to the coast is out and selling, and the table of contents is below.",
+             "Podcast", "Ask me",
+             "AboutJane Doe Jane Doe is the author of a guide to the coast and hosts a podcast about the sea.",
+             headline, *TIDES_ARTICLE[1:], "Contact", "Privacy"]
+    result = clean_text("\n".join(lines))
+    assert result.body == TIDES_ARTICLE[1:]
+    assert result.title == headline
+
+
+@pytest.mark.parametrize("line, reason", [
+    ("CLICK HERE TO GET THE EXAMPLE NEWS APP", "newsletter"),
+    ("Join our Sea Forums to keep talking about the tides, the moon and more!", "newsletter"),
+    ("Get Boat Monthly delivered through your letterbox every month. 12 issues for £11.99.", "newsletter"),
+    ("Need more sea? Subscribe to our sister title for the latest news from the coast!", "newsletter"),
+    ("Image caption The mayor said the decision had been taken after interviews", "caption"),
+    ("Media captionThe mayor being led from the town hall", "caption"),
+    ("Image copyright Reuters", "caption"),
+    ("Divers at work on the harbour wall in Dover, June 13, 2012. (AP)", "caption"),
+    ("The Sea Paper may earn an Affiliate Commission if you buy something through links in this article.", "ad"),
+    ("Ten ways to cook leeks this winter »", "related"),
+    ("Read now ›", "related"),
+    ("The harbour wall gets its repair in the spring, the town says Read more...", "related"),
+])
+def test_promotions_captions_and_links_inside_the_article_are_removed(line, reason):
+    lines = [*TIDES_ARTICLE[:3], line, *TIDES_ARTICLE[3:]]
+    result = clean_text("\n".join(lines))
+    assert result.body == TIDES_ARTICLE[1:]
+    assert {r.text: r.reason for r in result.removed}[line] == reason
+
+
+def test_a_long_caption_is_judged_by_the_patterns():
+    """A caption of 250-300 characters (an agency's "In this ... file photo, ...") is still a
+    caption; only longer lines are left to the phrases."""
+    caption = ("In this Dec. 12, 2006, file photo, made available by the agency, two divers work on the "
+               "harbour wall during low tide, while a third waits on the boat with the tools they need for "
+               "the repair of the old stones, which the storms of the winter before had loosened along the quay.")
+    assert 250 < len(caption) <= text_module.Tuning().pattern_max_chars
+    lines = [*TIDES_ARTICLE[:3], caption, *TIDES_ARTICLE[3:]]
+    assert clean_text("\n".join(lines)).body == TIDES_ARTICLE[1:]
+
+
+@pytest.mark.parametrize("line, reason", [
+    ("previous post: Paper boats that sail", "navigation"),
+    ("Filed Under: Crafts, Paper · Tagged With: boats, summer", "navigation"),
+    ("Posted in: Crafts |", "navigation"),
+    ("This entry was posted on Monday, November 5th, 2012 at 11:18 am and is filed under Crafts. You can follow "
+     "any responses to this entry through the RSS 2.0 feed.", "comments"),
+    ("Be Sociable, Share!", "share"),
+])
+def test_a_blogs_furniture_under_the_post_is_cruft(line, reason):
+    assert default_rules().classify(line.lower()) == (reason, False)
+
+
+def test_a_sentence_opening_with_published_in_stays():
+    assert default_rules().classify("published in 1990, the book sold a million copies in its first year.") is None
+
+
+def test_a_quotation_in_guillemets_stays():
+    line = "Le maire a répondu aux pêcheurs du port : « Nous réparerons le mur avant la fin de l'hiver »"
+    assert default_rules().classify(line.lower()) is None
+
+
+def test_a_paragraph_the_page_title_repeats_is_no_headline_to_start_under():
+    """A page printing one paragraph three times keeps it once: the first line (the page
+    title) repeats it, but a paragraph is no heading the article starts under."""
+    line = "The council met on Tuesday evening and agreed to repair the old bridge before the winter."
+    assert clean_text("\n".join([line] * 3)).body == [line]

@@ -30,7 +30,8 @@ from operator import attrgetter, itemgetter
 from decruft.extract.boilerplate import KEY_MAX_CHARS, line_key
 from decruft.extract.rules import RuleSet, default_rules
 from decruft.models import Extraction, OutletProfile, RemovedLine
-from decruft.regex import PatternSet
+from decruft.lexicon import expand_placeholders
+from decruft.regex import Pattern, PatternSet
 from decruft.reasons import LineReason
 
 
@@ -38,7 +39,7 @@ from decruft.reasons import LineReason
 class Tuning:
     """Thresholds of the structural signals (the ``[text]`` settings; ``defaults.toml``)."""
 
-    pattern_max_chars: int = 250  # longer lines are tested only against phrases and the profile
+    pattern_max_chars: int = 300  # longer lines are tested only against phrases and the profile
     phrase_max_chars: int = 200
     prose_min_words: int = 8  # a prose line has this many words and sentence punctuation
     long_prose_min_words: int = 20  # ... or this many words and three sentence breaks inside
@@ -62,6 +63,8 @@ class Tuning:
     thread_min_stamps: int = 3  # this many dated short lines, with prose between them: comments
     date_line_prose_ratio: float = 4.0  # ... unless the first has this many times more prose under it than above
     above_comments_share: float = 0.05  # a run above a comments heading this heavy is the article
+    above_comments_heavy: float = 0.5  # ... and this heavy even with no dated thread below the heading
+    list_item_score: float = 2.0  # a line of a list the text announces ("It holds:"), longer than a menu item
 
 
 _TEXT, _BASE, _REASON, _PROSE = attrgetter("text"), attrgetter("base"), attrgetter("reason"), attrgetter("prose")
@@ -116,6 +119,8 @@ def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSe
     # embedded posts' attribution lines ("— Jane Doe (@jane) May 3, 2019"), on the few pages with one
     posts = _embedded_posts(lines) if "@" in text and "(@" in text else ()  # "@" alone: a fast test
     start, end = _find_article(lines, headline, posts, classify, rules, t)
+    if start is not None and headline is not None and start < headline < end:
+        start = _start_under_headline(lines, start, end, headline)
     out = Extraction(body=[], extractor="text")
     if start is None:
         start = end = len(lines)
@@ -151,7 +156,8 @@ def split_lines(text: str, t: Tuning = Tuning()) -> list[_Line]:
     lines: list[_Line] = []
     append, make, min_words, ends = lines.append, _Line, t.prose_min_words, _SENTENCE_END
     cap, short_words, long_words = t.prose_cap, t.short_max_words, t.long_prose_min_words
-    short_score, medium_score = -t.short_penalty, -t.medium_penalty
+    short_score, medium_score, item_score = -t.short_penalty, -t.medium_penalty, t.list_item_score
+    listing = False  # under a line announcing a list ("The kit holds:"), until a line is no item
     for i, line, spaces in zip(index, parts, map(str.count, parts, repeat(" "))):
         words = spaces + 1
         if not line.isascii() and len(line) > 12 * words:
@@ -163,14 +169,20 @@ def split_lines(text: str, t: Tuning = Tuning()) -> list[_Line]:
                 append(make(i, line, words, True, True, words if words < cap else cap))
             else:
                 append(make(i, line, words, True, False, short_score if words <= short_words else words / 4))
+            listing = False
         elif words <= short_words:
             append(make(i, line, words, False, False, short_score))
+            listing = last == ":" and words > 1
         elif words >= long_words and line.count(". ") >= 3 or last == ":" and words >= min_words:
             # a long paragraph whose last sentence lost its full stop (a signature, a cut), or a
             # sentence announcing a list or a quote ("Of these, one stands out:")
             append(make(i, line, words, False, True, words if words < cap else cap))
+            listing = last == ":"
         else:
-            append(make(i, line, words, False, False, medium_score))
+            # a list's items, each longer than a menu item and not a sentence, score as such,
+            # so that the article does not end at a list it announces
+            append(make(i, line, words, False, False, item_score if listing else medium_score))
+            listing = listing or last == ":"
     return lines
 
 
@@ -200,6 +212,9 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
             if found:
                 line.reason, line.barrier = found
                 continue
+            if text[-1] in _LINK_ENDS and (reason := _trailing_link_or_credit(text)):
+                line.reason = reason
+                continue
         if boilerplate and not line.prose and len(text) <= KEY_MAX_CHARS and line_key(text) in boilerplate:
             # after the rules: theirs is the finer reason; the table holds no prose or long line
             line.reason = LineReason.BOILERPLATE
@@ -216,6 +231,22 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
             if words <= repeated_max_words and not line.prose and counts[text] > 1 and text[-1] not in "?？":
                 line.reason = LineReason.REPEATED
     _mark_phrases(lines, rules, t)
+
+
+_LINK_ENDS = frozenset("»›)")
+#: an agency's credit closing a caption: "... in London, June 13, 2012. (AP)", "(Getty Images/AFP)"
+_AGENCY_CREDIT = Pattern(expand_placeholders(r"\((?:{agency}|getty images)(?:\s?/\s?[^()/]{1,30}){0,3}\)$"), re.IGNORECASE)
+
+
+def _trailing_link_or_credit(text: str) -> str | None:
+    """A link ending in an arrow ("Ten ways to cook leeks »", not a quotation in guillemets) or a
+    caption ending with its agency's credit in brackets. Tested on a line's end, not by the rules'
+    patterns: a pattern reaching the end of a line from its start costs the whole set much."""
+    if text[-1] != ")":
+        arrows = text.count("»") + text.count("›")
+        return LineReason.RELATED if arrows == 1 and len(text) <= 201 and "«" not in text and "‹" not in text else None
+    cut = text.rfind(" (")
+    return LineReason.CAPTION if cut > 0 and _AGENCY_CREDIT.match(text[cut + 1:]) else None
 
 
 # The cheap test before _GLUE, in one RE2 pass: a character that may end a glued headline
@@ -374,17 +405,20 @@ def _find_article(lines: list[_Line], headline: int | None, posts: Iterable[int]
 def _article_span(lines: list[_Line], headline: int | None, posts: Iterable[int], rules: RuleSet,
                   t: Tuning) -> tuple[int | None, int | None]:
     """The article: the maximum-sum run of line scores, unless that run lies below a
-    comments heading and is itself a thread (dated short lines, see `_cut_comment_thread`)
-    while a run above the heading weighs enough: a page's article comes before its
-    comments, and a long thread can outweigh a short post."""
+    comments heading and a run above the heading weighs enough: half as much, or, when the
+    run below is itself a thread (dated short lines, see `_cut_comment_thread`), far less.
+    A page's article comes before its comments, and a long thread can outweigh a short post."""
     scores = _scores(lines, headline, posts, t)
     best, start, end = _max_run(scores, len(scores))
     if start is None:
         return None, None
     heading = next((i for i in range(start - 1, -1, -1) if lines[i].barrier and lines[i].reason == "comments"), None)
-    if heading is not None and _count_stamps(lines, start, end, rules, t) >= t.thread_min_stamps:
+    if heading is not None:
         above, above_start, above_end = _max_run(scores, heading)
-        if above_start is not None and above >= t.above_comments_share * best:
+        if above_start is not None and (
+                above >= t.above_comments_heavy * best
+                or above >= t.above_comments_share * best
+                and _count_stamps(lines, start, end, rules, t) >= t.thread_min_stamps):
             return above_start, above_end
     return start, end
 
@@ -408,6 +442,16 @@ _ITEM_NUMBER = re.compile(r"(\d{1,3})[.)]\s")
 def _item_number(line: _Line) -> int | None:
     m = _ITEM_NUMBER.match(line.text) if line.text[0].isdigit() else None
     return int(m.group(1)) if m else None
+
+
+def _start_under_headline(lines: list[_Line], start: int, end: int, headline: int) -> int:
+    """Start the article under its headline when the run reaches above it (a menu's blurbs, a
+    sidebar's teasers) and what lies above the headline holds less prose than what lies
+    below it; more prose above is the article itself, under a title printed again. A
+    "headline" that is itself prose is a paragraph the page title repeats, not a heading."""
+    if not lines[headline].prose and _prose_words(lines, start, headline) < _prose_words(lines, headline, end + 1):
+        return headline + 1
+    return start
 
 
 def _extend_numbered_list(lines: list[_Line], start: int, end: int, classify, most_between: int = 2) -> int:
