@@ -128,6 +128,11 @@ def test_visible_lines_skip_scripts_and_split_blocks() -> None:
     assert visible_lines(tree) == ["One bold", "Two", "Three"]
 
 
+def test_visible_lines_of_an_invisible_fragment() -> None:
+    """Readability may return a fragment whose root is a <noscript>: it has no visible text."""
+    assert visible_lines(lxml.html.fragment_fromstring("<noscript><p>Enable scripts</p></noscript>")) == []
+
+
 @pytest.mark.parametrize(
     "page",
     [

@@ -524,6 +524,8 @@ def _text_fallback(tree: lxml.html.HtmlElement, hints: PageHints, rules: RuleSet
 
 def visible_lines(tree: lxml.html.HtmlElement) -> list[str]:
     """The text a reader sees, one line per block element, whitespace collapsed."""
+    if tree.tag in _INVISIBLE:
+        return []  # a fragment that is all script or frame (readability may return one)
     root = copy.deepcopy(tree)
     for element in list(root.iter(*_INVISIBLE)):
         element.drop_tree()
