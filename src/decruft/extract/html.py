@@ -268,17 +268,16 @@ def _readability_vote(html: str, tree: lxml.html.HtmlElement, text: str, tuning:
     no new exposure to hostile input; this reads a fresh parse, which that pass may have altered.
     """
     pool = _main_content(tree)
-    if not pool:
-        return None
+    needed = max(tuning.readability_inside, _held(kept(text), pool) + tuning.readability_margin)
+    if not pool or needed > 1:
+        return None  # no main content, or the body lies inside it: readability cannot do better
     page = _prepared_page(html, tuning)
     summary = try_readability(page) if page is not None else None
     retry = "\n".join(visible_lines(summary)) if summary is not None and len(summary) else ""
     retry_kept = kept(retry)
     if len(retry_kept) < tuning.min_readability_chars:
         return None
-    held = _held(retry_kept, pool)
-    return retry if held >= tuning.readability_inside and held >= _held(kept(text), pool) + tuning.readability_margin \
-        else None
+    return retry if _held(retry_kept, pool) >= needed else None
 
 
 def _main_content(tree: lxml.html.HtmlElement) -> frozenset[tuple[str, ...]]:
