@@ -264,8 +264,9 @@ def _readability_vote(html: str, tree: lxml.html.HtmlElement, text: str, tuning:
     on a page where trafilatura found little, it often keeps a blog's tagline, a bio or a comment
     policy note, or the post with its trackback list, where readability keeps the post alone.
     resiliparse decides between them; it often holds both, so readability's text must be
-    almost all inside it. The comparison pass already runs readability on these pages, so it is
-    no new exposure to hostile input; this reads a fresh parse, which that pass may have altered.
+    almost all inside it. The comparison pass already runs readability on these pages, so hostile
+    input meets nothing new here. Readability reads a fresh parse of the page without its comment
+    sections, as the slower passes do (they alter the trees they read).
     """
     pool = _main_content(tree)
     needed = max(tuning.readability_inside, _held(kept(text), pool) + tuning.readability_margin)
