@@ -40,6 +40,8 @@ class ExtractPath(Code):
     TRAFILATURA_RECALL = "trafilatura+recall", "trafilatura in recall mode (the comparison found too little)"
     TRAFILATURA_BALANCED = "trafilatura+balanced", ("trafilatura's fast balanced pass (the precision pass's body "
                                                     "held too few words of the page's description)")
+    READABILITY = "readability", ("the readability algorithm (trafilatura's copy): the fast pass found too little, "
+                                  "and its text lay further inside resiliparse's main content")
     HEADLINE_ONLY = "headline_only", ("an HTML page whose extractor found only a headline and its byline "
                                       "or date, kept as the body (a photo or video post)")
     TEXT_FALLBACK = "text-fallback", "an HTML page no extractor found an article in: its visible text cleaned as text"

@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 
+import lxml.html
 import pytest
 
 from decruft.extract import html as html_module
@@ -91,7 +92,7 @@ def test_slower_pass_when_the_fast_one_finds_too_little(monkeypatch: pytest.Monk
     def fake(tree, url, **options):
         return "Tiny." if options.get("fast") else PROSE * 5
     monkeypatch.setattr(html_module, "_trafilatura_text", fake)
-    result = extract_html(article_page(PROSE))
+    result = extract_html(article_page(PROSE * 5))  # the page's text: readability's is no further inside
     assert result.extractor == "trafilatura+compare" and result.body == [PROSE * 5]
 
 
@@ -114,6 +115,7 @@ def test_recall_pass_when_nothing_is_found(monkeypatch: pytest.MonkeyPatch) -> N
 
 def test_text_fallback_reads_the_visible_text(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(html_module, "_trafilatura_text", lambda tree, url, **options: "")
+    monkeypatch.setattr(html_module, "try_readability", lambda tree: lxml.html.HtmlElement())  # what it gives on failure
     result = extract_html(article_page(PROSE, PROSE.replace("Tuesday", "Friday"), PROSE.replace("council", "board")))
     assert result.extractor == "text-fallback"
     assert PROSE in result.body and "Home" not in result.body
@@ -124,6 +126,11 @@ def test_visible_lines_skip_scripts_and_split_blocks() -> None:
     tree = parse_html("<html><head><script>var x = 1;</script></head><body><div>One <b>bold</b></div>"
                       "<p>Two</p><style>p {}</style><ul><li>Three</li></ul></body></html>")
     assert visible_lines(tree) == ["One bold", "Two", "Three"]
+
+
+def test_visible_lines_of_an_invisible_fragment() -> None:
+    """Readability may return a fragment whose root is a <noscript>: it has no visible text."""
+    assert visible_lines(lxml.html.fragment_fromstring("<noscript><p>Enable scripts</p></noscript>")) == []
 
 
 @pytest.mark.parametrize(
@@ -248,9 +255,41 @@ def test_a_short_body_outside_the_main_content_goes_to_the_balanced_pass() -> No
     result = extract_html(page)
     assert result.body[-3:] == list(POST) and TAGLINE not in result.body
     assert result.extractor == "trafilatura+balanced"
-    # judged no more: the precision pass's tagline stays
+    # not judged, the tagline (under 500 characters) goes to readability's vote, which finds the post too
     unjudged = extract_html(page, html_tuning=html_module.HtmlTuning(judged_body_paragraphs=0))
-    assert unjudged.body == [TAGLINE] and unjudged.extractor == "trafilatura"
+    assert unjudged.body[-3:] == list(POST) and unjudged.extractor == "readability"
+    # neither judged nor voted on: the precision pass's tagline stays
+    unvoted = extract_html(page, html_tuning=html_module.HtmlTuning(judged_body_paragraphs=0, readability_inside=1.01))
+    assert unvoted.body == [TAGLINE] and unvoted.extractor == "trafilatura"
+
+
+# An old blog theme's post page: a short post, then its footer, a trackback block and a note in the
+# same container. The precision pass finds under 500 characters and keeps all of it (as do the slower
+# passes); readability keeps the post alone, and resiliparse's main content holds it.
+HARBOUR_POST = ("We spent the weekend at the harbour festival, where the old lifeboat was open to visitors for the "
+                "first time in years, and the queue to climb aboard stretched past the fish market.")
+HARBOUR_PAGE = (
+    "<html><head><title>Harbour weekend</title></head><body><div id='banner'><h1><a href='/'>Coastal Notes</a></h1>"
+    "</div><div id='container'><div class='entry'><h3 class='entry-header'>Harbour weekend</h3>"
+    f"<div class='entry-content'><div class='entry-body'><p>{HARBOUR_POST}</p></div></div>"
+    "<p class='entry-footer'>Posted at 09:00 AM in <a href='/travel/'>Travel</a> | <a href='/p'>Permalink</a></p>"
+    "</div><div class='trackback'><h2>TrackBack</h2><p>Trackback address for this post:<br/>"
+    "http://www.example.com/services/trackback/6a00e5503c88</p><p>Other blogs linking to this post:</p></div>"
+    "<div class='note'><p>If you see a photo here that is yours and not credited, please tell us and we will credit "
+    "it or take it down.</p></div></div></body></html>")
+
+
+def test_readability_replaces_a_short_body_that_lies_less_inside_the_main_content() -> None:
+    result = extract_html(HARBOUR_PAGE)
+    assert result.body == [HARBOUR_POST] and result.extractor == "readability"
+    # without the vote, trafilatura's body keeps the trackback block and the note
+    unvoted = extract_html(HARBOUR_PAGE, html_tuning=html_module.HtmlTuning(readability_inside=1.01))
+    assert unvoted.extractor == "trafilatura" and HARBOUR_POST in unvoted.body and len(unvoted.body) > 3
+
+
+def test_readability_has_no_vote_on_a_body_the_fast_pass_found_long_enough() -> None:
+    page = HARBOUR_PAGE.replace(f"<p>{HARBOUR_POST}</p>", f"<p>{HARBOUR_POST}</p>" * 3)
+    assert extract_html(page).extractor == "trafilatura"
 
 
 def test_empty_inline_elements_leave_their_paragraph_in_place() -> None:

@@ -1,7 +1,7 @@
 """extract_html keeps its measured quality on both evaluation dev splits (HTML variant).
 
 Measured with benchmarks/html_quality.py and the splits' score.py: scrapinghub-dev F1 .975
-(.9747), no empty body (trafilatura default .955, 0 empty); dragnet-dev F1 .917 (.9173), 1 empty
+(.9747), no empty body (trafilatura default .955, 0 empty); dragnet-dev F1 .921 (.9207), 1 empty
 body (trafilatura default .901, 1 empty; the page is an error page without text).
 The floors sit a little below, so noise passes and a real regression fails.
 """
@@ -17,7 +17,7 @@ from tests.support import SHARED_EVAL as EVAL_DIR
 # split: (F1 floor, most empty bodies: never more than trafilatura's default)
 FLOORS = {
     "scrapinghub-dev": (0.974, 0),
-    "dragnet-dev": (0.916, 1),
+    "dragnet-dev": (0.920, 1),
 }
 
 

@@ -10,6 +10,9 @@ a fresh parse of the whole page. When the body misses most words of the page's o
 Every pass reads the page without its comment sections: a heading that anchors a comment
 thread ends the article part of its container. A body of one or two paragraphs that lies
 mostly outside resiliparse's main content (a sidebar, a tagline) goes to a balanced pass too.
+When the fast pass found too little, the readability algorithm (trafilatura's copy, which its
+comparison pass runs on such pages anyway) gets a vote: its text replaces the body when it lies
+further inside resiliparse's main content, and almost wholly so.
 Trafilatura's output is already free of menus, so only the line patterns of the
 cruft concepts run over it (credits, captions, sign-up and share prompts), not
 the structural signals the plain-text cleaner needs for a whole page.
@@ -17,6 +20,7 @@ the structural signals the plain-text cleaner needs for a whole page.
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
 import re
 from datetime import datetime
@@ -28,6 +32,7 @@ import trafilatura
 from htmldate import find_date
 from resiliparse.extract.html2text import extract_plain_text
 from lxml import etree
+from trafilatura.external import try_readability
 from trafilatura.metadata import (
     examine_meta,
     extract_meta_json,
@@ -123,6 +128,13 @@ class HtmlTuning:
     judged_body_paragraphs: int = 2
     outside_share: float = 0.5
     better_agreement: float = 0.1
+    # A body the fast pass found too little for (``min_body_chars``) is the least sure: a blog's
+    # tagline, a bio, a comment-policy note or the post with its trackback list. Readability's text
+    # of at least ``min_readability_chars`` replaces it when at least ``readability_inside`` of its
+    # shingles are in resiliparse's main content, ``readability_margin`` more than the body's.
+    min_readability_chars: int = 100
+    readability_inside: float = 0.9
+    readability_margin: float = 0.02
 
 
 def extract_html(
@@ -139,7 +151,10 @@ def extract_html(
     if tree is None:
         return Extraction(body=[], extractor=ExtractPath.NONE)
     hints = page_metadata(tree, url, scraped_at)
-    text, extractor = article_text(html, tree, url, summary=hints.description, tuning=html_tuning)
+
+    def kept(text: str) -> str:
+        return "\n".join(clean_article_lines(text.split("\n"), rules, title=hints.title, tuning=html_tuning).body)
+    text, extractor = article_text(html, tree, url, summary=hints.description, tuning=html_tuning, kept=kept)
     if not text:
         return _text_fallback(parse_html(html), hints, rules, tuning)
     extraction = clean_article_lines(text.split("\n"), rules, title=hints.title, tuning=html_tuning)
@@ -162,18 +177,30 @@ def parse_html(html: str) -> lxml.html.HtmlElement | None:
     return tree if isinstance(tree, lxml.html.HtmlElement) else None
 
 
-def article_text(html: str, tree: lxml.html.HtmlElement, url: str | None,
-                 summary: str | None = None, tuning: HtmlTuning = HtmlTuning()) -> tuple[str, str]:
-    """The article as text (one paragraph a line) and the trafilatura mode that found it.
+def article_text(html: str, tree: lxml.html.HtmlElement, url: str | None, summary: str | None = None,
+                 tuning: HtmlTuning = HtmlTuning(), kept: Callable[[str], str] = str) -> tuple[str, str]:
+    """The article as text (one paragraph a line) and the path that found it.
 
     The fast precision pass usually suffices. It runs on ``tree`` (which it alters) without
     the furniture trafilatura deletes anyway, so its tree copies and XPath searches go
     through far fewer elements. When it finds too little, the slower passes, whose
-    readability and jusText comparisons read the whole page, run on a fresh parse of ``html``.
-    When the text misses most words of the page's ``summary``, or is one or two paragraphs
-    lying mostly outside resiliparse's main content, a fast balanced pass may replace it.
+    readability and jusText comparisons read the whole page, run on a fresh parse of ``html``,
+    and readability's own text may replace theirs. When the text misses most words of the
+    page's ``summary``, or is one or two paragraphs lying mostly outside resiliparse's main
+    content, a fast balanced pass may replace it. ``kept`` gives what of a text the line rules
+    keep: readability's vote compares what would stay of each text.
     """
-    text, extractor = _precision_text(html, tree, url, tuning)
+    fast = _trafilatura_text(_without_furniture(prepare_tree(tree, tuning)), url, favor_precision=True, fast=True)
+    if len(fast) >= tuning.min_body_chars:
+        return _second_looks(html, tree, fast, ExtractPath.TRAFILATURA, url, summary, tuning)
+    text, extractor = _second_looks(html, tree, *_slower_text(html, fast, url, tuning), url, summary, tuning)
+    retry = _readability_vote(html, tree, text, tuning, kept)
+    return (retry, ExtractPath.READABILITY) if retry is not None else (text, extractor)
+
+
+def _second_looks(html: str, tree: lxml.html.HtmlElement, text: str, extractor: str, url: str | None,
+                  summary: str | None, tuning: HtmlTuning) -> tuple[str, str]:
+    """The balanced pass's text instead of ``text`` when the page's summary or resiliparse says so."""
     words = _summary_words(summary, tuning)
     covered = _coverage(words, text)
     if covered < tuning.summary_covered:
@@ -187,11 +214,8 @@ def article_text(html: str, tree: lxml.html.HtmlElement, url: str | None,
     return text, extractor
 
 
-def _precision_text(html: str, tree: lxml.html.HtmlElement, url: str | None,
-                    tuning: HtmlTuning) -> tuple[str, str]:
-    text = _trafilatura_text(_without_furniture(prepare_tree(tree, tuning)), url, favor_precision=True, fast=True)
-    if len(text) >= tuning.min_body_chars:
-        return text, ExtractPath.TRAFILATURA
+def _slower_text(html: str, text: str, url: str | None, tuning: HtmlTuning) -> tuple[str, str]:
+    """The comparison pass's text, or the recall pass's, when longer than the fast pass's ``text``."""
     whole_page = _prepared_page(html, tuning)
     for extractor, options in ((ExtractPath.TRAFILATURA_COMPARE, {"favor_precision": True}),
                                (ExtractPath.TRAFILATURA_RECALL, {"favor_recall": True})):
@@ -222,7 +246,43 @@ def _balanced_text(html: str, url: str | None, tuning: HtmlTuning) -> str:
 def _outside_main_content(html: str, tree: lxml.html.HtmlElement, text: str, url: str | None,
                           tuning: HtmlTuning) -> str | None:
     """The balanced pass's text, when the body lies mostly outside resiliparse's main content
-    and that text lies further inside (and is no shorter); None otherwise.
+    and that text lies further inside (and is no shorter); None otherwise."""
+    pool = _main_content(tree)
+    agreement = _held(text, pool)
+    if not pool or agreement >= tuning.outside_share:
+        return None
+    retry = _balanced_text(html, url, tuning)
+    return retry if len(retry) >= len(text) and _held(retry, pool) >= agreement + tuning.better_agreement else None
+
+
+def _readability_vote(html: str, tree: lxml.html.HtmlElement, text: str, tuning: HtmlTuning,
+                      kept: Callable[[str], str]) -> str | None:
+    """Readability's text of the page, when it lies almost wholly inside resiliparse's main content
+    and further inside than ``text``; None otherwise.
+
+    Readability scores blocks by their own text and commas, trafilatura by tags and link density:
+    on a page where trafilatura found little, it often keeps a blog's tagline, a bio or a comment
+    policy note, or the post with its trackback list, where readability keeps the post alone.
+    resiliparse decides between them; it often holds both, so readability's text must be
+    almost all inside it. The comparison pass already runs readability on these pages, so hostile
+    input meets nothing new here. Readability reads a fresh parse of the page without its comment
+    sections, as the slower passes do (they alter the trees they read).
+    """
+    pool = _main_content(tree)
+    needed = max(tuning.readability_inside, _held(kept(text), pool) + tuning.readability_margin)
+    if not pool or needed > 1:
+        return None  # no main content, or the body lies inside it: readability cannot do better
+    page = _prepared_page(html, tuning)
+    summary = try_readability(page) if page is not None else None
+    retry = "\n".join(visible_lines(summary)) if summary is not None and len(summary) else ""
+    retry_kept = kept(retry)
+    if len(retry_kept) < tuning.min_readability_chars:
+        return None
+    return retry if _held(retry_kept, pool) >= needed else None
+
+
+def _main_content(tree: lxml.html.HtmlElement) -> frozenset[tuple[str, ...]]:
+    """The shingles of resiliparse's main content of ``tree``; none if it fails.
 
     resiliparse (DOM-block heuristics in C, about a millisecond a page) fails differently from
     trafilatura: a sidebar, a bio or a blog's header tagline the precision pass took for the
@@ -234,13 +294,8 @@ def _outside_main_content(html: str, tree: lxml.html.HtmlElement, text: str, url
     try:
         main = extract_plain_text(lxml.html.tostring(tree, encoding="unicode"), main_content=True, comments=False)
     except (ValueError, TypeError, RecursionError):
-        return None
-    pool = _shingles(main)
-    agreement = _held(text, pool)
-    if not pool or agreement >= tuning.outside_share:
-        return None
-    retry = _balanced_text(html, url, tuning)
-    return retry if len(retry) >= len(text) and _held(retry, pool) >= agreement + tuning.better_agreement else None
+        return frozenset()
+    return _shingles(main)
 
 
 def _shingles(text: str) -> frozenset[tuple[str, ...]]:
@@ -469,6 +524,8 @@ def _text_fallback(tree: lxml.html.HtmlElement, hints: PageHints, rules: RuleSet
 
 def visible_lines(tree: lxml.html.HtmlElement) -> list[str]:
     """The text a reader sees, one line per block element, whitespace collapsed."""
+    if tree.tag in _INVISIBLE:
+        return []  # a fragment that is all script or frame (readability may return one)
     root = copy.deepcopy(tree)
     for element in list(root.iter(*_INVISIBLE)):
         element.drop_tree()

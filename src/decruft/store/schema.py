@@ -62,7 +62,8 @@ ARTICLE_FIELDS = [
     _field("removed", pa.list_(REMOVED_LINE), "Every input line removed from the body: line "
            "number (1-based), text and reason code (see docs/schema.md)."),
     _field("extractor", pa.string(), "Which path produced the body: text, trafilatura, trafilatura+compare, "
-           "trafilatura+recall, trafilatura+balanced, text-fallback, none (the run report's extractor paths "
+           "trafilatura+recall, trafilatura+balanced, readability, text-fallback, none (the run report's "
+           "extractor paths "
            "explain each).", False),
     _field("metadata_sources", pa.map_(pa.string(), pa.string()), "For each field taken from "
            "sidecar/JSONL/WARC metadata or HTML, where its value came from."),
