@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 import threading
 import time
 import uuid
@@ -48,25 +47,6 @@ PHASES = {"scan": (0.0, 0.2), "clean": (0.2, 1.0)}
 
 #: The progress artifact is updated at most this often (each update is an API call), and at the end.
 PROGRESS_ARTIFACT_EVERY_S = 2.0
-
-#: Python's switch interval while batch threads feed their page workers (its default is 5 ms). A
-#: thread back from reading a file or a pipe waits for Python's lock until the running thread
-#: gives it up, at the latest after this interval; with the default, a thread feeding one
-#: worker waited while another wrote a Parquet part, and the workers idled half the time.
-FEEDER_SWITCH_INTERVAL_S = 0.0005
-
-
-@contextmanager
-def switch_interval(seconds: float | None):
-    """``sys.setswitchinterval(seconds)`` while the block runs (unchanged when None)."""
-    saved = sys.getswitchinterval()
-    if seconds is not None:
-        sys.setswitchinterval(seconds)
-    try:
-        yield
-    finally:
-        sys.setswitchinterval(saved)
-
 
 #: Callables told ``(phase, files_done, files_total)`` as files are done (the CLI's progress bar).
 _PROGRESS_LISTENERS: list[Callable[[str, int, int], None]] = []
@@ -284,8 +264,7 @@ def ingest(raw: str | None = None, out: str | None = None, config: str | None = 
     mapper.artifact_id = create_progress_artifact(progress=0.0, key="ingest-progress",
                                                   description=f"decruft ingest {settings.raw} -> {settings.out}")
     workers = parallelism(context.task_runner) if context is not None else 1
-    with switch_interval(FEEDER_SWITCH_INTERVAL_S if runner == "threads" else None):
-        report = run(settings, map_batches=mapper, log=logger.info, parallelism=workers)
+    report = run(settings, map_batches=mapper, log=logger.info, parallelism=workers)
     for line in report.lines():
         logger.info(line)
     summary = report.as_dict() | {"failed_files": [f for b in mapper.failures for f in b.files],
