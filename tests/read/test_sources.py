@@ -23,3 +23,15 @@ def test_a_page_takes_its_metadata_from_the_sidecar_discovery_found(tmp_path):
     (tmp_path / "a.txt.meta.json").unlink()  # gone since discovery: no metadata, no failure
     (doc,) = read_documents(page)
     assert not doc.metadata and doc.metadata_origin is None
+
+
+def test_a_small_page_is_read_whole_though_it_changed_size_since_discovery(tmp_path):
+    page = tmp_path / "a.txt"
+    page.write_text("Harbour ferry returns\n\nThe ferry sails again.\n")
+    (listed,) = [f for f in discover(tmp_path) if isinstance(f, RawFile)]
+    page.write_text("Harbour ferry returns\n\nThe ferry sails again, twice a day, from May.\n" * 3)
+    (doc,) = read_documents(listed)  # grown: read to its end
+    assert doc.data == page.read_bytes()
+    page.write_text("Short now.\n")
+    (doc,) = read_documents(listed)  # shrunk
+    assert doc.data == b"Short now.\n"

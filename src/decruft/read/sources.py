@@ -6,6 +6,7 @@ Raw files are never modified, and streamed rather than read whole. A file's side
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import stat
 from collections import defaultdict
@@ -126,17 +127,40 @@ class HashingReader:
         return self._digest.hexdigest()
 
 
+#: A local file up to this size (as listed) is read in one call and served from memory.
+SMALL_FILE = 1 << 20
+
+
 def open_raw(raw: RawFile, at: int = 0) -> BinaryIO | Reject:
     """A raw file opened for streaming from byte ``at``, or an ``unreadable`` Reject (store
-    errors propagate: the task retries)."""
+    errors propagate: the task retries).
+
+    A small local file is read at once, in four system calls where a buffered file takes nine:
+    while several batch threads share Python's lock, each call hands the lock over."""
     if filesystem.is_remote(raw.root):
         return filesystem.open_file(raw.root, raw.rel_path, at)
+    path = os.path.join(raw.root, *raw.rel_path.split("/"))
     try:
-        handle = open(raw.path, "rb")
+        if raw.size <= SMALL_FILE and not at:
+            return io.BytesIO(_read_whole(path, raw.size))
+        handle = open(path, "rb")
     except OSError as exc:
         return Reject(raw.rel_path, None, RejectReason.UNREADABLE, f"cannot read: {exc.strerror or exc}")
     handle.seek(at)
     return handle
+
+
+def _read_whole(path: str, size: int) -> bytes:
+    """A local file's bytes, asked for in one read of its listed size and one more (to its end:
+    it may have grown since it was listed)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        pieces = [os.read(fd, size + 1)]
+        while piece := os.read(fd, READ_CHUNK):
+            pieces.append(piece)
+    finally:
+        os.close(fd)
+    return b"".join(pieces)
 
 
 def file_sha256(raw: RawFile) -> str | None:
