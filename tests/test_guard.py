@@ -56,7 +56,7 @@ def test_an_overrun_and_a_crash_are_rejected_and_the_pages_queued_behind_them_ar
     assert results[0]["pid"] != results[2]["pid"] != results[5]["pid"]  # a fresh process after each
 
 
-#: A page too large to be written at once (it goes through the sending thread): an echo.
+#: A page of 100 KB, among small ones: an echo.
 BIG = "echo" + " " * 100_000
 
 
@@ -64,7 +64,7 @@ BIG = "echo" + " " * 100_000
 @given(st.lists(st.sampled_from(["echo", "echo", "echo", "crash", "raise", "marker", BIG]), max_size=12),
        st.integers(1, 5))
 def test_every_entry_gives_exactly_one_outcome_in_order(actions, window):
-    """Small pages written at once and large ones sent by the sending thread keep their order."""
+    """Small and large pages, mixed with crashes, errors and markers, keep their order."""
     entries = ["m" if action == "marker" else _doc(f"p{i}", action) for i, action in enumerate(actions)]
     expected = ["marker:m" if action == "marker" else f"p{i}" if action in ("echo", BIG) else f"p{i}:error"
                 for i, action in enumerate(actions)]
@@ -96,7 +96,7 @@ def test_pages_queued_at_a_worker_are_bounded_by_their_bytes():
 
 
 def test_small_pages_behind_a_large_one_keep_their_order():
-    """A large page goes through the sending thread; the small ones after it must wait for it."""
+    """Small pages queued behind large ones come back in order."""
     actions = ["echo", BIG, "echo", "echo", BIG, BIG, "echo"] * 3
     with GuardedProcessor(_make_worker, timeout_s=10) as guarded:
         results = list(guarded.map(_doc(f"p{i}", action) for i, action in enumerate(actions)))

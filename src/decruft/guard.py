@@ -17,17 +17,14 @@ from __future__ import annotations
 
 import math
 import multiprocessing
-import os
 import queue
 import select
-import socket
 import threading
 import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from multiprocessing.connection import Connection
-from multiprocessing.reduction import ForkingPickler
 from typing import Any, TypeVar
 
 from decruft.reasons import RejectReason
@@ -219,24 +216,16 @@ _IDLE = "idle"
 
 
 class _Child:
-    """One page worker process. Results come back with when the child finished each. A page is
-    written to the child at once while the pages it has not answered fit in its socket's buffer
-    (so the write cannot block), else through a sending thread, so that neither side can block
-    the other on a full buffer (a page is written directly only when that thread has nothing
-    left, which keeps the order)."""
+    """One page worker process: pages go to it through a sending thread (so that neither side
+    can block the other on a full pipe), results come back with when the child finished each."""
 
     def __init__(self, process: Any, conn: Connection, ready_at: float):
         self._process = process
         self._conn = conn
         self._last_done = ready_at  # when the child finished its last page (or got ready)
         self._outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
-        self._sent_at: deque[float] = deque()  # when each page still owed was written
-        self._sizes: deque[int] = deque()  # the bytes of each page still owed
-        self._owed_bytes = 0
-        self._queued = 0  # messages handed to the sending thread and not yet written
-        self._direct_bytes = _direct_bytes(conn)
-        self._lock = threading.Lock()  # guards _queued
-        self._ready = select.poll()
+        self._sent_at: deque[float] = deque()  # when each page still owed was handed over
+        self._ready = select.poll()  # one poll object for every wait (not a selector per result)
         self._ready.register(conn.fileno(), select.POLLIN)
         self._sender = threading.Thread(target=self._send_all, daemon=True)
         self._sender.start()
@@ -251,36 +240,17 @@ class _Child:
             child.close()
         return cls(process, parent, _await_ready(process, parent))
 
-    def send(self, doc: RawDocument | None) -> None:
-        """Hand over a page (None: the request to end once the pages are done)."""
-        message = ForkingPickler.dumps(doc)
-        if doc is not None:
-            self._sizes.append(len(message))
-            self._owed_bytes += len(message)
-        with self._lock:
-            direct = not self._queued and self._owed_bytes <= self._direct_bytes
-            self._queued += not direct
-        if direct:
-            self._write(message, doc is not None)  # a child gone shows in ``receive``
-        else:
-            self._outbox.put((message, doc is not None))
+    def send(self, doc: RawDocument) -> None:
+        self._outbox.put(doc)
 
     def _send_all(self) -> None:
-        while (item := self._outbox.get()) is not _STOP:
-            if not self._write(*item):
+        while (doc := self._outbox.get()) is not _STOP:
+            if doc is not None:  # noted first: its result may come back before send returns
+                self._sent_at.append(time.monotonic())
+            try:
+                self._conn.send(doc)
+            except (OSError, ValueError):  # the child is gone: its pages are redone elsewhere
                 return
-            with self._lock:
-                self._queued -= 1
-
-    def _write(self, message: bytes, is_page: bool) -> bool:
-        """Write one message; False when the child is gone (its pages are redone elsewhere)."""
-        if is_page:  # noted first: its result may come back before the write returns
-            self._sent_at.append(time.monotonic())
-        try:
-            self._conn.send_bytes(message)
-        except (OSError, ValueError):
-            return False
-        return True
 
     def receive(self, timeout_s: float) -> Any:
         """The next page's result, ``_OVERRAN`` past its time limit (counted from when the child
@@ -295,7 +265,6 @@ class _Child:
                         return _ENDED_IDLE
                     result, self._last_done = message
                     self._sent_at.popleft()
-                    self._owed_bytes -= self._sizes.popleft()
                     return result
             except (EOFError, OSError):
                 return _DIED
@@ -311,24 +280,9 @@ class _Child:
     def finish(self) -> None:
         """Ask the child to end once its pages are done, then make sure it has."""
         if self._process.is_alive():
-            self.send(None)
+            self._outbox.put(None)
             self._process.join(timeout=5)
         self.stop()
-
-
-#: Bytes of unanswered pages up to which a page is written at once, at most: a quarter of the
-#: socket's send buffer (Linux: 208 KB; macOS: 8 KB) holds them with the bookkeeping of each
-#: write, so such a write never waits for the child.
-_DIRECT_BYTES = 64 * 1024
-
-
-def _direct_bytes(conn: Connection) -> int:
-    """How many bytes of unanswered pages fit in ``conn``'s send buffer for certain."""
-    try:
-        with socket.socket(fileno=os.dup(conn.fileno())) as sock:
-            return min(_DIRECT_BYTES, sock.getsockopt(socket.SOL_SOCKET, socket.SO_SNDBUF) // 4)
-    except OSError:  # not a socket: every page goes through the sending thread
-        return 0
 
 
 #: Ends a sending thread; ``_POLL_S``: how often a wait for a result looks at the clock again.

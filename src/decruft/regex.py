@@ -17,13 +17,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from typing import TypeVar
 from re import _constants as sre  # the stdlib parser's opcodes and its parse tree
 from re import _parser
 
 import re2
-
-T = TypeVar("T")
 
 #: A noncharacter: never part of interchange text, so it can mark word boundaries.
 MARK = "\ufdd0"
@@ -239,19 +236,6 @@ class PatternSet:
         if not found or self._marked is None or self._count not in found:
             return found or None
         return self._marked(mark_boundaries(text).encode("utf-8", "surrogatepass")) or None
-
-    def first_of(self, values: Sequence[T]) -> Callable[[str], T | None]:
-        """A function giving a text's value: that of the lowest-indexed pattern matching it (None
-        when none does). ``min(indices(text))`` in one Python call: it runs on every line."""
-        plain, marked, count = self._plain, self._marked, self._count
-
-        def first(text: str) -> T | None:
-            found = plain(text.encode("utf-8", "surrogatepass"))
-            if found and marked is not None and count in found:
-                found = marked(mark_boundaries(text).encode("utf-8", "surrogatepass"))
-            return values[min(found)] if found else None
-
-        return first
 
 
 #: Text holding a non-ASCII letter or digit, where RE2's ASCII word boundaries are not Python's.

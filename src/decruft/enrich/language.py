@@ -6,10 +6,7 @@ prefix of the body. Its profiles load once per process.
 """
 from __future__ import annotations
 
-import math
-import random
 import re
-import threading
 from functools import lru_cache
 
 import numpy as np
@@ -87,111 +84,31 @@ class FastDetector(Detector):
         if not rows:
             raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
         self.langprob = [0.0] * len(self.langlist)
-        draws = _SeededDraws(self.seed)
+        self.random.seed(self.seed)
         for _ in range(self.n_trial):
-            weight = (self.alpha + draws.gauss() * self.ALPHA_WIDTH) / self.BASE_FREQ
-            prob = self._trial(rows, weight, draws)
+            weight = (self.alpha + self.random.gauss(0.0, 1.0) * self.ALPHA_WIDTH) / self.BASE_FREQ
+            prob = self._trial(rows, weight)
             self.langprob = [total + p / self.n_trial for total, p in zip(self.langprob, prob)]
 
-    def _trial(self, rows: list[np.ndarray], weight: float, draws: "_SeededDraws") -> list[float]:
+    def _trial(self, rows: list[np.ndarray], weight: float) -> list[float]:
         """One trial: multiply by a random n-gram's probabilities plus ``weight``, normalising
         after the first and then every fifth, until one language passes the threshold or the
-        iterations run out. The factors of the next draws are stacked ahead, and each five are
-        multiplied in by one reduction, which multiplies in the same order."""
+        iterations run out."""
         prob = np.array(self._init_probability())
-        planned, done, step = 0, 0, 1
+        # random.choice(rows) draws as randrange(len(rows)) does: the same draws
+        below, count, done, step = self.random.randrange, len(rows), 0, 1
         while True:
-            if done + step > planned:  # stack more (from the trial's first draw: rare)
-                planned = max(2 * planned, _DRAWS_AHEAD)
-                picked, ends = draws.peek(len(rows), planned)
-                factors = np.array([rows[i] for i in picked])
-                factors += weight
-            block = factors[done:done + step]
-            block[0] *= prob
-            prob = np.multiply.reduce(block, axis=0)
+            for _ in range(step):
+                prob *= rows[below(count)] + weight
             done += step
             values = prob.tolist()
             total = sum(values)  # Python's sum, in langdetect's order
             prob /= total
-            # the largest after the division is the largest divided: rounding keeps the order
+            # the largest after the division is the largest divided (rounding keeps the order),
+            # so the list already made gives it without another pass over the array
             if max(values) / total > self.CONV_THRESHOLD or done - 1 >= self.ITERATION_LIMIT:
-                draws.advance(ends[done - 1])
                 return prob.tolist()
             step = 5
-
-
-#: Draws a trial stacks at first: most converge within fifty iterations.
-_DRAWS_AHEAD = 64
-
-
-class _SeededDraws:
-    """The draws langdetect's generator makes after ``seed(seed)``, as Python's ``random``
-    makes them (``randrange`` by rejection on the top bits of a 32-bit word, ``gauss`` from two
-    53-bit floats with its second value kept), read from the words its Mersenne twister gives
-    after that seed. Every text starts from the same seed, so those words are made once per
-    process and a text's draws cost a few numpy operations."""
-
-    def __init__(self, seed: int):
-        self._words = _seeded_words(seed)
-        self._at = 0  # the next word to read
-        self._gauss_next: float | None = None
-
-    def peek(self, count: int, n: int) -> tuple[np.ndarray, np.ndarray]:
-        """The next ``n`` draws of ``randrange(count)``, and the word after each (read on from
-        there with ``advance``)."""
-        shift = 32 - count.bit_length()
-        span = 2 * n + 16  # a draw is accepted with probability above one half
-        while True:
-            candidates = self._words.upto(self._at + span)[self._at:self._at + span] >> shift
-            accepted = np.flatnonzero(candidates < count)
-            if len(accepted) >= n:
-                accepted = accepted[:n]
-                return candidates[accepted], accepted + (self._at + 1)
-            span *= 2
-
-    def advance(self, to: int) -> None:
-        self._at = int(to)
-
-    def gauss(self) -> float:
-        """``random.gauss(0.0, 1.0)``."""
-        z, self._gauss_next = self._gauss_next, None
-        if z is None:
-            x2pi = self._random() * math.tau
-            g2rad = math.sqrt(-2.0 * math.log(1.0 - self._random()))
-            z, self._gauss_next = math.cos(x2pi) * g2rad, math.sin(x2pi) * g2rad
-        return z
-
-    def _random(self) -> float:
-        """``random.random()``: 53 bits from two words."""
-        first, second = self._words.upto(self._at + 2)[self._at:self._at + 2].tolist()
-        self._at += 2
-        return ((first >> 5) * 67108864.0 + (second >> 6)) * (1.0 / 9007199254740992.0)
-
-
-class _WordStream:
-    """The 32-bit words of a Mersenne twister from a seed, in order, made as far as read."""
-
-    def __init__(self, seed: int):
-        self._random = random.Random(seed)
-        self._words = np.empty(0, dtype=np.uint32)
-        self._lock = threading.Lock()  # one twister: threads must not make words at once
-
-    def upto(self, n: int) -> np.ndarray:
-        """The words made so far, at least ``n``."""
-        words = self._words
-        if n > len(words):
-            with self._lock:
-                words = self._words
-                if n > len(words):
-                    more = max(n - len(words), len(words), 4096)
-                    made = self._random.getrandbits(32 * more).to_bytes(4 * more, "little")
-                    words = self._words = np.concatenate((words, np.frombuffer(made, dtype="<u4")))
-        return words
-
-
-@lru_cache(maxsize=4)
-def _seeded_words(seed: int) -> _WordStream:
-    return _WordStream(seed)
 
 
 @lru_cache(maxsize=16384)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache, partial
 import re
 from datetime import datetime
 from itertools import islice
@@ -191,14 +192,15 @@ def article_text(html: str, tree: lxml.html.HtmlElement, url: str | None, summar
     keep: readability's vote compares what would stay of each text.
     """
     fast = _trafilatura_text(_without_furniture(prepare_tree(tree, tuning)), url, favor_precision=True, fast=True)
+    pool = cache(partial(_main_content, tree))  # both second looks may ask: worked out once
     if len(fast) >= tuning.min_body_chars:
-        return _second_looks(html, tree, fast, ExtractPath.TRAFILATURA, url, summary, tuning)
-    text, extractor = _second_looks(html, tree, *_slower_text(html, fast, url, tuning), url, summary, tuning)
-    retry = _readability_vote(html, tree, text, tuning, kept)
+        return _second_looks(html, pool, fast, ExtractPath.TRAFILATURA, url, summary, tuning)
+    text, extractor = _second_looks(html, pool, *_slower_text(html, fast, url, tuning), url, summary, tuning)
+    retry = _readability_vote(html, pool, text, tuning, kept)
     return (retry, ExtractPath.READABILITY) if retry is not None else (text, extractor)
 
 
-def _second_looks(html: str, tree: lxml.html.HtmlElement, text: str, extractor: str, url: str | None,
+def _second_looks(html: str, main_content: _MainContent, text: str, extractor: str, url: str | None,
                   summary: str | None, tuning: HtmlTuning) -> tuple[str, str]:
     """The balanced pass's text instead of ``text`` when the page's summary or resiliparse says so."""
     words = _summary_words(summary, tuning)
@@ -208,7 +210,7 @@ def _second_looks(html: str, tree: lxml.html.HtmlElement, text: str, extractor: 
         if _coverage(words, retry) >= covered + tuning.better_coverage:
             return retry, ExtractPath.TRAFILATURA_BALANCED
     if extractor == ExtractPath.TRAFILATURA and text.count("\n") < tuning.judged_body_paragraphs:
-        retry = _outside_main_content(html, tree, text, url, tuning)
+        retry = _outside_main_content(html, main_content, text, url, tuning)
         if retry is not None:
             return retry, ExtractPath.TRAFILATURA_BALANCED
     return text, extractor
@@ -243,11 +245,11 @@ def _balanced_text(html: str, url: str | None, tuning: HtmlTuning) -> str:
     return _trafilatura_text(_without_furniture(whole_page), url, fast=True) if whole_page is not None else ""
 
 
-def _outside_main_content(html: str, tree: lxml.html.HtmlElement, text: str, url: str | None,
+def _outside_main_content(html: str, main_content: _MainContent, text: str, url: str | None,
                           tuning: HtmlTuning) -> str | None:
     """The balanced pass's text, when the body lies mostly outside resiliparse's main content
     and that text lies further inside (and is no shorter); None otherwise."""
-    pool = _main_content(tree)
+    pool = main_content()
     agreement = _held(text, pool)
     if not pool or agreement >= tuning.outside_share:
         return None
@@ -255,7 +257,7 @@ def _outside_main_content(html: str, tree: lxml.html.HtmlElement, text: str, url
     return retry if len(retry) >= len(text) and _held(retry, pool) >= agreement + tuning.better_agreement else None
 
 
-def _readability_vote(html: str, tree: lxml.html.HtmlElement, text: str, tuning: HtmlTuning,
+def _readability_vote(html: str, main_content: _MainContent, text: str, tuning: HtmlTuning,
                       kept: Callable[[str], str]) -> str | None:
     """Readability's text of the page, when it lies almost wholly inside resiliparse's main content
     and further inside than ``text``; None otherwise.
@@ -268,7 +270,7 @@ def _readability_vote(html: str, tree: lxml.html.HtmlElement, text: str, tuning:
     input meets nothing new here. Readability reads a fresh parse of the page without its comment
     sections, as the slower passes do (they alter the trees they read).
     """
-    pool = _main_content(tree)
+    pool = main_content()
     needed = max(tuning.readability_inside, _held(kept(text), pool) + tuning.readability_margin)
     if not pool or needed > 1:
         return None  # no main content, or the body lies inside it: readability cannot do better
@@ -279,6 +281,10 @@ def _readability_vote(html: str, tree: lxml.html.HtmlElement, text: str, tuning:
     if len(retry_kept) < tuning.min_readability_chars:
         return None
     return retry if _held(retry_kept, pool) >= needed else None
+
+
+#: The shingles of resiliparse's main content of the page being read, worked out when first asked.
+_MainContent = Callable[[], frozenset[tuple[str, ...]]]
 
 
 def _main_content(tree: lxml.html.HtmlElement) -> frozenset[tuple[str, ...]]:

@@ -22,7 +22,6 @@ loaded, naming its file. A user config file can switch concepts off and add patt
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -187,14 +186,17 @@ class Alternation:
 
     A group name is a kind prefix (``c_`` cruft, ``b_`` barrier) and a concept name."""
 
-    __slots__ = ("judge",)
+    __slots__ = ("_judgements", "_indices")
 
     def __init__(self, entries: list[tuple[str, str]]):
         # (concept, is_barrier) per entry, split once rather than on every line
-        judgements = [(name, kind == "b") for kind, _, name in (group.partition("_") for group, _ in entries)]
-        #: (concept, is_barrier) of the first entry matching at the start of a text, or None
-        self.judge: Callable[[str], tuple[str, bool] | None] = PatternSet(
-            [pattern for _, pattern in entries], anchor="start").first_of(judgements)
+        self._judgements = [(name, kind == "b") for kind, _, name in (group.partition("_") for group, _ in entries)]
+        self._indices = PatternSet([pattern for _, pattern in entries], anchor="start").indices
+
+    def judge(self, text: str) -> tuple[str, bool] | None:
+        """(concept, is_barrier) of the first entry matching at the start of text."""
+        found = self._indices(text)
+        return self._judgements[min(found)] if found else None
 
 
 def _compile_cruft(concepts: list[Concept]) -> Alternation | None:

@@ -33,8 +33,9 @@ class RawFile:
     sidecar: str = ""  # its sidecar's path relative to root, as discovery found it ("": none)
 
     @property
-    def path(self) -> Path:
-        return Path(self.root, *self.rel_path.split("/"))
+    def path(self) -> str:
+        """Its local path (a string: it is built for every read)."""
+        return os.path.join(self.root, *self.rel_path.split("/"))
 
 
 def is_sidecar(name: str) -> bool:
@@ -139,11 +140,10 @@ def open_raw(raw: RawFile, at: int = 0) -> BinaryIO | Reject:
     while several batch threads share Python's lock, each call hands the lock over."""
     if filesystem.is_remote(raw.root):
         return filesystem.open_file(raw.root, raw.rel_path, at)
-    path = os.path.join(raw.root, *raw.rel_path.split("/"))
     try:
         if raw.size <= SMALL_FILE and not at:
-            return io.BytesIO(_read_whole(path, raw.size))
-        handle = open(path, "rb")
+            return io.BytesIO(_read_whole(raw.path, raw.size))
+        handle = open(raw.path, "rb")
     except OSError as exc:
         return Reject(raw.rel_path, None, RejectReason.UNREADABLE, f"cannot read: {exc.strerror or exc}")
     handle.seek(at)
