@@ -3,11 +3,14 @@ near-copies once together; never prose, dates, headlines or bylines; never a who
 from __future__ import annotations
 
 import random
+import re
+import zlib
 
+import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from decruft.extract.boilerplate import LearntTable, Thresholds, build_table, line_key
-from decruft.extract.fingerprint import fingerprint, html_prose
+from decruft.extract.fingerprint import fingerprint, html_prose, signature, word_codes
 from decruft.extract.rules import default_rules
 from decruft.page import MIN_BODY_WORDS, clean_with_table
 
@@ -30,6 +33,34 @@ def page(n: int, *extra: str) -> str:
 def prints(pages: dict[str, str], group: str = "dw"):
     rules = default_rules()
     return [fingerprint(path, group, text, rules) for path, text in pages.items()]
+
+
+def reference_codes(text: str) -> list[int]:
+    """What a word's code is defined as: the CRC-32 of its UTF-8 bytes, words as ``\\w+`` finds them."""
+    return [zlib.crc32(word.encode("utf-8", "surrogatepass")) for word in re.findall(r"\w+", text)]
+
+
+def test_word_codes_follow_the_definition_for_every_character():
+    characters = [chr(c) for c in range(0x110000)]
+    for start in range(0, len(characters), 20000):
+        text = " x".join(characters[start:start + 20000])  # each character alone and in a word
+        assert word_codes(text).tolist() == reference_codes(text), hex(start)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_word_codes_follow_the_definition_for_any_text(text):
+    assert word_codes(text).tolist() == reference_codes(text)
+    assert word_codes(text).dtype == np.uint64
+
+
+def test_signatures_stay_comparable_with_stored_ones():
+    """A signature is stored with the fingerprints: the same body must keep giving the same bytes."""
+    body = ["The council approved the new budget on Tuesday after a long debate about schools, roads and the library.",
+            "Residents said the changes would help \u2014 \u201cat last\u201d \u2014 families in the north of the town."]
+    assert signature(body).hex().startswith("0ca685a804e2882c058300a1016cf677")
+    assert signature(body).hex().endswith("0151904e009775620226e4b4")
+    assert signature(["la la la la la la la la la la la la la"]) == b""  # too few distinct shingles
 
 
 def test_line_key_ignores_case_spacing_and_numbers():

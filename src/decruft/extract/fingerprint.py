@@ -10,7 +10,6 @@ from __future__ import annotations
 import html
 import re
 import zlib
-from functools import lru_cache
 
 import numpy as np
 
@@ -24,7 +23,6 @@ SHINGLE_WORDS = 5
 MIN_SHINGLES = 8  # fewer: too little prose to call two documents copies
 MAX_DATE_LINE_CHARS = 120  # longer lines with a date in them are prose or captions
 PROSE_CHUNK_MIN_WORDS = 8  # an HTML text run this long is body text, not a menu item
-_WORD = re.compile(r"\w+")
 # Markup: one tag, never crossing another '<' (so a stray '<' costs one step, not a rescan),
 # and the elements whose text is never page text. Neither pattern can backtrack.
 _TAG = re.compile(r"<[^<>]*>")
@@ -54,31 +52,55 @@ def _is_date_line(text: str, rules: RuleSet) -> bool:
 def signature(paragraphs: list[str]) -> bytes:
     """MinHash of the word shingles of a body; empty when it has too few to compare.
 
-    A shingle's hash combines its words' (each worked out once per process) in numpy, so a
-    body costs a few array operations rather than a string and a hash call per shingle."""
-    words = _WORD.findall(" ".join(paragraphs).lower())
-    count = len(words) - SHINGLE_WORDS + 1
+    A shingle's hash combines its words' in numpy, so a body costs a few array operations
+    rather than a string and a hash call per shingle. The minimum over the shingles does not
+    depend on repeats, so they are only counted (a sort), not removed."""
+    codes = word_codes(" ".join(paragraphs).lower())
+    count = len(codes) - SHINGLE_WORDS + 1
     if count < MIN_SHINGLES:
         return b""
-    codes = np.fromiter(map(_word_code, words), dtype=np.uint64, count=len(words))
     mixed = np.zeros(count, dtype=np.uint64)
     for offset, factor in enumerate(_SHINGLE_FACTORS):  # wraps modulo 2**64, as intended
         mixed += codes[offset:offset + count] * factor
-    shingles = np.unique(_fmix32((mixed >> np.uint64(32)).astype(np.uint32)))
-    if len(shingles) < MIN_SHINGLES:
+    shingles = np.sort(_fmix32((mixed >> np.uint64(32)).astype(np.uint32)))
+    if 1 + np.count_nonzero(shingles[1:] != shingles[:-1]) < MIN_SHINGLES:
         return b""
     a, b = permutations()
     return (shingles[:, None] * a + b).min(axis=0).astype(">u4").tobytes()
 
 
+def word_codes(text: str) -> np.ndarray:
+    """The CRC-32 of the UTF-8 bytes of each word (``\\w+``) of a text, in order.
+
+    Every character that is not a word character becomes a space and the bytes are split
+    there: C loops over the text instead of a match object per word."""
+    if text.isascii():
+        spaced = text.encode("ascii").translate(_ASCII_SPACED)
+    else:
+        points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
+        kept = np.where(_is_word_character(points), points, np.uint32(32)).astype("<u4")
+        spaced = kept.tobytes().decode("utf-32-le").encode("utf-8")  # no surrogate is a word character
+    words = spaced.split()  # the bytes of a word character are never ASCII white space
+    return np.fromiter(map(zlib.crc32, words), dtype=np.uint64, count=len(words))
+
+
+#: Whether each code point of the basic plane is a word character (alphanumeric or ``_``).
+_BASIC_PLANE_WORD_CHARACTERS = np.array([chr(c).isalnum() or c == 0x5F for c in range(0x10000)], dtype=bool)
+#: ASCII bytes with every byte that is not a word character made a space.
+_ASCII_SPACED = bytes(c if _BASIC_PLANE_WORD_CHARACTERS[c] else 0x20 for c in range(128)) + b" " * 128
+
+
+def _is_word_character(points: np.ndarray) -> np.ndarray:
+    """Whether each code point is a word character as ``\\w`` has it (alphanumeric or ``_``)."""
+    found = _BASIC_PLANE_WORD_CHARACTERS[np.minimum(points, np.uint32(0xFFFF))]
+    beyond = np.flatnonzero(points > 0xFFFF)  # rare (emoji, historic scripts): one by one
+    found[beyond] = [chr(c).isalnum() for c in points[beyond].tolist()]
+    return found
+
+
 #: Odd multipliers of a shingle's five word codes (fixed: stored signatures must stay comparable).
 _SHINGLE_FACTORS = tuple(np.uint64(f) for f in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
                                                   0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD)[:SHINGLE_WORDS])
-
-
-@lru_cache(maxsize=1 << 17)
-def _word_code(word: str) -> int:
-    return zlib.crc32(word.encode("utf-8", "surrogatepass"))
 
 
 def _fmix32(values: np.ndarray) -> np.ndarray:
