@@ -48,6 +48,19 @@ def test_redoing_a_batch_overwrites_instead_of_duplicating(tmp_path):
     assert dataset.articles().num_rows == 1
 
 
+def test_the_manifest_is_read_again_when_another_writer_changed_it(tmp_path):
+    reader, writer = Dataset(tmp_path), Dataset(tmp_path)  # as a run and a worker elsewhere
+    assert reader.manifest() == {}
+    writer.write_batch("one", [record("a.txt")], [], [("a.txt", "1" * 64)], NOW)
+    assert set(reader.manifest()) == {"a.txt"}
+    later = NOW + dt.timedelta(hours=1)
+    writer.write_batch("two", [dict(record("a.txt"), ingested_at=later)], [], [("a.txt", "2" * 64)], later)
+    assert reader.manifest()["a.txt"].source_sha256 == "2" * 64
+    assert reader.has_superseded_rows()
+    reader.manifest().clear()  # a caller's copy: what the next caller gets is whole
+    assert set(reader.manifest()) == {"a.txt"}
+
+
 def test_leftovers_of_an_interrupted_batch_are_removed(tmp_path):
     dataset = Dataset(tmp_path)
     files = [("a.txt", "1" * 64)]

@@ -2,9 +2,11 @@
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from decruft.guard import refuse_inside_worker_start
@@ -33,9 +35,26 @@ def run(settings: Settings, map_batches: Mapper = sequential_map,
     page workers its batches kept in this process end with it."""
     refuse_inside_worker_start()
     try:
-        return _run(settings, map_batches, log, parallelism)
+        with _collector_spares_what_exists():
+            return _run(settings, map_batches, log, parallelism)
     finally:
         close_idle_workers()
+
+
+@contextmanager
+def _collector_spares_what_exists() -> Iterator[None]:
+    """While a run works, Python's garbage collector leaves alone the objects that existed
+    before it (Prefect's and the caller's, hundreds of thousands): each full collection would
+    walk them all, several times a run, holding up every thread. They are handed back to it
+    after the run (unless the caller had frozen objects itself, which is then left as it was)."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def _run(settings: Settings, map_batches: Mapper, log: Callable[[str], None], parallelism: int) -> RunReport:

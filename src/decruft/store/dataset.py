@@ -257,6 +257,7 @@ class Dataset:
             self.fs, self.root = pafs.LocalFileSystem(), os.path.abspath(filesystem.local_root(self.uri))
         self.root = self.root.rstrip("/")
         self._layout = layout
+        self._parsed_manifest: tuple[tuple, dict[str, ManifestEntry], int] | None = None
 
     @property
     def layout(self) -> Layout:
@@ -353,31 +354,23 @@ class Dataset:
 
     def manifest(self) -> dict[str, ManifestEntry]:
         """Raw files already ingested: source_path -> entry (the newest batch wins)."""
-        table = self._read("_manifest", MANIFEST)
-        entries: dict[str, ManifestEntry] = {}
-        if table is None:
-            return entries
-        for row in table.sort_by("ingested_at").to_pylist():
-            path, parts = row["source_path"], tuple(row["parts"] or ())
-            if row["retired"]:
-                entries.pop(path, None)
-            elif row["first_record"] is None:
-                entries[path] = ManifestEntry(row["source_sha256"], row["batch"], parts, row["articles"],
-                                              row["rejects"], row["ingested_at"], row["context"] or "")
-            else:
-                part = RangeEntry(row["first_record"], row["last_record"], row["batch"], parts,
-                                  row["articles"], row["rejects"], row["ingested_at"])
-                entries[path] = (entries.get(path) or _NO_ENTRY).with_range(
-                    row["source_sha256"], row["context"] or "", row["split"] or "", part)
-        return entries
+        return dict(self._manifest()[0])
 
     def has_superseded_rows(self) -> bool:
         """Whether some rows are no longer current (their file was redone, moved or pruned):
         a compaction removes them."""
-        table = self._read("_manifest", MANIFEST, columns=["source_path"])
-        if table is None:
-            return False
-        return len(table) > sum(max(1, len(entry.ranges)) for entry in self.manifest().values())
+        entries, rows = self._manifest()
+        return rows > sum(max(1, len(entry.ranges)) for entry in entries.values())
+
+    def _manifest(self) -> tuple[dict[str, ManifestEntry], int]:
+        """The manifest's entries and its number of rows, parsed again only when its files
+        changed (their names, sizes or times): settling a run asks for it several times."""
+        files = self._file_infos("_manifest", ".parquet")
+        key = tuple((f.path, f.size, f.mtime_ns) for f in files)
+        if self._parsed_manifest is None or self._parsed_manifest[0] != key:
+            table = self._read("_manifest", MANIFEST, files=[f.path for f in files])
+            self._parsed_manifest = (key, _manifest_entries(table), 0 if table is None else len(table))
+        return self._parsed_manifest[1], self._parsed_manifest[2]
 
     # -- state ---------------------------------------------------------------------------------
 
@@ -437,16 +430,21 @@ class Dataset:
         return self._read("rejects", REJECTS)
 
     def _read(self, rel: str, schema: pa.Schema, partitioning: str | None = None,
-              columns: list[str] | None = None) -> pa.Table | None:
-        files = self._files(rel, ".parquet")
+              files: list[str] | None = None) -> pa.Table | None:
+        files = self._files(rel, ".parquet") if files is None else files
         if not files:
             return None
         return pads.dataset(files, filesystem=self.fs, format="parquet", schema=schema,
-                            partitioning=partitioning).to_table(columns=columns)
+                            partitioning=partitioning).to_table()
 
     def _files(self, rel: str, suffix: str) -> list[str]:
+        return [f.path for f in self._file_infos(rel, suffix)]
+
+    def _file_infos(self, rel: str, suffix: str) -> list[pafs.FileInfo]:
+        """The files under rel whose names end with suffix, sorted by path."""
         info = self.fs.get_file_info(pafs.FileSelector(self.path(rel), allow_not_found=True, recursive=True))
-        return sorted(f.path for f in info if f.type == pafs.FileType.File and f.path.endswith(suffix))
+        return sorted((f for f in info if f.type == pafs.FileType.File and f.path.endswith(suffix)),
+                      key=lambda f: f.path)
 
     # -- housekeeping --------------------------------------------------------------------------
 
@@ -597,7 +595,9 @@ class Dataset:
         for batch in reader.iter_batches(batch_size=READ_BATCH_ROWS):
             table = pa.Table.from_batches([batch]).cast(schema)
             keep = _current_rows(table, latest, seen)
-            if len(keep):
+            if len(keep) == table.num_rows:  # every row current: the indices are 0..n-1
+                yield from table.to_batches()
+            elif len(keep):
                 yield from table.take(keep).to_batches()
 
 
@@ -691,6 +691,26 @@ class Dataset:
         except OSError:
             pid = ""
         return f"process {pid} holds {path}" if pid else f"lock {path}"
+
+
+def _manifest_entries(table: pa.Table | None) -> dict[str, ManifestEntry]:
+    """The entries of a manifest table, its rows taken in the order they were written."""
+    entries: dict[str, ManifestEntry] = {}
+    if table is None:
+        return entries
+    for row in table.sort_by("ingested_at").to_pylist():
+        path, parts = row["source_path"], tuple(row["parts"] or ())
+        if row["retired"]:
+            entries.pop(path, None)
+        elif row["first_record"] is None:
+            entries[path] = ManifestEntry(row["source_sha256"], row["batch"], parts, row["articles"],
+                                          row["rejects"], row["ingested_at"], row["context"] or "")
+        else:
+            part = RangeEntry(row["first_record"], row["last_record"], row["batch"], parts,
+                              row["articles"], row["rejects"], row["ingested_at"])
+            entries[path] = (entries.get(path) or _NO_ENTRY).with_range(
+                row["source_sha256"], row["context"] or "", row["split"] or "", part)
+    return entries
 
 
 def _current_rows(table: pa.Table, latest: Stamps, seen: set[str] | None = None) -> pa.Array:
