@@ -47,3 +47,25 @@ def test_batch_tasks_read_the_saved_learnt_table_once_by_its_digest(tmp_path):
     assert saved_learnt_table(Dataset(out), digest) is loaded
     with pytest.raises(RuntimeError, match="changed during the run"):
         saved_learnt_table(Dataset(out), "0" * 64)
+
+
+def test_a_run_hands_the_callers_objects_back_to_the_garbage_collector(tmp_path):
+    """A run freezes what existed before it (so full collections skip it) and unfreezes after;
+    a caller's own freeze is left as it was."""
+    import gc
+
+    from decruft.ingest import Settings, run
+
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "a.txt").write_text("Headline\n\n" + "A sentence of the article body goes here. " * 20)
+    seen: list[int] = []
+    run(Settings(raw=str(raw), out=str(tmp_path / "out")), log=lambda _: seen.append(gc.get_freeze_count()))
+    assert seen and min(seen) > 0 and gc.get_freeze_count() == 0
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        run(Settings(raw=str(raw), out=str(tmp_path / "again")))
+        assert gc.get_freeze_count() > frozen // 2  # not unfrozen (some frozen objects are freed)
+    finally:
+        gc.unfreeze()
