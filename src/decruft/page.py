@@ -95,8 +95,17 @@ class PageResult:
 
     result: dict[str, Any] | Reject
     path: str | None = None  # an ``ExtractPath``; None when the page was not extracted
-    removed: Counter[str] = field(default_factory=Counter)
-    seconds: Counter[str] = field(default_factory=Counter)  # by ``Stage``
+    removed: dict[str, int] = field(default_factory=Counter)
+    seconds: dict[str, float] = field(default_factory=Counter)  # by ``Stage``
+
+    def __reduce__(self) -> tuple:
+        """Travels as plain strings and dicts: a Counter or a code's enum member would each cost
+        a Python call to rebuild on the other side, for every page."""
+        return PageResult, (self.result, self.path, _plain(self.removed), _plain(self.seconds))
+
+
+def _plain(counts: dict[str, Any]) -> dict[str, Any]:
+    return {str(key): value for key, value in counts.items()}
 
 
 def process_page(doc: RawDocument, ctx: Context) -> PageResult:
@@ -116,9 +125,10 @@ def process_page(doc: RawDocument, ctx: Context) -> PageResult:
     extraction, resolution = extract(text, doc, meta, ctx)
     path, removed = extraction.path or extraction.extractor, Counter(r.reason for r in extraction.removed)
     seconds = watch.lap(Stage.EXTRACT)
-    if _word_count(extraction.body) < MIN_BODY_WORDS:
+    words = _word_count(extraction.body)
+    if words < MIN_BODY_WORDS:
         return PageResult(_no_body_reject(doc, extraction), path, removed, seconds)
-    record = build_record(doc, meta, extraction, resolution, ctx)
+    record = build_record(doc, meta, extraction, resolution, ctx, words)
     return PageResult(record, path, removed, watch.lap(Stage.ENRICH))
 
 
@@ -191,7 +201,7 @@ def removed_lines(doc: RawDocument, ctx: Context) -> list[dict[str, Any]]:
 
 
 def _removed(extraction: Extraction) -> list[dict[str, Any]]:
-    return [{"line": r.line, "text": r.text, "reason": r.reason} for r in extraction.removed]
+    return [{"line": r.line, "text": r.text, "reason": str(r.reason)} for r in extraction.removed]
 
 
 def _no_body_reject(doc: RawDocument, extraction: Extraction) -> Reject:
@@ -203,8 +213,9 @@ def _no_body_reject(doc: RawDocument, extraction: Extraction) -> Reject:
 
 
 def build_record(doc: RawDocument, meta: PageMetadata, extraction: Extraction, resolution,
-                 ctx: Context) -> dict[str, Any]:
-    """Enrich an extraction (dates, people, language) and lay it out as one articles row."""
+                 ctx: Context, words: int) -> dict[str, Any]:
+    """Enrich an extraction (dates, people, language) and lay it out as one articles row
+    (``words``: the body's word count, already worked out)."""
     profile = resolution.profile
     url = meta.url or extraction.hints.url or (extraction.urls[0] if extraction.urls else None)
     published = choose_publication_date(
@@ -244,7 +255,7 @@ def build_record(doc: RawDocument, meta: PageMetadata, extraction: Extraction, r
         "language": language,
         "language_score": score,
         "body": body,
-        "word_count": len(body.split()),
+        "word_count": words,
         "removed": _removed(extraction),
         "extractor": extraction.extractor,
         "metadata_sources": sources,

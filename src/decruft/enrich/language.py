@@ -95,8 +95,9 @@ class FastDetector(Detector):
         after the first and then every fifth, until one language passes the threshold or the
         iterations run out."""
         prob = np.array(self._init_probability())
-        # random.choice(rows) draws as randrange(len(rows)) does: the same draws
-        below, count, done, step = self.random.randrange, len(rows), 0, 1
+        # random.choice(rows) draws as randrange(len(rows)) does, which for a positive count is
+        # Random._randbelow(count): the same draws, without randrange's checks on every one
+        below, count, done, step = self.random._randbelow, len(rows), 0, 1
         while True:
             for _ in range(step):
                 prob *= rows[below(count)] + weight
