@@ -65,8 +65,8 @@ def signature(paragraphs: list[str]) -> bytes:
     shingles = np.sort(_fmix32((mixed >> np.uint64(32)).astype(np.uint32)))
     if 1 + np.count_nonzero(shingles[1:] != shingles[:-1]) < MIN_SHINGLES:
         return b""
-    a, b = permutations()
-    return (shingles[:, None] * a + b).min(axis=0).astype(">u4").tobytes()
+    a, b = permutations()  # a row per permutation, so each minimum runs along contiguous memory
+    return (a[:, None] * shingles + b[:, None]).min(axis=1).astype(">u4").tobytes()
 
 
 def word_codes(text: str) -> np.ndarray:
