@@ -549,7 +549,8 @@ class Dataset:
         """Write the current rows of these parts anew, by partition, in parts of the target size.
 
         Streamed: rows are read a batch at a time and written a row group at a time, each row
-        group sorted, so memory holds about one row group whatever the partition's size. Rows
+        group sorted, so memory holds about one row group per partition being written (a few
+        at once, in threads) whatever the partitions' sizes. Rows
         of parts outside the layout go to one new part per target folder; being small, those
         are merged by the next compaction.
         """
@@ -565,8 +566,10 @@ class Dataset:
                 placed[folder].append(part)
             else:
                 self._relay(part, latest, f"{key}-m{index}", holders)
-        for folder, members in sorted(placed.items()):
-            with _PartWriter(self, folder, key, schema, per_part, holders) as writer:
+
+        def rewrite_folder(folder: str, members: list[_PartInfo]) -> dict[str, set[str]]:
+            held: dict[str, set[str]] = defaultdict(set)
+            with _PartWriter(self, folder, key, schema, per_part, held) as writer:
                 buffer: list[pa.RecordBatch] = []
                 for batch in (b for part in members for b in self._current_batches(part, latest, schema)):
                     buffer.append(batch)
@@ -575,6 +578,13 @@ class Dataset:
                         buffer = []
                 if buffer:
                     writer.write(_sorted(buffer))
+            return held
+
+        folders = sorted(placed)
+        with ThreadPoolExecutor(WRITER_THREADS) as pool:  # partitions apart: pyarrow works without the GIL
+            for held in pool.map(rewrite_folder, folders, [placed[folder] for folder in folders]):
+                for source, parts in held.items():
+                    holders[source] |= parts
 
     def _relay(self, part: _PartInfo, latest: Stamps, key: str,
                holders: dict[str, set[str]]) -> None:
