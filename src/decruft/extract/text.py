@@ -296,15 +296,13 @@ def _scores(lines: list[_Line], headline: int | None, posts: Iterable[int], t: T
     counts less, the prose right after the headline (or, with no prose there, its first line
     of some length) counts more, and an embedded post (its text and attribution line) counts
     as prose."""
-    # per line in C (map, compress) rather than in Python: reason codes are never empty strings
-    positions = range(len(lines))
-    scores = list(map(_BASE, lines))
+    # list comprehensions, not map(attrgetter) or compress: the interpreter's attribute access
+    # on a slotted class beats a C call per line
     # a line a rule judged cruft scores below zero; barriers weigh most
     cruft, barrier, hard_barrier, hard = -t.cruft_penalty, -t.barrier_penalty, -t.hard_barrier_penalty, t.hard_barriers
-    for i in compress(positions, map(_REASON, lines)):
-        line = lines[i]
-        scores[i] = (hard_barrier if line.reason in hard else barrier) if line.barrier else cruft
-    prose = [i for i in compress(positions, map(_PROSE, lines)) if lines[i].reason is None]
+    scores = [line.base if line.reason is None else
+              (hard_barrier if line.reason in hard else barrier) if line.barrier else cruft for line in lines]
+    prose = [i for i, line in enumerate(lines) if line.prose and line.reason is None]
     factor, last = t.lone_prose_factor, len(lines) - 1
     for i in prose:
         if i:
@@ -428,9 +426,12 @@ def _max_run(scores: list[float], stop: int) -> tuple[float, int | None, int | N
     best, best_start, best_end = 0.0, None, None
     total, begin = 0.0, 0
     for i, score in enumerate(islice(scores, stop)):
-        if total <= 0:
-            total, begin = 0.0, i
-        total += score
+        if total > 0:
+            total += score
+        elif score > 0:  # a run starts
+            total, begin = 0.0 + score, i
+        else:  # a menu's lines, one after another: the run would start and end here
+            continue
         if total > best:
             best, best_start, best_end = total, begin, i
     return best, best_start, best_end
