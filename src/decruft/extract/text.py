@@ -25,7 +25,6 @@ from functools import partial
 from bisect import bisect_right
 from collections.abc import Iterable
 from itertools import compress, count, islice, repeat
-from operator import attrgetter, itemgetter
 
 from decruft.extract.boilerplate import KEY_MAX_CHARS, line_key
 from decruft.extract.rules import RuleSet, default_rules
@@ -67,8 +66,6 @@ class Tuning:
     list_item_score: float = 2.0  # a line of a list the text announces ("It holds:"), longer than a menu item
 
 
-_TEXT, _BASE, _REASON, _PROSE = attrgetter("text"), attrgetter("base"), attrgetter("reason"), attrgetter("prose")
-_TEXT_OF_REMOVED, _REASON_OF_REMOVED = itemgetter(1), itemgetter(2)  # of a RemovedLine (number, text, reason)
 _SENTENCE_END = frozenset('.!?…。！？"”’»)')
 # The cleaner's own patterns run on re and cannot backtrack: each is a single character class
 # (repeated or not), a fixed-length sequence, or a repeat followed by what it cannot match.
@@ -114,7 +111,7 @@ def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSe
     t = tuning
     lines = split_lines(text, t)
     headline = _headline_index(lines)
-    counts = Counter(map(_TEXT, lines))
+    counts = Counter([line.text for line in lines])
     classify = partial(_classify, rules=rules, profile=profile, boilerplate=boilerplate, counts=counts, t=t)
     # embedded posts' attribution lines ("— Jane Doe (@jane) May 3, 2019"), on the few pages with one
     posts = _embedded_posts(lines) if "@" in text and "(@" in text else ()  # "@" alone: a fast test
@@ -362,7 +359,7 @@ def _headline_index(lines: list[_Line]) -> int | None:
     # unless all that part holds is such a shorter piece of the title
     best, best_len, half, two_thirds = None, 14, len(page_title) / 2, len(lines) * 2 // 3
     for first, stop in ((1, two_thirds), (two_thirds, len(lines))):
-        texts = list(map(_TEXT, lines[first:stop]))
+        texts = [line.text for line in lines[first:stop]]
         if fold:
             texts = [text.replace("...", "…") for text in texts]
         for i, text in enumerate(texts, first):
@@ -396,7 +393,7 @@ def _find_article(lines: list[_Line], headline: int | None, posts: Iterable[int]
             fresh = lines[min(lo, want_lo):lo] + lines[hi:max(hi, want_hi)]
             lo, hi = min(lo, want_lo), max(hi, want_hi)
         classify(lines[lo:hi])
-        if not any(map(_REASON, fresh)):
+        if not any([line.reason for line in fresh]):
             return start, end
 
 
@@ -524,7 +521,7 @@ def _cut_author_box(lines: list[_Line], start: int, end: int) -> int:
     """End the article before a box about its author ("About the author", "About Jane Doe"
     and a biography) when the box and what follows it weigh less than the article above;
     a heavier part under such a heading is the article's own section ("About the moon")."""
-    reasons = list(map(_REASON, lines[start + 1:end + 1]))
+    reasons = [line.reason for line in lines[start + 1:end + 1]]
     if "author" not in reasons:
         return end
     for b in [i for i, reason in enumerate(reasons, start + 1) if reason == "author"]:
@@ -855,6 +852,5 @@ def _assemble(lines: list[_Line], start: int, end: int, out: Extraction) -> Extr
             reason = header
         removed(new(kind, (line.index + 1, line.text, reason)))
     out.removed += [new(kind, (line.index + 1, line.text, line.reason or footer)) for line in lines[end + 1:]]
-    removed_reasons = map(_REASON_OF_REMOVED, out.removed)
-    out.urls.extend(compress(map(_TEXT_OF_REMOVED, out.removed), map("url".__eq__, removed_reasons)))  # in C
+    out.urls.extend([text for _, text, reason in out.removed if reason == "url"])
     return out
