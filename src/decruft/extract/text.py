@@ -157,7 +157,7 @@ def split_lines(text: str, t: Tuning = Tuning()) -> list[_Line]:
     listing = False  # under a line announcing a list ("The kit holds:"), until a line is no item
     for i, line, spaces in zip(index, parts, map(str.count, parts, repeat(" "))):
         words = spaces + 1
-        if not line.isascii() and len(line) > 12 * words:
+        if len(line) > 12 * words and not line.isascii():  # the length first: it rarely holds
             words = len(line) // 3  # scripts written without spaces (a Latin name or two inside)
         last = line[-1]
         # the base score: positive for prose, negative for menu-like lines
