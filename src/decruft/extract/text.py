@@ -93,7 +93,7 @@ _STOPWORDS = {
 class _Line:
     """Cheap per-line features, computed once; made by ``_new_line``."""
 
-    index: int
+    number: int  # in the input, from 1 (blank lines count)
     text: str
     words: int
     sentence: bool  # ends like a sentence
@@ -107,11 +107,11 @@ class _Line:
 _new_object = object.__new__
 
 
-def _new_line(index: int, text: str, words: int, sentence: bool, prose: bool, base: float) -> _Line:
+def _new_line(number: int, text: str, words: int, sentence: bool, prose: bool, base: float) -> _Line:
     """A line not yet judged. A Python call the interpreter runs inline, a quarter cheaper than
     the class's own __init__ (a page has hundreds of lines)."""
     line = _new_object(_Line)
-    line.index = index
+    line.number = number
     line.text = text
     line.words = words
     line.sentence = sentence
@@ -165,16 +165,16 @@ def split_lines(text: str, t: Tuning = Tuning()) -> list[_Line]:
         parts = [line if line.isprintable() and "  " not in line else " ".join(_INVISIBLE.sub("", line).split())
                  for line in parts]
     if "" in parts:  # rare: scraped text seldom keeps blank lines
-        index: Iterable[int] = list(compress(count(), parts))
+        numbers: Iterable[int] = list(compress(count(1), parts))
         parts = list(filter(None, parts))
     else:
-        index = range(len(parts))
+        numbers = range(1, len(parts) + 1)
     lines: list[_Line] = []
     append, make, min_words, ends = lines.append, _new_line, t.prose_min_words, _SENTENCE_END
     cap, short_words, long_words = t.prose_cap, t.short_max_words, t.long_prose_min_words
     short_score, medium_score, item_score = -t.short_penalty, -t.medium_penalty, t.list_item_score
     listing = False  # under a line announcing a list ("The kit holds:"), until a line is no item
-    for i, line, spaces in zip(index, parts, map(str.count, parts, repeat(" "))):
+    for i, line, spaces in zip(numbers, parts, map(str.count, parts, repeat(" "))):
         words = spaces + 1
         if len(line) > 12 * words and not line.isascii():  # the length first: it rarely holds
             words = len(line) // 3  # scripts written without spaces (a Latin name or two inside)
@@ -216,7 +216,7 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
     cap, repeated_max_words = t.pattern_max_chars, t.short_max_words * 2
     outlet = profile.cruft if profile else ()
     # the rules' set, called directly but for lines trailing off in dots (RuleSet.classify tries
-    # those without them): one Python call fewer per line
+    # those without them): one Python call fewer per line, a sentence's full stop included
     judge = rules.cruft.judge if rules.cruft is not None else rules.classify
     for line in lines:
         if line.lower:
@@ -224,7 +224,8 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
         text = line.text
         lower = line.lower = text.lower()
         if len(lower) <= cap:
-            found = judge(lower) if lower[-1] not in ".…" else rules.classify(lower)
+            trails_off = lower[-1] in ".…" and lower.endswith(("...", "…"))
+            found = rules.classify(lower) if trails_off else judge(lower)
             if found:
                 line.reason, line.barrier = found
                 continue
@@ -783,11 +784,11 @@ def _mark_caption_neighbours(block: list[_Line], t: Tuning) -> None:
     """A short non-sentence line right above a photo credit is the caption's title."""
     for above, line, below in zip(block, block[1:], block[2:]):
         if (line.reason is None and above.reason == below.reason == "caption" and line.words <= 60
-                and above.index + 1 == line.index == below.index - 1):
+                and above.number + 1 == line.number == below.number - 1):
             line.reason = LineReason.CAPTION  # between a gallery counter and a photo credit
     for above, line in zip(block, block[1:]):
         if (line.reason == "caption" and above.reason is None and not above.sentence
-                and above.text[-1] != ":" and above.words <= t.caption_max_words and line.index == above.index + 1):
+                and above.text[-1] != ":" and above.words <= t.caption_max_words and line.number == above.number + 1):
             above.reason = LineReason.CAPTION
 
 
@@ -858,7 +859,7 @@ def _assemble(lines: list[_Line], start: int, end: int, out: Extraction) -> Extr
     # RemovedLine from a tuple without its Python-level __new__ (a page has hundreds of them);
     # enum members looked up once, not per line
     new, kind, header, footer = tuple.__new__, RemovedLine, LineReason.HEADER, LineReason.FOOTER
-    out.removed = [new(kind, (line.index + 1, line.text, line.reason or header)) for line in lines[:start]]
+    out.removed = [new(kind, (line.number, line.text, line.reason or header)) for line in lines[:start]]
     removed, body = out.removed.append, out.body.append
     for line in lines[start:end + 1]:
         reason = line.reason
@@ -870,7 +871,7 @@ def _assemble(lines: list[_Line], start: int, end: int, out: Extraction) -> Extr
                 body(text)
                 continue
             reason = header
-        removed(new(kind, (line.index + 1, line.text, reason)))
-    out.removed += [new(kind, (line.index + 1, line.text, line.reason or footer)) for line in lines[end + 1:]]
+        removed(new(kind, (line.number, line.text, reason)))
+    out.removed += [new(kind, (line.number, line.text, line.reason or footer)) for line in lines[end + 1:]]
     out.urls.extend([text for _, text, reason in out.removed if reason == "url"])
     return out
