@@ -443,10 +443,10 @@ def _max_run(scores: list[float], stop: int) -> tuple[float, int | None, int | N
     """Maximum-sum run of ``scores[:stop]`` (Kadane): its sum and its first and last index."""
     best, best_start, best_end = 0.0, None, None
     total, begin = 0.0, 0
-    for i, score in enumerate(islice(scores, stop)):
-        if total > 0:
+    for i, score in enumerate(islice(scores, stop)):  # 0.0, not 0: the interpreter's float comparison
+        if total > 0.0:
             total += score
-        elif score > 0:  # a run starts
+        elif score > 0.0:  # a run starts
             total, begin = 0.0 + score, i
         else:  # a menu's lines, one after another: the run would start and end here
             continue
