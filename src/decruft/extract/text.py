@@ -75,6 +75,11 @@ _INVISIBLE = re.compile(
     "\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd"
     "\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
     "\U000e0020-\U000e007f]")
+# What tidying a line (below) changes: a double space, an invisible character, a space other
+# than the plain one (a tab, a no-break space: str.isspace); one RE2 pass tells whether a page
+# holds any, faster than str.isprintable on each line and a search for double spaces
+_UNTIDY = PatternSet(["  ", _INVISIBLE.pattern,
+                      "[\t\x0b-\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"])
 _LEADING_DASHES = re.compile(r"^[-—–‐―][-—–‐―\s]*(?=\w|[\"“‘'(])")  # one class: cannot backtrack
 _WORD = re.compile(r"\w+")
 _NON_LATIN_LETTER = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
@@ -161,7 +166,7 @@ def split_lines(text: str, t: Tuning = Tuning()) -> list[_Line]:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     parts = list(map(str.strip, text.split("\n")))
-    if "  " in text or not all(map(str.isprintable, parts)):  # rare: tidy line by line
+    if _UNTIDY.indices(text):  # rare: tidy line by line
         parts = [line if line.isprintable() and "  " not in line else " ".join(_INVISIBLE.sub("", line).split())
                  for line in parts]
     if "" in parts:  # rare: scraped text seldom keeps blank lines
