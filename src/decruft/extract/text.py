@@ -433,8 +433,9 @@ def _article_span(lines: list[_Line], headline: int | None, posts: Iterable[int]
     best, start, end = _max_run(scores, len(scores))
     if start is None:
         return None, None
-    heading = next((i for i in range(start - 1, -1, -1) if lines[i].barrier and lines[i].reason == "comments"), None)
-    if heading is not None:
+    headings = [i for i, line in enumerate(lines[:start]) if line.barrier and line.reason == "comments"]
+    if headings:
+        heading = headings[-1]  # the nearest above
         above, above_start, above_end = _max_run(scores, heading)
         if above_start is not None and (
                 above >= t.above_comments_heavy * best
