@@ -879,5 +879,6 @@ def _assemble(lines: list[_Line], start: int, end: int, out: Extraction) -> Extr
             reason = header
         removed(new(kind, (line.number, line.text, reason)))
     out.removed += [new(kind, (line.number, line.text, line.reason or footer)) for line in lines[end + 1:]]
-    out.urls.extend([text for _, text, reason in out.removed if reason == "url"])
+    # fields read by name: a named tuple unpacks slower than a plain one
+    out.urls.extend([record.text for record in out.removed if record.reason == "url"])
     return out
