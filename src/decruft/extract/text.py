@@ -385,10 +385,8 @@ def _headline_index(lines: list[_Line]) -> int | None:
     # unless all that part holds is such a shorter piece of the title
     best, best_len, half, two_thirds = None, 14, len(page_title) / 2, len(lines) * 2 // 3
     for first, stop in ((1, two_thirds), (two_thirds, len(lines))):
-        texts = [line.text for line in lines[first:stop]]
-        if fold:
-            texts = [text.replace("...", "…") for text in texts]
-        for i, text in enumerate(texts, first):
+        for i in range(first, stop):  # line by line: the headline is mostly found near the top
+            text = lines[i].text.replace("...", "…") if fold else lines[i].text
             if len(text) > best_len and (text in page_title or page_title in text):
                 best, best_len = i, len(text)
                 if best_len >= half:
