@@ -411,6 +411,11 @@ def test_a_paragraph_about_someone_else_stays():
     assert clean_text("\n".join(lines)).body == lines[2:]
 
 
+@given(st.text(st.sampled_from("(@a \n’"), max_size=30))
+def test_a_bracketed_handle_is_found_wherever_it_stands(text):
+    assert text_module._has_bracketed_handle(text) == ("(@" in text)
+
+
 _UNTIDY_ALPHABET = st.sampled_from(list("ab .\n\r\t\x0b\x1f\xa0\u2009\u3000\x00\x85\xad\u200b\ufeffé’\ufdd0")
                                    + ["\ud800", "  ", "\U000e0041", "\U0001f600"])
 

@@ -138,7 +138,7 @@ def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSe
     counts = Counter([line.text for line in lines])
     classify = partial(_classify, rules=rules, profile=profile, boilerplate=boilerplate, counts=counts, t=t)
     # embedded posts' attribution lines ("— Jane Doe (@jane) May 3, 2019"), on the few pages with one
-    posts = _embedded_posts(lines) if "@" in text and "(@" in text else ()  # "@" alone: a fast test
+    posts = _embedded_posts(lines) if _has_bracketed_handle(text) else ()
     start, end = _find_article(lines, headline, posts, classify, rules, t)
     if start is not None and headline is not None and start < headline < end:
         start = _start_under_headline(lines, start, end, headline)
@@ -359,6 +359,17 @@ def _scores(lines: list[_Line], headline: int | None, posts: Iterable[int], t: T
 
 #: "— Jane Doe (@jane) November 18, 2019": the attribution line under an embedded post
 _EMBED_ATTRIBUTION = re.compile(r"[-—–‐―]\s?[^()\n]{1,80}\(@\w{1,30}\)\s[^\n]{0,40}\d\d\d\d$")
+
+
+def _has_bracketed_handle(text: str) -> bool:
+    """Whether "(@" occurs. One character is found fast (a page has few "@"), a pair is
+    searched for at a character's pace: each "@" is found, then what stands before it read."""
+    at = text.find("@")
+    while at != -1:
+        if at and text[at - 1] == "(":
+            return True
+        at = text.find("@", at + 1)
+    return False
 
 
 def _embedded_posts(lines: list[_Line]) -> list[int]:
