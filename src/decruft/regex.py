@@ -37,8 +37,10 @@ _CLASSES = {sre.CATEGORY_WORD: (_WORD, False), sre.CATEGORY_NOT_WORD: (_WORD, Tr
 MAX_REPEAT = 1000
 #: Compiled programs may be large (many bounded repeats of Unicode classes, a set of many rules).
 MAX_MEM = 64 << 20
-# A zero-width match at each word boundary of the text: no quantifier, so it cannot backtrack.
-_BOUNDARY = re.compile(r"\b")
+# The text's words: a single class repeated, so it cannot backtrack. Split around them (the
+# words kept), the text joined with MARK has one at each word boundary: the start and the end
+# of each word. Faster than substituting each zero-width match of \b.
+_WORDS = re.compile(r"(\w+)")
 
 
 class UnsupportedPattern(ValueError):
@@ -56,7 +58,7 @@ def mark_boundaries(text: str) -> str:
     """The text with MARK at each word boundary (for patterns translated with ``marked``)."""
     if MARK in text:
         text = text.replace(MARK, "\ufffd")
-    return _BOUNDARY.sub(MARK, text)
+    return MARK.join(_WORDS.split(text))
 
 
 def translate(pattern: str, flags: int = 0, *, marked: bool = False) -> str:

@@ -411,6 +411,25 @@ def test_a_paragraph_about_someone_else_stays():
     assert clean_text("\n".join(lines)).body == lines[2:]
 
 
+@given(st.text(st.sampled_from("(@a \n’"), max_size=30))
+def test_a_bracketed_handle_is_found_wherever_it_stands(text):
+    assert text_module._has_bracketed_handle(text) == ("(@" in text)
+
+
+_UNTIDY_ALPHABET = st.sampled_from(list("ab .\n\r\t\x0b\x1f\xa0\u2009\u3000\x00\x85\xad\u200b\ufeffé’\ufdd0")
+                                   + ["\ud800", "  ", "\U000e0041", "\U0001f600"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_UNTIDY_ALPHABET, max_size=60).map("".join))
+def test_lines_are_as_if_each_were_tidied(text):
+    """The one pass looking for odd spacing and invisible characters leaves untidied only pages
+    whose lines tidying would not change."""
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    tidied = [" ".join(text_module._INVISIBLE.sub("", line).split()) for line in lines]
+    assert [line.text for line in text_module.split_lines(text)] == [line for line in tidied if line]
+
+
 def test_a_line_without_spaces_counts_its_words_by_length_even_with_a_latin_name_inside():
     """Japanese or Chinese text is written without spaces; a product name in Latin letters
     inside ("Kindle for PC") must not make a paragraph count as three words."""

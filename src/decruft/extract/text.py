@@ -25,7 +25,6 @@ from functools import partial
 from bisect import bisect_right
 from collections.abc import Iterable
 from itertools import compress, count, islice, repeat
-from operator import attrgetter, itemgetter
 
 from decruft.extract.boilerplate import KEY_MAX_CHARS, line_key
 from decruft.extract.rules import RuleSet, default_rules
@@ -67,8 +66,6 @@ class Tuning:
     list_item_score: float = 2.0  # a line of a list the text announces ("It holds:"), longer than a menu item
 
 
-_TEXT, _BASE, _REASON, _PROSE = attrgetter("text"), attrgetter("base"), attrgetter("reason"), attrgetter("prose")
-_TEXT_OF_REMOVED, _REASON_OF_REMOVED = itemgetter(1), itemgetter(2)  # of a RemovedLine (number, text, reason)
 _SENTENCE_END = frozenset('.!?…。！？"”’»)')
 # The cleaner's own patterns run on re and cannot backtrack: each is a single character class
 # (repeated or not), a fixed-length sequence, or a repeat followed by what it cannot match.
@@ -78,6 +75,11 @@ _INVISIBLE = re.compile(
     "\u180e\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb\U000110bd"
     "\U000110cd\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001"
     "\U000e0020-\U000e007f]")
+# What tidying a line (below) changes: a double space, an invisible character, a space other
+# than the plain one (a tab, a no-break space: str.isspace); one RE2 pass tells whether a page
+# holds any, faster than str.isprintable on each line and a search for double spaces
+_UNTIDY = PatternSet(["  ", _INVISIBLE.pattern,
+                      "[\t\x0b-\r\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]"])
 _LEADING_DASHES = re.compile(r"^[-—–‐―][-—–‐―\s]*(?=\w|[\"“‘'(])")  # one class: cannot backtrack
 _WORD = re.compile(r"\w+")
 _NON_LATIN_LETTER = re.compile(r"[^\W\d_A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
@@ -94,17 +96,36 @@ _STOPWORDS = {
 
 @dataclass(slots=True)
 class _Line:
-    """Cheap per-line features, computed once."""
+    """Cheap per-line features, computed once; made by ``_new_line``."""
 
-    index: int
+    number: int  # in the input, from 1 (blank lines count)
     text: str
     words: int
     sentence: bool  # ends like a sentence
     prose: bool  # a sentence of some length
     base: float  # score before any rule has judged the line
-    lower: str = ""  # set when the line is tested against the rules (so: tested)
-    reason: str | None = None
-    barrier: bool = False
+    lower: str  # set when the line is tested against the rules (so: tested); "" before
+    reason: str | None
+    barrier: bool
+
+
+_new_object = object.__new__
+
+
+def _new_line(number: int, text: str, words: int, sentence: bool, prose: bool, base: float) -> _Line:
+    """A line not yet judged. A Python call the interpreter runs inline, a quarter cheaper than
+    the class's own __init__ (a page has hundreds of lines)."""
+    line = _new_object(_Line)
+    line.number = number
+    line.text = text
+    line.words = words
+    line.sentence = sentence
+    line.prose = prose
+    line.base = base
+    line.lower = ""
+    line.reason = None
+    line.barrier = False
+    return line
 
 
 def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSet | None = None,
@@ -114,10 +135,10 @@ def clean_text(text: str, *, profile: OutletProfile | None = None, rules: RuleSe
     t = tuning
     lines = split_lines(text, t)
     headline = _headline_index(lines)
-    counts = Counter(map(_TEXT, lines))
+    counts = Counter([line.text for line in lines])
     classify = partial(_classify, rules=rules, profile=profile, boilerplate=boilerplate, counts=counts, t=t)
     # embedded posts' attribution lines ("— Jane Doe (@jane) May 3, 2019"), on the few pages with one
-    posts = _embedded_posts(lines) if "@" in text and "(@" in text else ()  # "@" alone: a fast test
+    posts = _embedded_posts(lines) if _has_bracketed_handle(text) else ()
     start, end = _find_article(lines, headline, posts, classify, rules, t)
     if start is not None and headline is not None and start < headline < end:
         start = _start_under_headline(lines, start, end, headline)
@@ -145,22 +166,22 @@ def split_lines(text: str, t: Tuning = Tuning()) -> list[_Line]:
     if "\r" in text:
         text = text.replace("\r\n", "\n").replace("\r", "\n")
     parts = list(map(str.strip, text.split("\n")))
-    if "  " in text or not all(map(str.isprintable, parts)):  # rare: tidy line by line
+    if _UNTIDY.indices(text):  # rare: tidy line by line
         parts = [line if line.isprintable() and "  " not in line else " ".join(_INVISIBLE.sub("", line).split())
                  for line in parts]
     if "" in parts:  # rare: scraped text seldom keeps blank lines
-        index: Iterable[int] = list(compress(count(), parts))
+        numbers: Iterable[int] = list(compress(count(1), parts))
         parts = list(filter(None, parts))
     else:
-        index = range(len(parts))
+        numbers = range(1, len(parts) + 1)
     lines: list[_Line] = []
-    append, make, min_words, ends = lines.append, _Line, t.prose_min_words, _SENTENCE_END
+    append, make, min_words, ends = lines.append, _new_line, t.prose_min_words, _SENTENCE_END
     cap, short_words, long_words = t.prose_cap, t.short_max_words, t.long_prose_min_words
     short_score, medium_score, item_score = -t.short_penalty, -t.medium_penalty, t.list_item_score
     listing = False  # under a line announcing a list ("The kit holds:"), until a line is no item
-    for i, line, spaces in zip(index, parts, map(str.count, parts, repeat(" "))):
+    for i, line, spaces in zip(numbers, parts, map(str.count, parts, repeat(" "))):
         words = spaces + 1
-        if not line.isascii() and len(line) > 12 * words:
+        if len(line) > 12 * words and not line.isascii():  # the length first: it rarely holds
             words = len(line) // 3  # scripts written without spaces (a Latin name or two inside)
         last = line[-1]
         # the base score: positive for prose, negative for menu-like lines
@@ -200,7 +221,7 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
     cap, repeated_max_words = t.pattern_max_chars, t.short_max_words * 2
     outlet = profile.cruft if profile else ()
     # the rules' set, called directly but for lines trailing off in dots (RuleSet.classify tries
-    # those without them): one Python call fewer per line
+    # those without them): one Python call fewer per line, a sentence's full stop included
     judge = rules.cruft.judge if rules.cruft is not None else rules.classify
     for line in lines:
         if line.lower:
@@ -208,7 +229,8 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
         text = line.text
         lower = line.lower = text.lower()
         if len(lower) <= cap:
-            found = judge(lower) if lower[-1] not in ".…" else rules.classify(lower)
+            trails_off = lower[-1] in ".…" and lower.endswith(("...", "…"))
+            found = rules.classify(lower) if trails_off else judge(lower)
             if found:
                 line.reason, line.barrier = found
                 continue
@@ -249,11 +271,12 @@ def _trailing_link_or_credit(text: str) -> str | None:
     return LineReason.CAPTION if cut > 0 and _AGENCY_CREDIT.match(text[cut + 1:]) else None
 
 
-# The cheap test before _GLUE, in one RE2 pass: a character that may end a glued headline
-# ([a-z], a digit, closing punctuation) right before a capital. Every non-ASCII character
-# outside Latin letters and general punctuation (which hold no digits) counts, as RE2's digits
-# need not be Python's: wider than _GLUE, so it never hides a match.
-_glue_hint = PatternSet([r"(?:[a-z0-9?!')’”]|[^\x00-\u02ff\u2000-\u206f])[A-Z]"]).indices
+# The cheap test before _GLUE, in one RE2 pass: what _GLUE matches without its word boundary,
+# a capitalised word of four letters or more, a digit or closing punctuation right before the
+# next headline's start. Every non-ASCII character outside Latin letters and general
+# punctuation (which hold no digits) counts as a digit, as RE2's digits need not be Python's:
+# wider than _GLUE, so it never hides a match (and on news text hardly wider).
+_glue_hint = PatternSet([r"(?:[A-Z][a-z]{3,}|[0-9?!')’”]|[^\x00-\u02ff\u2000-\u206f])(?:[A-Z][a-z]|[AI] )"]).indices
 # [a-z]{3,} ends where a capital starts: tried once per capitalised word, within 160 characters
 _GLUE = re.compile(r"(?:\b[A-Z][a-z]{3,}|[\d?!’'”)])(?=[A-Z][a-z]|[AI] )")
 _HEADLINE_SMALL = frozenset("a an the of in on at to for and or but by with from as vs is are".split())
@@ -296,15 +319,13 @@ def _scores(lines: list[_Line], headline: int | None, posts: Iterable[int], t: T
     counts less, the prose right after the headline (or, with no prose there, its first line
     of some length) counts more, and an embedded post (its text and attribution line) counts
     as prose."""
-    # per line in C (map, compress) rather than in Python: reason codes are never empty strings
-    positions = range(len(lines))
-    scores = list(map(_BASE, lines))
+    # list comprehensions, not map(attrgetter) or compress: the interpreter's attribute access
+    # on a slotted class beats a C call per line
     # a line a rule judged cruft scores below zero; barriers weigh most
     cruft, barrier, hard_barrier, hard = -t.cruft_penalty, -t.barrier_penalty, -t.hard_barrier_penalty, t.hard_barriers
-    for i in compress(positions, map(_REASON, lines)):
-        line = lines[i]
-        scores[i] = (hard_barrier if line.reason in hard else barrier) if line.barrier else cruft
-    prose = [i for i in compress(positions, map(_PROSE, lines)) if lines[i].reason is None]
+    scores = [line.base if line.reason is None else
+              (hard_barrier if line.reason in hard else barrier) if line.barrier else cruft for line in lines]
+    prose = [i for i, line in enumerate(lines) if line.prose and line.reason is None]
     factor, last = t.lone_prose_factor, len(lines) - 1
     for i in prose:
         if i:
@@ -340,6 +361,17 @@ def _scores(lines: list[_Line], headline: int | None, posts: Iterable[int], t: T
 _EMBED_ATTRIBUTION = re.compile(r"[-—–‐―]\s?[^()\n]{1,80}\(@\w{1,30}\)\s[^\n]{0,40}\d\d\d\d$")
 
 
+def _has_bracketed_handle(text: str) -> bool:
+    """Whether "(@" occurs. One character is found fast (a page has few "@"), a pair is
+    searched for at a character's pace: each "@" is found, then what stands before it read."""
+    at = text.find("@")
+    while at != -1:
+        if at and text[at - 1] == "(":
+            return True
+        at = text.find("@", at + 1)
+    return False
+
+
 def _embedded_posts(lines: list[_Line]) -> list[int]:
     """The attribution lines of embedded posts (not the first line: a post's text is above)."""
     return [i for i in range(1, len(lines)) if _EMBED_ATTRIBUTION.match(lines[i].text)]
@@ -364,10 +396,8 @@ def _headline_index(lines: list[_Line]) -> int | None:
     # unless all that part holds is such a shorter piece of the title
     best, best_len, half, two_thirds = None, 14, len(page_title) / 2, len(lines) * 2 // 3
     for first, stop in ((1, two_thirds), (two_thirds, len(lines))):
-        texts = list(map(_TEXT, lines[first:stop]))
-        if fold:
-            texts = [text.replace("...", "…") for text in texts]
-        for i, text in enumerate(texts, first):
+        for i in range(first, stop):  # line by line: the headline is mostly found near the top
+            text = lines[i].text.replace("...", "…") if fold else lines[i].text
             if len(text) > best_len and (text in page_title or page_title in text):
                 best, best_len = i, len(text)
                 if best_len >= half:
@@ -398,7 +428,7 @@ def _find_article(lines: list[_Line], headline: int | None, posts: Iterable[int]
             fresh = lines[min(lo, want_lo):lo] + lines[hi:max(hi, want_hi)]
             lo, hi = min(lo, want_lo), max(hi, want_hi)
         classify(lines[lo:hi])
-        if not any(map(_REASON, fresh)):
+        if not any([line.reason for line in fresh]):
             return start, end
 
 
@@ -412,8 +442,9 @@ def _article_span(lines: list[_Line], headline: int | None, posts: Iterable[int]
     best, start, end = _max_run(scores, len(scores))
     if start is None:
         return None, None
-    heading = next((i for i in range(start - 1, -1, -1) if lines[i].barrier and lines[i].reason == "comments"), None)
-    if heading is not None:
+    headings = [i for i, line in enumerate(lines[:start]) if line.barrier and line.reason == "comments"]
+    if headings:
+        heading = headings[-1]  # the nearest above
         above, above_start, above_end = _max_run(scores, heading)
         if above_start is not None and (
                 above >= t.above_comments_heavy * best
@@ -427,10 +458,13 @@ def _max_run(scores: list[float], stop: int) -> tuple[float, int | None, int | N
     """Maximum-sum run of ``scores[:stop]`` (Kadane): its sum and its first and last index."""
     best, best_start, best_end = 0.0, None, None
     total, begin = 0.0, 0
-    for i, score in enumerate(islice(scores, stop)):
-        if total <= 0:
-            total, begin = 0.0, i
-        total += score
+    for i, score in enumerate(islice(scores, stop)):  # 0.0, not 0: the interpreter's float comparison
+        if total > 0.0:
+            total += score
+        elif score > 0.0:  # a run starts
+            total, begin = 0.0 + score, i
+        else:  # a menu's lines, one after another: the run would start and end here
+            continue
         if total > best:
             best, best_start, best_end = total, begin, i
     return best, best_start, best_end
@@ -523,7 +557,7 @@ def _cut_author_box(lines: list[_Line], start: int, end: int) -> int:
     """End the article before a box about its author ("About the author", "About Jane Doe"
     and a biography) when the box and what follows it weigh less than the article above;
     a heavier part under such a heading is the article's own section ("About the moon")."""
-    reasons = list(map(_REASON, lines[start + 1:end + 1]))
+    reasons = [line.reason for line in lines[start + 1:end + 1]]
     if "author" not in reasons:
         return end
     for b in [i for i, reason in enumerate(reasons, start + 1) if reason == "author"]:
@@ -765,11 +799,11 @@ def _mark_caption_neighbours(block: list[_Line], t: Tuning) -> None:
     """A short non-sentence line right above a photo credit is the caption's title."""
     for above, line, below in zip(block, block[1:], block[2:]):
         if (line.reason is None and above.reason == below.reason == "caption" and line.words <= 60
-                and above.index + 1 == line.index == below.index - 1):
+                and above.number + 1 == line.number == below.number - 1):
             line.reason = LineReason.CAPTION  # between a gallery counter and a photo credit
     for above, line in zip(block, block[1:]):
         if (line.reason == "caption" and above.reason is None and not above.sentence
-                and above.text[-1] != ":" and above.words <= t.caption_max_words and line.index == above.index + 1):
+                and above.text[-1] != ":" and above.words <= t.caption_max_words and line.number == above.number + 1):
             above.reason = LineReason.CAPTION
 
 
@@ -840,7 +874,7 @@ def _assemble(lines: list[_Line], start: int, end: int, out: Extraction) -> Extr
     # RemovedLine from a tuple without its Python-level __new__ (a page has hundreds of them);
     # enum members looked up once, not per line
     new, kind, header, footer = tuple.__new__, RemovedLine, LineReason.HEADER, LineReason.FOOTER
-    out.removed = [new(kind, (line.index + 1, line.text, line.reason or header)) for line in lines[:start]]
+    out.removed = [new(kind, (line.number, line.text, line.reason or header)) for line in lines[:start]]
     removed, body = out.removed.append, out.body.append
     for line in lines[start:end + 1]:
         reason = line.reason
@@ -852,8 +886,8 @@ def _assemble(lines: list[_Line], start: int, end: int, out: Extraction) -> Extr
                 body(text)
                 continue
             reason = header
-        removed(new(kind, (line.index + 1, line.text, reason)))
-    out.removed += [new(kind, (line.index + 1, line.text, line.reason or footer)) for line in lines[end + 1:]]
-    removed_reasons = map(_REASON_OF_REMOVED, out.removed)
-    out.urls.extend(compress(map(_TEXT_OF_REMOVED, out.removed), map("url".__eq__, removed_reasons)))  # in C
+        removed(new(kind, (line.number, line.text, reason)))
+    out.removed += [new(kind, (line.number, line.text, line.reason or footer)) for line in lines[end + 1:]]
+    # fields read by name: a named tuple unpacks slower than a plain one
+    out.urls.extend([record.text for record in out.removed if record.reason == "url"])
     return out
