@@ -549,8 +549,7 @@ class Dataset:
         """Write the current rows of these parts anew, by partition, in parts of the target size.
 
         Streamed: rows are read a batch at a time and written a row group at a time, each row
-        group sorted, so memory holds about one row group per partition being written (a few
-        at once, in threads) whatever the partitions' sizes. Rows
+        group sorted, so memory holds about one row group whatever the partition's size. Rows
         of parts outside the layout go to one new part per target folder; being small, those
         are merged by the next compaction.
         """
@@ -566,10 +565,8 @@ class Dataset:
                 placed[folder].append(part)
             else:
                 self._relay(part, latest, f"{key}-m{index}", holders)
-
-        def rewrite_folder(folder: str, members: list[_PartInfo]) -> dict[str, set[str]]:
-            held: dict[str, set[str]] = defaultdict(set)
-            with _PartWriter(self, folder, key, schema, per_part, held) as writer:
+        for folder, members in sorted(placed.items()):
+            with _PartWriter(self, folder, key, schema, per_part, holders) as writer:
                 buffer: list[pa.RecordBatch] = []
                 for batch in (b for part in members for b in self._current_batches(part, latest, schema)):
                     buffer.append(batch)
@@ -578,13 +575,6 @@ class Dataset:
                         buffer = []
                 if buffer:
                     writer.write(_sorted(buffer))
-            return held
-
-        folders = sorted(placed)
-        with ThreadPoolExecutor(WRITER_THREADS) as pool:  # partitions apart: pyarrow works without the GIL
-            for held in pool.map(rewrite_folder, folders, [placed[folder] for folder in folders]):
-                for source, parts in held.items():
-                    holders[source] |= parts
 
     def _relay(self, part: _PartInfo, latest: Stamps, key: str,
                holders: dict[str, set[str]]) -> None:
