@@ -271,9 +271,11 @@ def _readability_vote(html: str, main_content: _MainContent, text: str, tuning: 
     sections, as the slower passes do (they alter the trees they read).
     """
     pool = main_content()
+    if not pool:
+        return None  # nothing to judge by (the body's kept lines are not worked out for it)
     needed = max(tuning.readability_inside, _held(kept(text), pool) + tuning.readability_margin)
-    if not pool or needed > 1:
-        return None  # no main content, or the body lies inside it: readability cannot do better
+    if needed > 1:
+        return None  # the body lies inside the main content: readability cannot do better
     page = _prepared_page(html, tuning)
     summary = try_readability(page) if page is not None else None
     retry = "\n".join(visible_lines(summary)) if summary is not None and len(summary) else ""
