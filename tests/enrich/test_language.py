@@ -2,12 +2,19 @@
 from __future__ import annotations
 
 
+import gzip
+import json
+import random
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from langdetect.detector import Detector
 
-from decruft.enrich.language import TRIALS, FastDetector, detect_language, detector_factory
-from tests.support import RAW
+from decruft.enrich.language import (PREFIX_CHARS, TRIALS, FastDetector, SeededDraws, detect_language,
+                                     detector_factory)
+from tests.support import RAW, SHARED_EVAL
 
 
 SAMPLES = {
@@ -88,16 +95,60 @@ MORE_SCRIPTS = [
 ]
 
 
+def _langprob(detector_class: type[Detector], text: str) -> list[float] | None:
+    detector = detector_class(detector_factory())
+    detector.n_trial = TRIALS
+    detector.append(text)
+    detector.get_probabilities()
+    return detector.langprob
+
+
 @pytest.mark.parametrize("text", [*SAMPLES.values(), *MORE_SCRIPTS])
 def test_fast_detector_gives_langdetects_probabilities_exactly(text):
-    def probabilities(detector_class):
-        detector = detector_class(detector_factory())
-        detector.n_trial = TRIALS
-        detector.append(text)
-        detector.get_probabilities()
-        return detector.langprob
+    assert _langprob(FastDetector, text) == _langprob(Detector, text)
 
-    assert probabilities(FastDetector) == probabilities(Detector)
+
+def test_fast_detector_agrees_with_langdetect_on_dev_pages():
+    """Every 7th page of both text splits (their first characters, as detection reads them)."""
+    paths = sorted(SHARED_EVAL.glob("*.text.jsonl.gz"))
+    if not paths:
+        pytest.skip("the dev splits are not beside the project")
+    for path in paths:
+        with gzip.open(path, "rt", encoding="utf-8") as lines:
+            for number, line in enumerate(lines):
+                if number % 7 == 0:
+                    text = json.loads(line)["text"][:PREFIX_CHARS]
+                    assert _langprob(FastDetector, text) == _langprob(Detector, text), (path.name, number)
+
+
+#: What langdetect asks of its generator in a trial: a gauss, or choices over a count of n-grams
+#: of which some are used.
+DRAW_STEPS = st.lists(st.one_of(st.just(None),
+                                st.tuples(st.integers(1, 5000), st.integers(1, 60), st.integers(0, 60))),
+                      max_size=40)
+
+
+@settings(max_examples=200, deadline=None)
+@given(seed=st.integers(0, 2**32), steps=DRAW_STEPS)
+def test_seeded_draws_are_the_generators_own(seed, steps):
+    generator, draws = random.Random(seed), SeededDraws(seed)
+    for step in steps:
+        if step is None:
+            assert draws.gauss() == generator.gauss(0.0, 1.0)
+            continue
+        count, ahead, used = step
+        used = min(used, ahead)
+        expected = [generator.choice(range(count)) for _ in range(used)]
+        assert draws.choices(count, ahead)[:used] == expected
+        draws.take(used)
+    assert draws.random() == generator.random()
+
+
+def test_seeded_draws_reach_past_the_outputs_made_at_first():
+    generator, draws = random.Random(0), SeededDraws(0)
+    for _ in range(300):
+        assert draws.choices(3, 51) == [generator.choice(range(3)) for _ in range(51)]
+        draws.take(51)
 
 
 def test_an_outlet_with_one_language_decides_a_close_call():

@@ -6,6 +6,9 @@ prefix of the body. Its profiles load once per process.
 """
 from __future__ import annotations
 
+import copy
+import math
+import random
 import re
 from functools import lru_cache
 
@@ -24,6 +27,8 @@ MIN_LETTERS = 20  # fewer letters than this cannot be told apart reliably
 TRIALS = 3  # langdetect's default is 7; three agree on news prose and cost less
 HINT_MIN_PROBABILITY = 0.2  # a declared language wins over a close call down to this
 CONFIDENT = 0.9  # above this the text overrules a declared language
+DRAWS_AHEAD = 51  # a trial's draws made at a time: its first step and ten more (most need fewer)
+OUTPUTS_MADE = 4096  # the generator's outputs made at first (a text's trials use a few hundred)
 
 UNDETERMINED = ("und", 0.0)
 # langdetect's codes that are not plain ISO 639-1.
@@ -41,13 +46,18 @@ def detector_factory() -> DetectorFactory:
 
 _normalised_char = lru_cache(maxsize=65536)(NGram.normalize)
 _SPACE_RUN = re.compile(" {2,}")  # one character repeated: cannot backtrack
+# langdetect's cleaning: Latin letters are 'A' to 'z' (with the six signs between the cases);
+# letters of other scripts are from U+0300 on, except the Latin Extended Additional block
+_LATIN_FIRST, _LATIN_LAST, _OTHER_FROM, _LATIN_ADDITIONAL = ord("A"), ord("z"), 0x300, (0x1E00, 0x1EFF)
+_LATIN_LETTER = re.compile("[A-z]")  # one character class: cannot backtrack
 
 
 class FastDetector(Detector):
     """langdetect's detector with less Python in its two hot loops, for the same answers.
 
     The loops run per character and per trial step. The n-grams are those of langdetect's
-    NGram (with the character normalisation memoised) and the probability updates do the same
+    NGram (with the character normalisation memoised), the random draws are its generator's
+    (read a block at a time, see ``SeededDraws``) and the probability updates do the same
     arithmetic in the same order on numpy rows, so the probabilities are langdetect's own to
     the last bit (a test compares the two).
     """
@@ -59,10 +69,16 @@ class FastDetector(Detector):
         self.text += _SPACE_RUN.sub(" ", text[:self.max_text_length])
 
     def cleaning_text(self) -> None:
-        """langdetect's, which drops Latin letters from a text mostly in another script: an
-        ASCII text has no other script."""
-        if not self.text.isascii():
-            super().cleaning_text()
+        """langdetect's, which drops the Latin letters (``A`` to ``z``) of a text with more than
+        twice as many letters of other scripts, counted in C: a character from U+0300 on that is
+        not in the Latin Extended Additional block (U+1E00-U+1EFF) counts as another script."""
+        if self.text.isascii():
+            return
+        codes = np.frombuffer(self.text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32)
+        latin = np.count_nonzero((codes >= _LATIN_FIRST) & (codes <= _LATIN_LAST))
+        other = np.count_nonzero((codes >= _OTHER_FROM) & ((codes < _LATIN_ADDITIONAL[0]) | (codes > _LATIN_ADDITIONAL[1])))
+        if latin * 2 < other:
+            self.text = _LATIN_LETTER.sub("", self.text)
 
     def _gram_rows(self) -> list[np.ndarray]:
         """The probability rows of langdetect's n-grams, in its order, word by word: n-grams
@@ -84,32 +100,106 @@ class FastDetector(Detector):
         if not rows:
             raise LangDetectException(ErrorCode.CantDetectError, "No features in text.")
         self.langprob = [0.0] * len(self.langlist)
-        self.random.seed(self.seed)
+        draws = SeededDraws(self.seed)
         for _ in range(self.n_trial):
-            weight = (self.alpha + self.random.gauss(0.0, 1.0) * self.ALPHA_WIDTH) / self.BASE_FREQ
-            prob = self._trial(rows, weight)
+            weight = (self.alpha + draws.gauss() * self.ALPHA_WIDTH) / self.BASE_FREQ
+            prob = self._trial(rows, weight, draws)
             self.langprob = [total + p / self.n_trial for total, p in zip(self.langprob, prob)]
 
-    def _trial(self, rows: list[np.ndarray], weight: float) -> list[float]:
+    def _trial(self, rows: list[np.ndarray], weight: float, draws: SeededDraws) -> list[float]:
         """One trial: multiply by a random n-gram's probabilities plus ``weight``, normalising
         after the first and then every fifth, until one language passes the threshold or the
-        iterations run out."""
+        iterations run out.
+
+        The draws come a block at a time, their factors as one array, and each step's products
+        as one reduction that starts from the probabilities (in langdetect's order: the same
+        floats); the draws a trial does not use go back to the next trial."""
         prob = np.array(self._init_probability())
-        # random.choice(rows) draws as randrange(len(rows)) does, which for a positive count is
-        # Random._randbelow(count): the same draws, without randrange's checks on every one
-        below, count, done, step = self.random._randbelow, len(rows), 0, 1
+        count, done, step = len(rows), 0, 1
+        factors = np.empty((DRAWS_AHEAD + 1, len(prob)))
         while True:
-            for _ in range(step):
-                prob *= rows[below(count)] + weight
-            done += step
-            values = prob.tolist()
-            total = sum(values)  # Python's sum, in langdetect's order
-            prob /= total
-            # the largest after the division is the largest divided (rounding keeps the order),
-            # so the list already made gives it without another pass over the array
-            if max(values) / total > self.CONV_THRESHOLD or done - 1 >= self.ITERATION_LIMIT:
-                return prob.tolist()
-            step = 5
+            factors[1:] = [rows[i] for i in draws.choices(count, DRAWS_AHEAD)]
+            factors[1:] += weight
+            used = 0
+            while used + step <= DRAWS_AHEAD:
+                factors[used] = prob  # the row before the step's factors, already multiplied in
+                prob = np.multiply.reduce(factors[used:used + step + 1])
+                used, done = used + step, done + step
+                values = prob.tolist()
+                total = sum(values)  # Python's sum, in langdetect's order
+                prob /= total
+                # the largest after the division is the largest divided (rounding keeps the
+                # order), so the list already made gives it without another pass over the array
+                if max(values) / total > self.CONV_THRESHOLD or done - 1 >= self.ITERATION_LIMIT:
+                    draws.take(used)
+                    return prob.tolist()
+                step = 5
+            draws.take(used)
+
+
+class SeededDraws:
+    """The values langdetect's trials draw from ``random.Random(seed)`` (``gauss``, and
+    ``choice`` over the n-grams), read off the generator's raw 32-bit outputs, which are made
+    once per process and seed, so that a trial gets its next draws as one array.
+
+    CPython's Mersenne Twister makes ``choice(seq)`` from ``getrandbits(k)``, k the bit length
+    of ``len(seq)``: one output shifted right by 32 - k, drawn again while not below
+    ``len(seq)``; and ``random()`` from two outputs as one 53-bit fraction. A test compares the
+    draws with the generator's own.
+    """
+
+    def __init__(self, seed: int):
+        self._seed = seed
+        self._outputs = _raw_outputs(seed, OUTPUTS_MADE)
+        self._at = 0  # the next output to use
+        self._ahead = np.empty(0, dtype=np.intp)  # where the draws of the last ``choices`` end
+        self._gauss_next: float | None = None
+
+    def random(self) -> float:
+        """``Random.random()``."""
+        high, low = self._next_outputs(2)[:2].tolist()
+        self._at += 2
+        return ((high >> 5) * 67108864.0 + (low >> 6)) * (1.0 / 9007199254740992.0)
+
+    def gauss(self) -> float:
+        """``Random.gauss(0.0, 1.0)``, which makes two values at a time and keeps the second."""
+        z, self._gauss_next = self._gauss_next, None
+        if z is None:
+            angle = self.random() * math.tau
+            radius = math.sqrt(-2.0 * math.log(1.0 - self.random()))
+            z, self._gauss_next = math.cos(angle) * radius, math.sin(angle) * radius
+        return z
+
+    def choices(self, count: int, how_many: int) -> list[int]:
+        """The next ``how_many`` draws of ``choice`` over ``count`` items; ``take`` says how many
+        of them were used."""
+        shift, span = 32 - count.bit_length(), 2 * how_many + 32  # half the outputs or more pass
+        while True:
+            candidates = self._next_outputs(span)[:span] >> shift
+            passed = np.flatnonzero(candidates < count)
+            if len(passed) >= how_many:
+                self._ahead = passed[:how_many]
+                return candidates[self._ahead].tolist()
+            span *= 2
+
+    def take(self, used: int) -> None:
+        """Use the first ``used`` draws of the last ``choices``: the next start after them."""
+        if used:
+            self._at += int(self._ahead[used - 1]) + 1
+
+    def _next_outputs(self, count: int) -> np.ndarray:
+        """The outputs from the next one on, at least ``count`` of them."""
+        while len(self._outputs) < self._at + count:
+            self._outputs = _raw_outputs(self._seed, 2 * len(self._outputs))
+        return self._outputs[self._at:]
+
+
+@lru_cache(maxsize=8)
+def _raw_outputs(seed: int, count: int) -> np.ndarray:
+    """The first ``count`` 32-bit outputs of ``random.Random(seed)``, in order (``getrandbits(32 * n)``
+    puts the first in its lowest 32 bits); counts double from ``OUTPUTS_MADE``, so few are kept."""
+    bits = random.Random(seed).getrandbits(32 * count)
+    return np.frombuffer(bits.to_bytes(4 * count, "little"), dtype="<u4")
 
 
 @lru_cache(maxsize=16384)
@@ -161,9 +251,17 @@ def _normalise_code(code: str | None) -> str | None:
     return CODE_ALIASES.get(lowered, lowered.split("-")[0] or None)
 
 
-def _probabilities(text: str) -> dict[str, float]:
+@lru_cache(maxsize=1)
+def _fresh_detector() -> FastDetector:
+    """A detector with no text yet, which each text's is a copy of: making one seeds a generator
+    from the system's entropy (most of its cost), which ``SeededDraws`` replaces."""
     detector = FastDetector(detector_factory())
     detector.n_trial = TRIALS
+    return detector
+
+
+def _probabilities(text: str) -> dict[str, float]:
+    detector = copy.copy(_fresh_detector())
     detector.append(text)
     try:
         ranked = detector.get_probabilities()
