@@ -1,6 +1,7 @@
 """Rule and outlet patterns run on RE2: Python's meaning, linear time, refused features named."""
 from __future__ import annotations
 
+import pickle
 import re
 import time
 
@@ -36,6 +37,12 @@ def test_pattern_sets_and_leftmost_follow_alternation_order():
     assert leftmost.group("der spiegel und die zeit") == 1
     assert leftmost.group("die zeit, der spiegel") == 0
     assert leftmost.group("zeitung") == 1
+
+
+def test_leftmost_names_the_group_whatever_groups_its_patterns_capture():
+    leftmost = Leftmost([[r"(a)(b)c", r"(?P<g1>q)"], [r"x((y)z)"], [r"(é)\b"]])
+    assert [leftmost.group(t) for t in ("--abc", "xyz abc", "q", "é x", "zzz")] == [0, 1, 0, 2, None]
+    assert pickle.loads(pickle.dumps(leftmost)).group("xyz") == 1
 
 
 @pytest.mark.parametrize(("pattern", "feature"), [

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from typing import Any, NamedTuple
 from re import _constants as sre  # the stdlib parser's opcodes and its parse tree
 from re import _parser
 
@@ -303,18 +304,33 @@ class Leftmost:
         def alternation(marked: bool) -> str:
             return "|".join(f"(?P<g{i}>" + "|".join(f"(?:{translate(p, flags, marked=marked)})" for p in group) + ")"
                             for i, group in enumerate(groups))
-        self._plain = _compile(alternation(False))  # see PatternSet: RE2's boundaries are ASCII
+        self._plain = _Alternation.of(alternation(False), len(groups))  # see PatternSet: RE2's boundaries are ASCII
         boundaries = any(has_boundaries(p, flags) for group in groups for p in group)
-        self._marked = _compile(alternation(True)) if boundaries else None
+        self._marked = _Alternation.of(alternation(True), len(groups)) if boundaries else None
 
     def group(self, text: str) -> int | None:
         """The index of the group matching leftmost, or None."""
         data = text.encode("utf-8", "surrogatepass")
         if self._marked is not None and not text.isascii() and _HAS_NON_ASCII_WORD.search(data):
-            found = self._marked.search(mark_boundaries(text).encode("utf-8", "surrogatepass"))
+            alternation, data = self._marked, mark_boundaries(text).encode("utf-8", "surrogatepass")
         else:
-            found = self._plain.search(data)
-        return None if found is None else int(found.lastgroup[1:])
+            alternation = self._plain
+        found = alternation.regex.search(data)
+        return None if found is None else alternation.index_of[found.lastindex]
+
+
+class _Alternation(NamedTuple):
+    """A compiled alternation of groups ``g0``, ``g1``... and, by a match's ``lastindex``, which
+    of them matched: its outermost group ending last, as groups inside its patterns end within
+    it (a match's ``lastgroup`` would rebuild the pattern's names on every call)."""
+
+    regex: Any
+    index_of: dict[int, int]
+
+    @classmethod
+    def of(cls, pattern: str, groups: int) -> _Alternation:
+        regex = _compile(pattern)
+        return cls(regex, {regex.groupindex[f"g{i}"]: i for i in range(groups)})
 
 
 _HAS_NON_ASCII_WORD = re2.compile(_NON_ASCII_WORD)
