@@ -154,14 +154,22 @@ def near_copy_clusters(prints: list[Fingerprint]) -> dict[str, str]:
         bands = [fp.signature[i * width:(i + 1) * width] for i in range(SIGNATURE_BANDS)]
         mine = np.frombuffer(fp.signature, dtype=">u4")
         candidates = {path for band, key in zip(index, bands) for path in band.get(key, ())}
-        similar = [path for path in candidates if np.count_nonzero(mine == firsts[path]) >= _EQUAL_VALUES_NEEDED]
-        if similar:
-            first_copy[fp.source_path] = min(similar)
+        copied = _first_similar(mine, sorted(candidates), firsts) if candidates else None
+        if copied:
+            first_copy[fp.source_path] = copied
         else:
             firsts[fp.source_path] = mine
             for band, key in zip(index, bands):
                 band[key].append(fp.source_path)
     return first_copy
+
+
+def _first_similar(signature: np.ndarray, candidates: list[str], firsts: dict[str, np.ndarray]) -> str | None:
+    """The first of the ``candidates`` (in path order) whose signature shares enough values,
+    all compared in one array operation."""
+    equal = np.count_nonzero(np.array([firsts[path] for path in candidates]) == signature, axis=1)
+    similar = np.flatnonzero(equal >= _EQUAL_VALUES_NEEDED)
+    return candidates[similar[0]] if len(similar) else None
 
 
 @cache
