@@ -71,10 +71,13 @@ def discover(root: str | Path, exclude: str | None = None) -> Iterator[RawFile |
         dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
                              and (excluded is None or Path(dirpath, d).resolve() != excluded))
         present = set(filenames)
+        folder = Path(dirpath).relative_to(root_path).as_posix()
+        folder = "" if folder == "." else folder
         for name in sorted(filenames):
             if name.startswith(".") or is_sidecar(name):
                 continue
-            yield _describe(root_path, real_root, Path(dirpath, name), sidecar_for(name, present))
+            yield _describe(str(root_path), real_root, os.path.join(dirpath, name), _joined(folder, name),
+                            sidecar_for(name, present))
 
 
 def sidecar_for(name: str, present: Container[str]) -> str | None:
@@ -86,24 +89,25 @@ def _joined(folder: str, name: str) -> str:
     return f"{folder}/{name}" if folder else name
 
 
-def _describe(root: Path, real_root: Path, path: Path, sidecar: str | None = None) -> RawFile | Reject:
-    rel = path.relative_to(root).as_posix()
+def _describe(root: str, real_root: Path, path: str, rel: str, sidecar: str | None = None) -> RawFile | Reject:
+    """The raw file at local ``path`` (``rel`` under ``root``), or why it is no page. Paths stay
+    strings: a Path object per file would cost more than the rest of this together."""
     try:
         rel.encode("utf-8")
     except UnicodeEncodeError:  # os.walk gave the undecodable bytes as surrogates
         printable = os.fsencode(rel).decode("utf-8", "backslashreplace")
         return Reject(printable, None, RejectReason.BAD_FILE_NAME, "the file name is not valid UTF-8")
-    if path.is_symlink():
-        target = path.resolve()
+    if os.path.islink(path):
+        target = Path(path).resolve()
         if not target.is_relative_to(real_root):
             return Reject(rel, None, RejectReason.SYMLINK_OUTSIDE_ROOT, f"symlink points outside the raw root: {target}")
     try:
-        info = path.stat()
+        info = os.stat(path)
     except OSError as exc:
         return Reject(rel, None, RejectReason.UNREADABLE, f"cannot stat: {exc.strerror or exc}")
     if not stat.S_ISREG(info.st_mode):  # a FIFO or device would block or never end
         return Reject(rel, None, RejectReason.UNREADABLE, "not a regular file")
-    return RawFile(str(root), rel, info.st_size, _joined(rel.rpartition("/")[0], sidecar) if sidecar else "")
+    return RawFile(root, rel, info.st_size, _joined(rel.rpartition("/")[0], sidecar) if sidecar else "")
 
 
 #: Bytes read at a time when hashing or streaming a raw file.
