@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 
 from langdetect.detector import Detector
 
-from decruft.enrich.language import (PREFIX_CHARS, TRIALS, FastDetector, SeededDraws, detect_language,
+from decruft.enrich.language import (PREFIX_CHARS, TRIALS, FastDetector, SeededDraws, _leading, detect_language,
                                      detector_factory)
 from tests.support import RAW, SHARED_EVAL
 
@@ -162,3 +162,12 @@ def test_an_outlet_with_one_language_decides_a_close_call():
     on_outlet = decruft.clean(page, name="x.txt", metadata={"url": "https://elpais.com/x/2020/01/01/a.html"})
     assert (alone["outlet_id"], alone["language"]) == ("unknown", "pt")
     assert (on_outlet["outlet_id"], on_outlet["language"]) == ("elpais", "es")
+
+
+@given(values=st.lists(st.floats(0.0, 1.0), min_size=1, max_size=55).filter(lambda v: sum(v) > 0),
+       lead=st.integers(0, 54), threshold=st.sampled_from([0.9, Detector.CONV_THRESHOLD]))
+def test_the_leader_decides_convergence_as_the_largest_would(values, lead, threshold):
+    total, lead = sum(values), lead % len(values)
+    leading, where = _leading(values, total, lead)
+    assert values[where] == leading
+    assert (leading / total > threshold) == (max(values) / total > threshold)

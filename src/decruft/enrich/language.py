@@ -44,7 +44,8 @@ def detector_factory() -> DetectorFactory:
     return factory
 
 
-_normalised_char = lru_cache(maxsize=65536)(NGram.normalize)
+#: langdetect's normalisation of each character met so far, as a ``str.translate`` table.
+_NORMALISED: dict[int, str] = {}
 _SPACE_RUN = re.compile(" {2,}")  # one character repeated: cannot backtrack
 # langdetect's cleaning: Latin letters are 'A' to 'z' (with the six signs between the cases);
 # letters of other scripts are from U+0300 on, except the Latin Extended Additional block
@@ -84,7 +85,7 @@ class FastDetector(Detector):
         """The probability rows of langdetect's n-grams, in its order, word by word: n-grams
         never span a space, so each word's (with the space that ends it) are worked out once
         per process (for the one factory's profiles)."""
-        words = "".join(map(_normalised_char, self.text)).split(" ")
+        words = _normalised(self.text).split(" ")
         last = len(words) - 1
         found: list[np.ndarray] = []
         for i, word in enumerate(words):
@@ -115,7 +116,7 @@ class FastDetector(Detector):
         as one reduction that starts from the probabilities (in langdetect's order: the same
         floats); the draws a trial does not use go back to the next trial."""
         prob = np.array(self._init_probability())
-        count, done, step = len(rows), 0, 1
+        count, done, step, lead = len(rows), 0, 1, 0
         factors = np.empty((DRAWS_AHEAD + 1, len(prob)))
         while True:
             factors[1:] = [rows[i] for i in draws.choices(count, DRAWS_AHEAD)]
@@ -130,11 +131,23 @@ class FastDetector(Detector):
                 prob /= total
                 # the largest after the division is the largest divided (rounding keeps the
                 # order), so the list already made gives it without another pass over the array
-                if max(values) / total > self.CONV_THRESHOLD or done - 1 >= self.ITERATION_LIMIT:
+                leading, lead = _leading(values, total, lead)
+                if leading / total > self.CONV_THRESHOLD or done - 1 >= self.ITERATION_LIMIT:
                     draws.take(used)
                     return prob.tolist()
                 step = 5
             draws.take(used)
+
+
+def _leading(values: list[float], total: float, lead: int) -> tuple[float, int]:
+    """The value the convergence test compares (the largest) and where it is, looking first at
+    the last leader: when that is over half the total it is taken without a pass over all the
+    values. It is then the largest, or else it and a larger one are both about half the total,
+    far under the threshold, so the test gives the same answer either way."""
+    if values[lead] * 2 > total:
+        return values[lead], lead
+    largest = max(values)
+    return largest, values.index(largest)
 
 
 class SeededDraws:
@@ -202,6 +215,14 @@ def _raw_outputs(seed: int, count: int) -> np.ndarray:
     return np.frombuffer(bits.to_bytes(4 * count, "little"), dtype="<u4")
 
 
+def _normalised(text: str) -> str:
+    """langdetect's normalisation of every character (one character for one), as one
+    ``str.translate``: the characters not met before are added to its table first."""
+    new = {ord(char) for char in set(text)}.difference(_NORMALISED)
+    _NORMALISED.update((code, NGram.normalize(chr(code))) for code in new)
+    return text.translate(_NORMALISED)
+
+
 @lru_cache(maxsize=16384)
 def _gram_row(gram: str) -> np.ndarray:
     """An n-gram's probability per language, as a numpy row (half a kilobyte: the common ones
@@ -239,8 +260,10 @@ def _scan_word(word: str, known: dict) -> list[str]:
     return found
 
 
-def _letters(text: str) -> int:
-    return sum(map(str.isalpha, text))
+def _has_letters(text: str, needed: int) -> bool:
+    """Whether the text has ``needed`` letters, counted in its first characters first (most
+    texts have them there)."""
+    return sum(map(str.isalpha, text[:4 * needed])) >= needed or sum(map(str.isalpha, text)) >= needed
 
 
 def _normalise_code(code: str | None) -> str | None:
@@ -281,7 +304,7 @@ def detect_language(text: str, hint: str | None = None) -> tuple[str, float]:
     taken when the text gives it some probability and no other language is confident.
     """
     prefix = text[:PREFIX_CHARS]
-    if _letters(prefix) < MIN_LETTERS:
+    if not _has_letters(prefix, MIN_LETTERS):
         return UNDETERMINED
     probabilities = _probabilities(prefix)
     if not probabilities:
