@@ -78,15 +78,16 @@ def translate(pattern: str, flags: int = 0, *, marked: bool = False) -> str:
 
 
 def has_boundaries(pattern: str, flags: int = 0) -> bool:
-    return _has_boundary(list(_parser.parse(pattern, flags)))
+    return _has_at(list(_parser.parse(pattern, flags)), (sre.AT_BOUNDARY, sre.AT_NON_BOUNDARY))
 
 
-def _has_boundary(items: list) -> bool:
+def _has_at(items: list, kinds: Sequence) -> bool:
+    """Whether the parse tree holds an anchor or boundary of these kinds."""
     for op, av in items:
-        if op is sre.AT and av in (sre.AT_BOUNDARY, sre.AT_NON_BOUNDARY):
+        if op is sre.AT and av in kinds:
             return True
         for sub in _children(op, av):
-            if _has_boundary(list(sub)):
+            if _has_at(list(sub), kinds):
                 return True
     return False
 
@@ -318,6 +319,41 @@ class Leftmost:
 
 
 _HAS_NON_ASCII_WORD = re2.compile(_NON_ASCII_WORD)
+
+
+class LineSearch:
+    """Which of several lines a pattern matches in, searched in one pass over the lines joined:
+    one RE2 call per matching line and one more, not one per line (a page has hundreds).
+
+    Only for a pattern that cannot match a line break (then each match lies within one line),
+    with no anchors (``^``, ``$`` would mean the joined text's ends) and no word boundaries
+    (RE2's are ASCII; see PatternSet).
+    """
+
+    __slots__ = ("_match",)
+
+    def __init__(self, pattern: str, flags: int = 0):
+        if _has_at(list(_parser.parse(pattern, flags)), sre.ATCODES):
+            raise UnsupportedPattern("an anchor or word boundary in a search over lines")
+        # the C++ regex behind the wrapper: it searches UTF-8 from a byte offset, giving the span
+        self._match = _compile(translate(pattern, flags))._regexp.Match
+
+    def lines(self, lines: Sequence[str]) -> list[int]:
+        """The indices of the lines the pattern matches somewhere in, in order."""
+        data = "\n".join(lines).encode("utf-8", "surrogatepass")
+        found: list[int] = []
+        index = pos = 0
+        while (start := self._match(_UNANCHORED, data, pos, len(data))[0][0]) >= 0:
+            index += data.count(b"\n", pos, start)
+            found.append(index)
+            pos = data.find(b"\n", start) + 1  # search on from the next line
+            if not pos:
+                break
+            index += 1
+        return found
+
+
+_UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED
 
 
 def _compile(translated: str):
