@@ -264,28 +264,28 @@ class Pattern:
     Raises UnsupportedPattern (or re.error for invalid syntax) when built.
     """
 
-    __slots__ = ("pattern", "flags", "_matchers")
+    __slots__ = ("pattern", "flags", "_search", "_match")
 
     def __init__(self, pattern: str, flags: int = 0):
         self.pattern, self.flags = pattern, flags
         _check(translate(pattern, flags))  # refuse what RE2 cannot run now, not on first use
         if has_boundaries(pattern, flags):
             _check(translate(pattern, flags, marked=True))
-        self._matchers: dict[str, PatternSet] = {}  # by anchor, built when first used
-
-    def _indices(self, text: str, anchor: str) -> list[int] | None:
-        matcher = self._matchers.get(anchor)
-        if matcher is None:
-            matcher = self._matchers[anchor] = PatternSet([self.pattern], self.flags, anchor)
-        return matcher.indices(text)
+        # each anchor's PatternSet.indices, built when first used, then called directly
+        self._search: Callable[[str], list[int] | None] | None = None
+        self._match: Callable[[str], list[int] | None] | None = None
 
     def search(self, text: str) -> bool:
         """Whether the pattern matches anywhere in text (``re.search``)."""
-        return self._indices(text, "anywhere") is not None
+        if self._search is None:
+            self._search = PatternSet([self.pattern], self.flags).indices
+        return self._search(text) is not None
 
     def match(self, text: str) -> bool:
         """Whether the pattern matches at the start of text (``re.match``)."""
-        return self._indices(text, "start") is not None
+        if self._match is None:
+            self._match = PatternSet([self.pattern], self.flags, "start").indices
+        return self._match(text) is not None
 
     def __repr__(self) -> str:
         return f"Pattern({self.pattern!r})"
