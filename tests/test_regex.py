@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from decruft.extract.rules import RuleError, load_rules
 from decruft.outlets import RegistryError, load_registry
-from decruft.regex import Leftmost, Pattern, PatternSet, UnsupportedPattern
+from decruft.regex import LineSearch, Leftmost, Pattern, PatternSet, UnsupportedPattern
 
 _PATTERNS = [r"menü\b.{0,30}$", r"\bzum (?:inhalt|menü)\b", r"(?:to|für)\b\s?\w+", r"\d+\s?/\s?\d+$",
              r"o\Bo", r"é\Bé", r"[^\s]{1,5}$", r"\W+$", r"^\s*é\w*\b", r"(?i)straße\b", r"[«‹<]$|[»›>]$",
@@ -43,6 +43,23 @@ def test_leftmost_names_the_group_whatever_groups_its_patterns_capture():
     leftmost = Leftmost([[r"(a)(b)c", r"(?P<g1>q)"], [r"x((y)z)"], [r"(é)\b"]])
     assert [leftmost.group(t) for t in ("--abc", "xyz abc", "q", "é x", "zzz")] == [0, 1, 0, 2, None]
     assert pickle.loads(pickle.dumps(leftmost)).group("xyz") == 1
+
+
+_LINE_PATTERNS = [r"[A-Z][a-z]{2,}(?:[A-Z]|é )", r"é+", r"[^\s\d]{3}\d", r"[^a-z\n]{2}", r"\d?[A-Z]"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(_LINE_PATTERNS), st.lists(st.lists(
+    st.sampled_from(list("aBzéE1٣ -.’\x00") + ["The", "Plan", "é "]), max_size=10).map("".join), max_size=8))
+def test_a_line_search_finds_the_lines_a_search_of_each_finds(pattern, lines):
+    python = re.compile(pattern)
+    assert LineSearch(pattern).lines(lines) == [i for i, line in enumerate(lines) if python.search(line)]
+
+
+@pytest.mark.parametrize("pattern", [r"\bfoo", r"foo\B", r"^foo", r"foo$", r"\Afoo"])
+def test_a_line_search_refuses_anchors_and_word_boundaries(pattern):
+    with pytest.raises(UnsupportedPattern, match="anchor or word boundary"):
+        LineSearch(pattern)
 
 
 @pytest.mark.parametrize(("pattern", "feature"), [

@@ -79,15 +79,16 @@ def translate(pattern: str, flags: int = 0, *, marked: bool = False) -> str:
 
 
 def has_boundaries(pattern: str, flags: int = 0) -> bool:
-    return _has_boundary(list(_parser.parse(pattern, flags)))
+    return _has_at(list(_parser.parse(pattern, flags)), (sre.AT_BOUNDARY, sre.AT_NON_BOUNDARY))
 
 
-def _has_boundary(items: list) -> bool:
+def _has_at(items: list, kinds: Sequence) -> bool:
+    """Whether the parse tree holds an anchor or boundary of these kinds."""
     for op, av in items:
-        if op is sre.AT and av in (sre.AT_BOUNDARY, sre.AT_NON_BOUNDARY):
+        if op is sre.AT and av in kinds:
             return True
         for sub in _children(op, av):
-            if _has_boundary(list(sub)):
+            if _has_at(list(sub), kinds):
                 return True
     return False
 
@@ -264,28 +265,28 @@ class Pattern:
     Raises UnsupportedPattern (or re.error for invalid syntax) when built.
     """
 
-    __slots__ = ("pattern", "flags", "_matchers")
+    __slots__ = ("pattern", "flags", "_search", "_match")
 
     def __init__(self, pattern: str, flags: int = 0):
         self.pattern, self.flags = pattern, flags
         _check(translate(pattern, flags))  # refuse what RE2 cannot run now, not on first use
         if has_boundaries(pattern, flags):
             _check(translate(pattern, flags, marked=True))
-        self._matchers: dict[str, PatternSet] = {}  # by anchor, built when first used
-
-    def _indices(self, text: str, anchor: str) -> list[int] | None:
-        matcher = self._matchers.get(anchor)
-        if matcher is None:
-            matcher = self._matchers[anchor] = PatternSet([self.pattern], self.flags, anchor)
-        return matcher.indices(text)
+        # each anchor's PatternSet.indices, built when first used, then called directly
+        self._search: Callable[[str], list[int] | None] | None = None
+        self._match: Callable[[str], list[int] | None] | None = None
 
     def search(self, text: str) -> bool:
         """Whether the pattern matches anywhere in text (``re.search``)."""
-        return self._indices(text, "anywhere") is not None
+        if self._search is None:
+            self._search = PatternSet([self.pattern], self.flags).indices
+        return self._search(text) is not None
 
     def match(self, text: str) -> bool:
         """Whether the pattern matches at the start of text (``re.match``)."""
-        return self._indices(text, "start") is not None
+        if self._match is None:
+            self._match = PatternSet([self.pattern], self.flags, "start").indices
+        return self._match(text) is not None
 
     def __repr__(self) -> str:
         return f"Pattern({self.pattern!r})"
@@ -334,6 +335,41 @@ class _Alternation(NamedTuple):
 
 
 _HAS_NON_ASCII_WORD = re2.compile(_NON_ASCII_WORD)
+
+
+class LineSearch:
+    """Which of several lines a pattern matches in, searched in one pass over the lines joined:
+    one RE2 call per matching line and one more, not one per line (a page has hundreds).
+
+    Only for a pattern that cannot match a line break (then each match lies within one line),
+    with no anchors (``^``, ``$`` would mean the joined text's ends) and no word boundaries
+    (RE2's are ASCII; see PatternSet).
+    """
+
+    __slots__ = ("_match",)
+
+    def __init__(self, pattern: str, flags: int = 0):
+        if _has_at(list(_parser.parse(pattern, flags)), sre.ATCODES):
+            raise UnsupportedPattern("an anchor or word boundary in a search over lines")
+        # the C++ regex behind the wrapper: it searches UTF-8 from a byte offset, giving the span
+        self._match = _compile(translate(pattern, flags))._regexp.Match
+
+    def lines(self, lines: Sequence[str]) -> list[int]:
+        """The indices of the lines the pattern matches somewhere in, in order."""
+        data = "\n".join(lines).encode("utf-8", "surrogatepass")
+        found: list[int] = []
+        index = pos = 0
+        while (start := self._match(_UNANCHORED, data, pos, len(data))[0][0]) >= 0:
+            index += data.count(b"\n", pos, start)
+            found.append(index)
+            pos = data.find(b"\n", start) + 1  # search on from the next line
+            if not pos:
+                break
+            index += 1
+        return found
+
+
+_UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED
 
 
 def _compile(translated: str):

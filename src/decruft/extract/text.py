@@ -30,7 +30,7 @@ from decruft.extract.boilerplate import KEY_MAX_CHARS, line_key
 from decruft.extract.rules import RuleSet, default_rules
 from decruft.models import Extraction, OutletProfile, RemovedLine
 from decruft.lexicon import expand_placeholders
-from decruft.regex import Pattern, PatternSet
+from decruft.regex import LineSearch, Pattern, PatternSet
 from decruft.reasons import LineReason
 
 
@@ -223,6 +223,7 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
     # the rules' set, called directly but for lines trailing off in dots (RuleSet.classify tries
     # those without them): one Python call fewer per line, a sentence's full stop included
     judge = rules.cruft.judge if rules.cruft is not None else rules.classify
+    hinted = _glue_hinted([line for line in lines if not line.lower and line.words >= 8])
     for line in lines:
         if line.lower:
             continue
@@ -242,7 +243,7 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
             line.reason = LineReason.BOILERPLATE
             continue
         words = line.words
-        if words >= 8 and _glue_hint(text[:160]) and _is_glued_teaser(text):
+        if words >= 8 and line.number in hinted and _is_glued_teaser(text):
             line.reason = LineReason.RELATED
             continue
         for cruft in outlet:
@@ -271,15 +272,21 @@ def _trailing_link_or_credit(text: str) -> str | None:
     return LineReason.CAPTION if cut > 0 and _AGENCY_CREDIT.match(text[cut + 1:]) else None
 
 
-# The cheap test before _GLUE, in one RE2 pass: what _GLUE matches without its word boundary,
+# The cheap test before _GLUE, in one RE2 pass over all the lines it concerns: what _GLUE matches without its word boundary,
 # a capitalised word of four letters or more, a digit or closing punctuation right before the
 # next headline's start. Every non-ASCII character outside Latin letters and general
 # punctuation (which hold no digits) counts as a digit, as RE2's digits need not be Python's:
-# wider than _GLUE, so it never hides a match (and on news text hardly wider).
-_glue_hint = PatternSet([r"(?:[A-Z][a-z]{3,}|[0-9?!')’”]|[^\x00-\u02ff\u2000-\u206f])(?:[A-Z][a-z]|[AI] )"]).indices
+# wider than _GLUE, so it never hides a match (and on news text hardly wider). It matches no
+# line break (as a LineSearch must).
+_GLUE_HINT = LineSearch(r"(?:[A-Z][a-z]{3,}|[0-9?!')’”]|[^\x00-\u02ff\u2000-\u206f])(?:[A-Z][a-z]|[AI] )")
 # [a-z]{3,} ends where a capital starts: tried once per capitalised word, within 160 characters
 _GLUE = re.compile(r"(?:\b[A-Z][a-z]{3,}|[\d?!’'”)])(?=[A-Z][a-z]|[AI] )")
 _HEADLINE_SMALL = frozenset("a an the of in on at to for and or but by with from as vs is are".split())
+
+
+def _glue_hinted(lines: list[_Line]) -> set[int]:
+    """The numbers of the lines whose first 160 characters pass the glue pre-test."""
+    return {lines[i].number for i in _GLUE_HINT.lines([line.text[:160] for line in lines])}
 
 
 def _is_glued_teaser(text: str) -> bool:
@@ -415,7 +422,8 @@ def _find_article(lines: list[_Line], headline: int | None, posts: Iterable[int]
     lo = hi = None
     margin = t.header_window
     while True:
-        start, end = _article_span(lines, headline, posts, rules, t)
+        tested = range(0) if lo is None else range(lo, hi)
+        start, end = _article_span(lines, headline, posts, rules, t, tested)
         if start is None:
             return None, None
         want_lo, want_hi = max(0, start - margin), min(len(lines), end + 1 + margin)
@@ -433,16 +441,18 @@ def _find_article(lines: list[_Line], headline: int | None, posts: Iterable[int]
 
 
 def _article_span(lines: list[_Line], headline: int | None, posts: Iterable[int], rules: RuleSet,
-                  t: Tuning) -> tuple[int | None, int | None]:
+                  t: Tuning, tested: range) -> tuple[int | None, int | None]:
     """The article: the maximum-sum run of line scores, unless that run lies below a
     comments heading and a run above the heading weighs enough: half as much, or, when the
     run below is itself a thread (dated short lines, see `_cut_comment_thread`), far less.
-    A page's article comes before its comments, and a long thread can outweigh a short post."""
+    A page's article comes before its comments, and a long thread can outweigh a short post.
+    ``tested``: the lines the rules have judged (only they can be headings)."""
     scores = _scores(lines, headline, posts, t)
     best, start, end = _max_run(scores, len(scores))
     if start is None:
         return None, None
-    headings = [i for i, line in enumerate(lines[:start]) if line.barrier and line.reason == "comments"]
+    headings = [i for i in range(tested.start, min(tested.stop, start))
+                if lines[i].barrier and lines[i].reason == "comments"]
     if headings:
         heading = headings[-1]  # the nearest above
         above, above_start, above_end = _max_run(scores, heading)
@@ -871,11 +881,9 @@ def _is_bare_date(line: _Line) -> bool:
 
 def _assemble(lines: list[_Line], start: int, end: int, out: Extraction) -> Extraction:
     """Kept lines become body paragraphs; everything else is reported as removed."""
-    # RemovedLine from a tuple without its Python-level __new__ (a page has hundreds of them);
-    # enum members looked up once, not per line
-    new, kind, header, footer = tuple.__new__, RemovedLine, LineReason.HEADER, LineReason.FOOTER
-    out.removed = [new(kind, (line.number, line.text, line.reason or header)) for line in lines[:start]]
-    removed, body = out.removed.append, out.body.append
+    header = LineReason.HEADER  # enum members looked up once, not per line
+    out.removed = _records([(line.number, line.text, line.reason or header) for line in lines[:start]])
+    removed, body = [], out.body.append
     for line in lines[start:end + 1]:
         reason = line.reason
         if reason is None:
@@ -886,8 +894,16 @@ def _assemble(lines: list[_Line], start: int, end: int, out: Extraction) -> Extr
                 body(text)
                 continue
             reason = header
-        removed(new(kind, (line.number, line.text, reason)))
-    out.removed += [new(kind, (line.number, line.text, line.reason or footer)) for line in lines[end + 1:]]
-    # fields read by name: a named tuple unpacks slower than a plain one
-    out.urls.extend([record.text for record in out.removed if record.reason == "url"])
+        removed.append((line.number, line.text, reason))
+    footer = LineReason.FOOTER
+    out.removed += _records(removed + [(line.number, line.text, line.reason or footer) for line in lines[end + 1:]])
+    # read from the lines (a slotted class's attributes), not the records (a named tuple's fields
+    # are slower to read): the same lines in the same order, as no fallback reason is "url"
+    out.urls.extend([line.text for line in lines if line.reason == "url"])
     return out
+
+
+def _records(fields: list[tuple[int, str, str]]) -> list[RemovedLine]:
+    """RemovedLine records of (line, text, reason) tuples: made by tuple.__new__, mapped in C,
+    not by the named tuple's Python-level __new__ (a page has hundreds of them)."""
+    return list(map(tuple.__new__, repeat(RemovedLine), fields))
