@@ -13,7 +13,10 @@ warmed up (each worker imports the library once); then the flow runs on them in 
 the times exclude starting the clusters. Each run has two times: the flow call, and the run
 inside it (``decruft.ingest.run``: scanning and cleaning batches, without Prefect's creation and
 teardown of the flow run; the teardown waits for the flow-run heartbeat thread's one-second
-sleep, so flow calls end on whole seconds after their start). Other work on the machine slows two
+sleep, so flow calls end on whole seconds after their start). Each run also prints how many
+cores the flow kept busy on average over its call (its process, the workers, the Prefect server):
+one worker already keeps more than one busy (the flow's process and the server work beside it),
+which bounds what a second worker can add on two cores. Other work on the machine slows two
 workers more than one, so each run also prints how many cores other processes kept busy
 meanwhile. Prints every run, the medians in documents per second and the speed-ups of the
 medians (target >= 1.7 on two cores).
@@ -31,7 +34,7 @@ from pathlib import Path
 
 from decruft.ingest import Settings
 from crawl import write_crawl  # sibling scripts: their folder is on sys.path
-from prefect_overhead import cpu_seconds_elsewhere, make_corpus
+from prefect_overhead import busy_cpu_seconds, cpu_seconds_elsewhere, make_corpus
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
 
@@ -87,12 +90,13 @@ def main() -> None:
         timers = {n: clusters.enter_context(warm_cluster(n, warm, root / f"warm-{n}")) for n in seconds}
         for attempt in range(args.repeat):
             for n, timed_run in timers.items():
-                elsewhere = cpu_seconds_elsewhere()
+                elsewhere, busy = cpu_seconds_elsewhere(), busy_cpu_seconds()
                 seconds[n].append(timed_run(raw, root / f"out-{n}-{attempt}", args.batch_files, batch_bytes))
                 call, inside = seconds[n][-1]
                 others = (cpu_seconds_elsewhere() - elsewhere) / call
-                print(f"run {attempt + 1}, {n} worker(s): flow call {call:5.2f} s, run {inside:5.2f} s  "
-                      f"(other processes kept {others:.2f} cores busy)", flush=True)
+                cores = (busy_cpu_seconds() - busy) / call - others
+                print(f"run {attempt + 1}, {n} worker(s): flow call {call:5.2f} s, run {inside:5.2f} s, "
+                      f"{cores:.2f} cores busy  (other processes kept {others:.2f} cores busy)", flush=True)
     for which, index in (("flow call", 0), ("run inside the flow", 1)):
         median = {n: statistics.median(times[index] for times in runs) for n, runs in seconds.items()}
         rates = "  ".join(f"{n} worker(s) {s:5.2f} s {args.docs / s:6.1f} docs/s" for n, s in median.items())

@@ -73,11 +73,18 @@ def measure(kind: str, raw: str, out: str) -> tuple[float, float]:
     return time.perf_counter() - started, summary["seconds"]
 
 
+def busy_cpu_seconds() -> float:
+    """CPU seconds the whole machine has spent so far (user, nice, system)."""
+    import psutil
+
+    return sum(psutil.cpu_times()[:3])
+
+
 def cpu_seconds_elsewhere() -> float:
     """CPU seconds the machine has spent so far outside this process and its children."""
     import psutil
 
-    busy = sum(psutil.cpu_times()[:3])  # user, nice, system
+    busy = busy_cpu_seconds()
     mine = 0.0
     for process in [psutil.Process(), *psutil.Process().children(recursive=True)]:
         try:
