@@ -69,6 +69,31 @@ def test_parts_are_cut_at_the_target_size_sorted_with_statistics(tmp_path):
     assert schema.equals(ARTICLES) and schema.field("doc_id").metadata == ARTICLES.field("doc_id").metadata
 
 
+def test_a_row_group_holds_a_bounded_amount_of_memory_however_well_it_compresses(tmp_path, monkeypatch):
+    """Bodies that compress a hundredfold: row groups are cut by the rows' size in memory,
+    not only by their stored size (which would put them all in one)."""
+    from decruft.store import dataset as store
+
+    raw, out = tmp_path / "raw", tmp_path / "out"
+    corpus(raw, 24)
+    dataset = Dataset(out, Layout(partition_by=()))
+    now = dt.datetime.now(dt.UTC)
+    names = sorted(p.name for p in raw.iterdir())
+    for start in range(0, 24, 2):
+        batch = names[start:start + 2]
+        records = [clean((raw / name).read_bytes(), name=name) | {"ingested_at": now, "body": "news " * 20_000}
+                   for name in batch]
+        dataset.write_batch(batch_key([(n, n) for n in batch]), records, [], [(n, n) for n in batch], now)
+    monkeypatch.setattr(store, "ROW_GROUP_MEMORY", 500_000)  # five bodies
+    dataset.compact()
+    (part,) = (out / "articles").glob("*.parquet")
+    file = pq.ParquetFile(part)
+    groups = [file.read_row_group(i) for i in range(file.metadata.num_row_groups)]
+    assert sum(g.num_rows for g in groups) == 24 and len(groups) >= 4
+    assert all(g.nbytes < 2 * 500_000 for g in groups)
+    assert part.stat().st_size < 24 * 100_000 / 20  # they did compress
+
+
 @pytest.mark.parametrize("partition_by, folder", [(("year_month",), "year_month=2016-11"),
                                                   (("outlet",), "outlet=dw"), ((), ".")])
 def test_partitioning_is_configurable_and_relaid_out(tmp_path, partition_by, folder):

@@ -188,9 +188,12 @@ LAYOUT_FILE = "layout.json"
 #: Rewritten rows are sorted so that the statistics of the columns people filter on prune.
 SORT_COLUMNS = ("outlet_id", "published_date", "source_path")
 #: Compaction streams: it reads this many rows at a time and writes row groups of about this
-#: many bytes (as stored), so its memory stays near one row group.
+#: many bytes (as stored), so its memory stays near one row group; a row group also ends once
+#: its rows hold ROW_GROUP_MEMORY in memory, however well they compress (a repetitive body
+#: can take a hundred times its stored size).
 READ_BATCH_ROWS = 2_000
 ROW_GROUP_BYTES = 32 * MB
+ROW_GROUP_MEMORY = 128 * MB
 
 
 @dataclass(frozen=True)
@@ -549,7 +552,8 @@ class Dataset:
         """Write the current rows of these parts anew, by partition, in parts of the target size.
 
         Streamed: rows are read a batch at a time and written a row group at a time, each row
-        group sorted, so memory holds about one row group whatever the partition's size. Rows
+        group sorted, so memory holds about one row group whatever the partition's size (and
+        no more than about ``ROW_GROUP_MEMORY`` of rows, however well they compress). Rows
         of parts outside the layout go to one new part per target folder; being small, those
         are merged by the next compaction.
         """
@@ -570,7 +574,8 @@ class Dataset:
                 buffer: list[pa.RecordBatch] = []
                 for batch in (b for part in members for b in self._current_batches(part, latest, schema)):
                     buffer.append(batch)
-                    if sum(b.num_rows for b in buffer) >= per_group:
+                    if (sum(b.num_rows for b in buffer) >= per_group
+                            or sum(b.nbytes for b in buffer) >= ROW_GROUP_MEMORY):
                         writer.write(_sorted(buffer))
                         buffer = []
                 if buffer:
