@@ -229,6 +229,23 @@ def test_ingest_reads_a_container_over_the_file_limit_completely(tmp_path) -> No
     assert_ingested_once(lambda _: again, settings, html, counted=False)
 
 
+def test_a_batch_writes_its_rows_once_their_text_is_large_whatever_their_number(tmp_path, monkeypatch) -> None:
+    """A run of large pages is written before ``chunk_rows`` is reached: the rows held are
+    bounded by their text too."""
+    from decruft import ingest
+    from decruft.ingest import process
+    from decruft.store.dataset import Layout
+
+    data, html = crawl(200)
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "crawl.warc.gz").write_bytes(data)
+    settings = ingest.Settings(raw=str(raw), out=str(tmp_path / "out"), layout=Layout(partition_by=()))
+    monkeypatch.setattr(process, "CHUNK_CHARS", 100_000)
+    first = assert_ingested_once(ingest.run, settings, html)
+    assert len(first.totals.parts) >= 4
+
+
 def assert_ingested_once(run, settings, html: set[int], counted: bool = True):
     """Every HTML record of crawl() an article or a reject exactly once, nothing else a row."""
     from decruft.store.dataset import Dataset

@@ -6,6 +6,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import partial
+from operator import itemgetter
 
 from decruft.extract.boilerplate import LearntTable
 from decruft.guard import guarded_documents
@@ -86,6 +87,11 @@ def _cleaned(page: PageResult | Reject, summary: BatchSummary) -> dict | Reject:
     return page.result if isinstance(page, PageResult) else page
 
 
+#: A batch also writes its rows once their text (bodies and removed lines) reaches this many
+#: characters, so that a run of large pages cannot fill memory before ``chunk_rows`` is reached.
+CHUNK_CHARS = 64 * 1024 * 1024
+
+
 @dataclass
 class _Chunk:
     """The rows of a batch not yet written; written as parts of their own when full, so that
@@ -95,12 +101,17 @@ class _Chunk:
     records: list[dict] = field(default_factory=list)
     rejects: list[Reject] = field(default_factory=list)
     written: int = 0
+    chars: int = 0  # of the records' text held
 
     def add(self, result: dict | Reject) -> None:
-        (self.records if isinstance(result, dict) else self.rejects).append(result)
+        if isinstance(result, dict):
+            self.records.append(result)
+            self.chars += len(result["body"]) + sum(map(len, map(itemgetter("text"), result["removed"])))
+        else:
+            self.rejects.append(result)
 
     def full(self) -> bool:
-        return len(self.records) + len(self.rejects) >= self.rows
+        return len(self.records) + len(self.rejects) >= self.rows or self.chars >= CHUNK_CHARS
 
     def flush(self, dataset: Dataset, key: str, ingested_at: dt.datetime, summary: BatchSummary,
               watch: Stopwatch) -> None:
@@ -115,7 +126,7 @@ class _Chunk:
         chunk_summary = summarise(self.records, self.rejects)
         chunk_summary.parts = parts
         summary.add(chunk_summary)
-        self.records, self.rejects, self.written = [], [], self.written + 1
+        self.records, self.rejects, self.written, self.chars = [], [], self.written + 1, 0
 
 
 def page_cleaner(settings: Settings, table: LearntTable,

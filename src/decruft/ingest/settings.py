@@ -43,7 +43,7 @@ class Settings:
     batch_files: int = 500  # Prefect's cost is per task: about 0.13 s of CPU on Dask
     batch_bytes: int = 64 * MB
     scan_batch_factor: int = 5  # scan batches are larger: fewer tasks (a scan costs about half a clean)
-    chunk_rows: int = 2000  # a container of any size costs the memory of this many rows
+    chunk_rows: int = 2000  # a container of any size costs the memory of this many rows (at most)
     layout: Layout = field(default_factory=Layout)
     include: tuple[str, ...] = ()  # glob patterns: only matching raw files are considered
     exclude: tuple[str, ...] = ()  # glob patterns: matching raw files are left out
