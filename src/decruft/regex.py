@@ -346,20 +346,19 @@ class LineSearch:
     (RE2's are ASCII; see PatternSet).
     """
 
-    __slots__ = ("_match",)
+    __slots__ = ("_first",)
 
     def __init__(self, pattern: str, flags: int = 0):
         if _has_at(list(_parser.parse(pattern, flags)), sre.ATCODES):
             raise UnsupportedPattern("an anchor or word boundary in a search over lines")
-        # the C++ regex behind the wrapper: it searches UTF-8 from a byte offset, giving the span
-        self._match = _compile(translate(pattern, flags))._regexp.Match
+        self._first = _first_match(_compile(translate(pattern, flags)))
 
     def lines(self, lines: Sequence[str]) -> list[int]:
         """The indices of the lines the pattern matches somewhere in, in order."""
         data = "\n".join(lines).encode("utf-8", "surrogatepass")
         found: list[int] = []
         index = pos = 0
-        while (start := self._match(_UNANCHORED, data, pos, len(data))[0][0]) >= 0:
+        while (start := self._first(data, pos)) >= 0:
             index += data.count(b"\n", pos, start)
             found.append(index)
             pos = data.find(b"\n", start) + 1  # search on from the next line
@@ -369,7 +368,20 @@ class LineSearch:
         return found
 
 
-_UNANCHORED = re2._re2.RE2.Anchor.UNANCHORED
+def _first_match(compiled) -> Callable[[bytes, int], int]:
+    """Where a compiled pattern first matches UTF-8 ``data`` from byte ``pos`` on (-1: nowhere):
+    through the C++ regex behind the wrapper, called directly (as ``_set`` calls its set), or
+    through the wrapper's own search where that is not there."""
+    native = getattr(compiled, "_regexp", None)
+    anchors = getattr(getattr(getattr(re2, "_re2", None), "RE2", None), "Anchor", None)
+    if native is not None and anchors is not None:
+        match, unanchored = native.Match, anchors.UNANCHORED
+        return lambda data, pos: match(unanchored, data, pos, len(data))[0][0]
+
+    def search(data: bytes, pos: int) -> int:
+        found = compiled.search(data, pos)
+        return -1 if found is None else found.start()
+    return search
 
 
 def _compile(translated: str):
