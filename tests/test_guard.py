@@ -53,7 +53,17 @@ def test_an_overrun_and_a_crash_are_rejected_and_the_pages_queued_behind_them_ar
     assert time.perf_counter() - started < 30
     assert list(map(_outcome, results)) == ["a", "slow:timeout", "b", "c", "dies:error", "d", "bad:error", "e"]
     assert "longer than 1 s" in results[1].detail and "died" in results[4].detail
-    assert results[0]["pid"] != results[2]["pid"] != results[5]["pid"]  # a fresh process after each
+
+
+def test_the_page_a_worker_is_on_is_the_one_rejected_though_results_before_it_had_not_come_back():
+    """Results come back a few at a time: when the worker stops on a page, those it had done but
+    not sent are redone, and only the page it was on is rejected."""
+    entries = [_doc("a"), _doc("b"), _doc("c"), _doc("slow", "sleep"), _doc("d"), _doc("e"), _doc("dies", "crash"),
+               _doc("f")]
+    with GuardedProcessor(_make_worker, timeout_s=1, window=16) as guarded:
+        results = list(guarded.map(entries))
+    assert list(map(_outcome, results)) == ["a", "b", "c", "slow:timeout", "d", "e", "dies:error", "f"]
+    assert results[4]["pid"] != results[7]["pid"]
 
 
 #: A page of 100 KB, among small ones: an echo.

@@ -24,6 +24,7 @@ import time
 import traceback
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from enum import IntEnum
 from multiprocessing.connection import Connection
 from typing import Any, TypeVar
 
@@ -130,6 +131,8 @@ class GuardedProcessor:
         self._context.set_forkserver_preload(list(preload))
         self._child: _Child | None = None
         self._owed = 0  # pages sent whose results were not given back
+        # pages behind the first owed whose child stopped on them: their rejects, by id(page)
+        self._rejected: dict[int, Reject] = {}
 
     def __enter__(self) -> "GuardedProcessor":
         return self
@@ -157,36 +160,55 @@ class GuardedProcessor:
                 self._started().send(entry)
                 waiting, queued = waiting + 1, queued + len(entry.data)
                 self._owed += 1
-            while ahead and (not isinstance(ahead[0], RawDocument) or waiting >= self._window
-                             or queued >= self._window_bytes):
+            full = waiting >= self._window or queued >= self._window_bytes
+            while ahead and (full or not isinstance(ahead[0], RawDocument)):
                 if isinstance(ahead[0], RawDocument):
                     waiting, queued = waiting - 1, queued - len(ahead[0].data)
+                    # a full window is given back down to half, so that the pages read next
+                    # travel together: one message and one wake-up of the sender for several
+                    full = waiting > self._window // 2 or queued >= self._window_bytes // 2
                 yield self._result(ahead)
         while ahead:
             yield self._result(ahead)
 
     def _result(self, ahead: deque[Any]) -> Any:
-        """The first entry's result; a page whose child overran or died is a reject, and the
-        pages queued behind it go to a fresh child (with the first too, when the child had
-        ended for want of work)."""
+        """The first entry's result. A page whose child overran or died is a reject (the page
+        the child was working on, which may be one behind the first: results come back a few
+        at a time), and the other pages owed go to a fresh child (with the first too, when the
+        child had ended for want of work)."""
         entry = ahead.popleft()
         if not isinstance(entry, RawDocument):
             return entry
         self._owed -= 1
-        while (outcome := self._started().receive(self._timeout)) is _ENDED_IDLE:
+        if (rejected := self._rejected.pop(id(entry), None)) is not None:
+            return rejected
+        while True:
+            outcome = self._started().receive(self._timeout)
+            if outcome is _ENDED_IDLE:
+                self._stop_child()
+                self._resend([entry, *ahead])
+                continue
+            if outcome is not _OVERRAN and outcome is not _DIED:
+                return outcome
+            owed = [page for page in (entry, *ahead) if isinstance(page, RawDocument) and id(page) not in self._rejected]
+            culprit = owed[min(self._child.working_on() if self._child else 0, len(owed) - 1)]
             self._stop_child()
-            self._resend([entry, *ahead])
-        if outcome is not _OVERRAN and outcome is not _DIED:
-            return outcome
-        self._stop_child()
-        self._resend(ahead)
+            self._resend(page for page in owed if page is not culprit)
+            reject = self._stopped(culprit, outcome)
+            if culprit is entry:
+                return reject
+            self._rejected[id(culprit)] = reject
+
+    def _stopped(self, page: RawDocument, outcome: object) -> Reject:
+        """The reject of a page whose child died or overran its time limit while on it."""
         if outcome is _DIED:
-            return Reject(entry.source_path, entry.sha256, RejectReason.ERROR, "the page's worker process died")
-        return Reject(entry.source_path, entry.sha256, RejectReason.TIMEOUT,
+            return Reject(page.source_path, page.sha256, RejectReason.ERROR, "the page's worker process died")
+        return Reject(page.source_path, page.sha256, RejectReason.TIMEOUT,
                       f"processing took longer than {self._timeout:g} s and was stopped")
 
     def _resend(self, entries: Iterable[Any]) -> None:
-        pages = [entry for entry in entries if isinstance(entry, RawDocument)]
+        """Send the pages among ``entries`` again, but for those already rejected."""
+        pages = [entry for entry in entries if isinstance(entry, RawDocument) and id(entry) not in self._rejected]
         if pages:
             fresh = self._started()
             for page in pages:
@@ -217,12 +239,16 @@ _IDLE = "idle"
 
 class _Child:
     """One page worker process: pages go to it through a sending thread (so that neither side
-    can block the other on a full pipe), results come back with when the child finished each."""
+    can block the other on a full pipe), results come back a few at a time, and the child notes
+    in shared memory which page it is on since when (``_Progress``), so that a page's time
+    limit does not wait for results to come back."""
 
-    def __init__(self, process: Any, conn: Connection, ready_at: float):
+    def __init__(self, process: Any, conn: Connection, progress: Any):
         self._process = process
         self._conn = conn
-        self._last_done = ready_at  # when the child finished its last page (or got ready)
+        self._progress = progress
+        self._results: deque[Any] = deque()  # come back, not yet taken
+        self._taken = 0  # results taken: the child's number for the first page owed
         self._outbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._sent_at: deque[float] = deque()  # when each page still owed was handed over
         self._ready = select.poll()  # one poll object for every wait (not a selector per result)
@@ -233,43 +259,71 @@ class _Child:
     @classmethod
     def start(cls, context: Any, make_processor: Callable[[], Processor], idle_exit_s: float) -> "_Child":
         parent, child = context.Pipe()
-        process = context.Process(target=_serve, args=(child, make_processor, idle_exit_s), daemon=True)
+        progress = context.RawArray("d", len(_Progress))
+        process = context.Process(target=_serve, args=(child, make_processor, idle_exit_s, progress), daemon=True)
         try:
             process.start()
         finally:
             child.close()
-        return cls(process, parent, _await_ready(process, parent))
+        _await_ready(process, parent)
+        return cls(process, parent, progress)
 
     def send(self, doc: RawDocument) -> None:
         self._outbox.put(doc)
 
     def _send_all(self) -> None:
-        while (doc := self._outbox.get()) is not _STOP:
-            if doc is not None:  # noted first: its result may come back before send returns
-                self._sent_at.append(time.monotonic())
+        """Send what the outbox holds, its pages together as one list (one message and one
+        wake-up for several), and then the end of pages (None) when asked."""
+        while True:
+            items = [self._outbox.get()]
+            while not self._outbox.empty():
+                items.append(self._outbox.get())
+            pages = [item for item in items if isinstance(item, RawDocument)]
+            self._sent_at.extend([time.monotonic()] * len(pages))  # first: results may come back before send returns
             try:
-                self._conn.send(doc)
+                if pages:
+                    self._conn.send(pages)
+                if any(item is None for item in items):
+                    self._conn.send(None)
             except (OSError, ValueError):  # the child is gone: its pages are redone elsewhere
+                return
+            if any(item is _STOP for item in items):
                 return
 
     def receive(self, timeout_s: float) -> Any:
-        """The next page's result, ``_OVERRAN`` past its time limit (counted from when the child
-        could start it), or ``_DIED``."""
-        while True:
-            sent = self._sent_at[0] if self._sent_at else time.monotonic()
-            remaining = max(self._last_done, sent) + timeout_s - time.monotonic()
+        """The next page's result, ``_OVERRAN`` once the page the child is on has run past its
+        time limit (counted from when the child could start it), or ``_DIED``."""
+        while not self._results:
+            remaining = self._deadline(timeout_s) - time.monotonic()
             try:
                 if self._ready.poll(math.ceil(1000 * max(0.0, min(remaining, _POLL_S)))):
                     message = self._conn.recv()
                     if isinstance(message, str):  # _IDLE
                         return _ENDED_IDLE
-                    result, self._last_done = message
-                    self._sent_at.popleft()
-                    return result
+                    self._results.extend(message)
+                    continue
             except (EOFError, OSError):
                 return _DIED
             if remaining <= 0 and self._sent_at:
                 return _OVERRAN
+        self._taken += 1
+        self._sent_at.popleft()
+        return self._results.popleft()
+
+    def _deadline(self, timeout_s: float) -> float:
+        """When the page the child is on, or the next it can start, runs out of time."""
+        on, started_at, done_at = self._progress  # read in the order the child writes them
+        if on >= self._taken and started_at > done_at:
+            return started_at + timeout_s
+        waiting = int(max(on + 1, self._taken)) - self._taken  # the next page, among those owed
+        sent = self._sent_at[waiting] if waiting < len(self._sent_at) else time.monotonic()
+        return max(done_at, sent) + timeout_s
+
+    def working_on(self) -> int:
+        """Which page the child was on, counted among those owed (0: the first), when it
+        stopped; 0 when it was between pages."""
+        on, started_at, done_at = self._progress
+        return int(on) - self._taken if on >= self._taken and started_at > done_at else 0
 
     def stop(self) -> None:
         self._process.kill()
@@ -290,7 +344,7 @@ _STOP = object()
 _POLL_S = 0.5
 
 
-def _await_ready(process: Any, conn: Connection) -> float:
+def _await_ready(process: Any, conn: Connection) -> None:
     """When the child has built its cleaner (so start-up never counts against a page)."""
     try:
         ready = conn.poll(STARTUP_TIMEOUT_S) and conn.recv() == READY
@@ -305,23 +359,48 @@ def _await_ready(process: Any, conn: Connection) -> float:
         process.join()
         conn.close()
         raise RuntimeError(f"the page worker process did not start within {STARTUP_TIMEOUT_S:g} s")
-    return time.monotonic()
 
 
-def _serve(conn: Connection, make_processor: Callable[[], Processor], idle_exit_s: float) -> None:
-    """The child's loop: receive a page, send back its record or reject and when it was done,
-    until told to stop."""
+class _Progress(IntEnum):
+    """Where a page worker notes, in memory shared with its parent, the number of the page it
+    is on (from 0), when it started it, and when it finished its last page (or got ready)."""
+
+    ON = 0
+    STARTED_AT = 1
+    DONE_AT = 2
+
+
+#: A page worker sends its results once it holds this many, and when it has done the pages it got.
+RESULTS_AT_ONCE = 4
+
+
+def _serve(conn: Connection, make_processor: Callable[[], Processor], idle_exit_s: float, progress: Any) -> None:
+    """The child's loop: receive pages, send back their records or rejects a few at a time,
+    noting in ``progress`` which page it is on (its start first, then its number), until told
+    to stop."""
     process = make_processor()
+    progress[_Progress.ON], progress[_Progress.DONE_AT] = -1, time.monotonic()
     conn.send(READY)
+    on = 0
     while True:
         try:
             if not conn.poll(idle_exit_s):
                 conn.send(_IDLE)
                 return
-            doc = conn.recv()
+            pages = conn.recv()
         except EOFError:
             return
-        if doc is None:
+        if pages is None:
             return
-        result = safely(process, doc)
-        conn.send((result, time.monotonic()))
+        done: list[Any] = []
+        for doc in pages:
+            progress[_Progress.STARTED_AT] = time.monotonic()
+            progress[_Progress.ON] = on
+            done.append(safely(process, doc))
+            progress[_Progress.DONE_AT] = time.monotonic()
+            on += 1
+            if len(done) >= RESULTS_AT_ONCE:
+                conn.send(done)
+                done = []
+        if done:
+            conn.send(done)
