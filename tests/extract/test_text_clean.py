@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 from decruft.extract.boilerplate import line_key
 from decruft.extract.rules import default_rules
 from decruft.extract import text as text_module
-from decruft.extract.text import clean_text
+from decruft.extract.text import clean_text, outlet_cruft
 from decruft.models import CruftPattern, OutletProfile
+from decruft.regex import Pattern
 from tests.support import EXPECTED, RAW
 
 SEEDS = sorted(name for name in EXPECTED if not name.startswith("_"))
@@ -134,6 +135,16 @@ def test_outlet_profile_and_boilerplate_remove_lines():
     assert reasons["Read our weekly digest"] == "newsletter"
     assert reasons[extraction.removed[0].text]
     assert reasons["Bridge closed after crash"] == "boilerplate"
+
+
+def test_an_outlets_cruft_patterns_give_the_first_matching_ones_reason_in_one_set_as_one_by_one():
+    """The profile's patterns run as one RE2 set; compiled patterns of other kinds one by one."""
+    patterns = [("newsletter", r"subscribe"), ("share", r"^share\b"), ("advertisement", r"sponsored$")]
+    in_one_set = outlet_cruft(tuple(CruftPattern(reason, Pattern(p)) for reason, p in patterns))
+    one_by_one = outlet_cruft(tuple(CruftPattern(reason, re.compile(p)) for reason, p in patterns))
+    lines = ["share and subscribe", "share this", "sharepoint sponsored", "sponsored", "Subscribe", "nothing here"]
+    assert [in_one_set(line) for line in lines] == [one_by_one(line) for line in lines] == [
+        "newsletter", "share", "advertisement", "advertisement", None, None]
 
 
 def test_the_learnt_table_never_takes_a_prose_line():

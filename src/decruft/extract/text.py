@@ -21,14 +21,14 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import partial
+from functools import lru_cache, partial
 from bisect import bisect_right
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import compress, count, islice, repeat
 
 from decruft.extract.boilerplate import KEY_MAX_CHARS, line_key
 from decruft.extract.rules import RuleSet, default_rules
-from decruft.models import Extraction, OutletProfile, RemovedLine
+from decruft.models import CruftPattern, Extraction, OutletProfile, RemovedLine
 from decruft.lexicon import expand_placeholders
 from decruft.regex import LineSearch, Pattern, PatternSet
 from decruft.reasons import LineReason
@@ -219,7 +219,7 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
     non-sentence lines the page prints twice or more: furniture, but not a question an interview
     puts to several people), then phrases on what is left."""
     cap, repeated_max_words = t.pattern_max_chars, t.short_max_words * 2
-    outlet = profile.cruft if profile else ()
+    outlet = outlet_cruft(profile.cruft) if profile and profile.cruft else None
     # the rules' set, called directly but for lines trailing off in dots (RuleSet.classify tries
     # those without them): one Python call fewer per line, a sentence's full stop included
     judge = rules.cruft.judge if rules.cruft is not None else rules.classify
@@ -246,14 +246,24 @@ def _classify(lines: list[_Line], rules: RuleSet, profile: OutletProfile | None,
         if words >= 8 and line.number in hinted and _is_glued_teaser(text):
             line.reason = LineReason.RELATED
             continue
-        for cruft in outlet:
-            if cruft.pattern.search(text[:1000]):
-                line.reason = cruft.reason
-                break
-        else:
-            if words <= repeated_max_words and not line.prose and counts[text] > 1 and text[-1] not in "?？":
-                line.reason = LineReason.REPEATED
+        if outlet is not None and (reason := outlet(text[:1000])):
+            line.reason = reason
+        elif words <= repeated_max_words and not line.prose and counts[text] > 1 and text[-1] not in "?？":
+            line.reason = LineReason.REPEATED
     _mark_phrases(lines, rules, t)
+
+
+@lru_cache(maxsize=256)
+def outlet_cruft(cruft: tuple[CruftPattern, ...]) -> Callable[[str], str | None]:
+    """An outlet's cruft patterns as one test of a line: the reason of the first that matches.
+    ``Pattern``s of one flags value run as one RE2 set (one call a line, not one a pattern);
+    others (a profile built in code may hold any compiled pattern) are tried one by one."""
+    patterns = [c.pattern for c in cruft]
+    if not all(isinstance(p, Pattern) for p in patterns) or len({p.flags for p in patterns}) > 1:
+        return lambda text: next((c.reason for c in cruft if c.pattern.search(text)), None)
+    reasons = [c.reason for c in cruft]
+    matching = PatternSet([p.pattern for p in patterns], patterns[0].flags).indices
+    return lambda text: reasons[min(found)] if (found := matching(text)) else None
 
 
 _LINK_ENDS = frozenset("»›)")
