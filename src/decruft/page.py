@@ -22,7 +22,7 @@ from decruft.read.decode import DecodeError, decode_text
 from decruft.extract.boilerplate import LearntTable
 from decruft.extract.html import HtmlTuning, extract_html
 from decruft.extract.rules import RuleSet, default_rules, load_rules
-from decruft.extract.text import Tuning, clean_text
+from decruft.extract.text import Tuning, clean_text, word_count
 from decruft.guard import guarded_documents, safely
 from decruft.enrich.language import detect_language, detector_factory
 from decruft.read.metadata import PageMetadata, normalise_metadata
@@ -125,7 +125,7 @@ def process_page(doc: RawDocument, ctx: Context) -> PageResult:
     extraction, resolution = extract(text, doc, meta, ctx)
     path, removed = extraction.path or extraction.extractor, Counter(r.reason for r in extraction.removed)
     seconds = watch.lap(Stage.EXTRACT)
-    words = _word_count(extraction.body)
+    words = word_count(extraction.body)
     if words < MIN_BODY_WORDS:
         return PageResult(_no_body_reject(doc, extraction), path, removed, seconds)
     record = build_record(doc, meta, extraction, resolution, ctx, words)
@@ -168,7 +168,7 @@ def clean_with_table(text: str, profile: OutletProfile | None, rules: RuleSet,
     extraction = clean_text(text, profile=profile, rules=rules, boilerplate=boilerplate, tuning=tuning)
     if not boilerplate:
         return extraction
-    if _word_count(extraction.body) >= MIN_BODY_WORDS:
+    if word_count(extraction.body) >= MIN_BODY_WORDS:
         extraction.path = ExtractPath.TEXT_LEARNT
         return extraction
     extraction = clean_text(text, profile=profile, rules=rules, tuning=tuning)
@@ -176,8 +176,6 @@ def clean_with_table(text: str, profile: OutletProfile | None, rules: RuleSet,
     return extraction
 
 
-def _word_count(paragraphs: list[str]) -> int:
-    return sum(len(p.split()) for p in paragraphs)
 
 
 def _extract_html_page(text: str, doc: RawDocument, meta: PageMetadata, ctx: Context):

@@ -15,7 +15,7 @@ from decruft.extract import text as text_module
 from decruft.extract.text import clean_text, outlet_cruft
 from decruft.models import CruftPattern, OutletProfile
 from decruft.regex import Pattern
-from tests.support import EXPECTED, RAW
+from tests.support import EXPECTED, RAW, SEED_NAMES
 
 SEEDS = sorted(name for name in EXPECTED if not name.startswith("_"))
 
@@ -293,6 +293,19 @@ _STOPWORD_TEXT = st.lists(st.sampled_from(text_module._STOPWORD_LIST) | st.text(
 def test_stopword_search_finds_the_words_a_word_split_finds(text):
     """The one-pass stopword search names the language the text's words do."""
     assert text_module._text_language(text) == text_module._language(text_module._WORD.findall(text))
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(["a", "word", " ", "  ", "\t", "\n", "\xa0", "\u3000", "\u200b", "é", ""]),
+                         max_size=8).map("".join), max_size=5))
+def test_a_bodys_word_count_is_the_one_a_word_split_gives(paragraphs):
+    assert text_module.word_count(paragraphs) == sum(len(p.split()) for p in paragraphs)
+
+
+def test_the_word_count_of_cleaned_pages_is_the_one_a_word_split_gives():
+    for name in SEED_NAMES:
+        body = clean_text((RAW / name).read_text(encoding="utf-8")).body
+        assert text_module.word_count(body) == sum(len(p.split()) for p in body) > 0
 
 
 def test_the_headline_is_the_longest_line_the_page_title_repeats():
