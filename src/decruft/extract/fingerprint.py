@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import html
 import re
-import zlib
 
 import numpy as np
 
@@ -18,7 +17,7 @@ from decruft.extract.rules import RuleSet
 from decruft.extract.text import Tuning, split_lines
 
 #: Changes whenever a fingerprint of the same page would: saved ones are then made again.
-FINGERPRINT_VERSION = 2
+FINGERPRINT_VERSION = 3
 SHINGLE_WORDS = 5
 MIN_SHINGLES = 8  # fewer: too little prose to call two documents copies
 MAX_DATE_LINE_CHARS = 120  # longer lines with a date in them are prose or captions
@@ -70,37 +69,82 @@ def signature(paragraphs: list[str]) -> bytes:
 
 
 def word_codes(text: str) -> np.ndarray:
-    """The CRC-32 of the UTF-8 bytes of each word (``\\w+``) of a text, in order.
+    """A 64-bit hash of each word (``\\w+``) of a text, in order: the polynomial
+    ``sum(c[i] * WORD_BASE**i)`` (mod 2**64) of the word's code points ``c``, spread by
+    MurmurHash3's 64-bit finalizer.
 
-    Every character that is not a word character becomes a space and the bytes are split
-    there: C loops over the text instead of a match object per word."""
-    if text.isascii():
-        spaced = text.encode("ascii").translate(_ASCII_SPACED)
+    Every step is an array operation: with ``P`` the prefix sums of ``c[j] * WORD_BASE**j`` over
+    the whole text, the word at ``[s, e)`` is ``(P[e] - P[s]) * WORD_BASE**-s`` (the base is odd,
+    so it has an inverse modulo 2**64). A body costs a few passes in C, not a call per word."""
+    if text.isascii():  # one byte per code point: the same points, a quarter of the memory
+        points = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
     else:
         points = np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype="<u4")
-        kept = np.where(_is_word_character(points), points, np.uint32(32)).astype("<u4")
-        spaced = kept.tobytes().decode("utf-32-le").encode("utf-8")  # no surrogate is a word character
-    words = spaced.split()  # the bytes of a word character are never ASCII white space
-    return np.fromiter(map(zlib.crc32, words), dtype=np.uint64, count=len(words))
+    inside = np.zeros(len(points) + 2, dtype=bool)  # a non-word character either side
+    inside[1:-1] = _is_word_character(points)
+    edges = np.flatnonzero(inside[1:] != inside[:-1])  # a word's start, its end, the next start...
+    starts, ends = edges[::2], edges[1::2]
+    sums = np.zeros(len(points) + 1, dtype=np.uint64)
+    np.cumsum(points * _base_powers(len(points)), out=sums[1:])  # wraps modulo 2**64, as intended
+    unshifted = (sums[ends] - sums[starts]) * _INVERSE_POWERS.take(starts & (_POWER_BLOCK - 1))
+    return _fmix64(unshifted * _inverse_block_powers(len(points)).take(starts // _POWER_BLOCK))
 
 
 #: Whether each code point of the basic plane is a word character (alphanumeric or ``_``).
 _BASIC_PLANE_WORD_CHARACTERS = np.array([chr(c).isalnum() or c == 0x5F for c in range(0x10000)], dtype=bool)
-#: ASCII bytes with every byte that is not a word character made a space.
-_ASCII_SPACED = bytes(c if _BASIC_PLANE_WORD_CHARACTERS[c] else 0x20 for c in range(128)) + b" " * 128
 
 
 def _is_word_character(points: np.ndarray) -> np.ndarray:
     """Whether each code point is a word character as ``\\w`` has it (alphanumeric or ``_``)."""
-    found = _BASIC_PLANE_WORD_CHARACTERS[np.minimum(points, np.uint32(0xFFFF))]
-    beyond = np.flatnonzero(points > 0xFFFF)  # rare (emoji, historic scripts): one by one
-    found[beyond] = [chr(c).isalnum() for c in points[beyond].tolist()]
+    found = _BASIC_PLANE_WORD_CHARACTERS.take(points, mode="clip")  # beyond the plane: U+FFFF's, False
+    if len(points) and points.max() > 0xFFFF:  # rare (emoji, historic scripts): one by one
+        beyond = np.flatnonzero(points > 0xFFFF)
+        found[beyond] = [chr(c).isalnum() for c in points[beyond].tolist()]
     return found
 
 
 #: Odd multipliers of a shingle's five word codes (fixed: stored signatures must stay comparable).
 _SHINGLE_FACTORS = tuple(np.uint64(f) for f in (0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9,
                                                   0xD6E8FEB86659FD93, 0xFF51AFD7ED558CCD)[:SHINGLE_WORDS])
+
+
+#: The odd base of the word hash's polynomial (fixed: stored signatures must stay comparable).
+WORD_BASE = 0xA0761D6478BD642F
+#: Powers of the base (and of its inverse) are tabled for exponents below this, larger ones
+#: made from those and powers of ``base**_POWER_BLOCK``: the tables stay small for any text.
+_POWER_BLOCK = 1 << 16
+
+
+def _powers(base: int, count: int) -> np.ndarray:
+    """``base**i`` (mod 2**64) for ``i`` below count."""
+    return np.cumprod(np.concatenate(([np.uint64(1)], np.full(count - 1, np.uint64(base)))))
+
+
+_INVERSE_BASE = pow(WORD_BASE, -1, 1 << 64)
+_POWERS, _INVERSE_POWERS = _powers(WORD_BASE, _POWER_BLOCK), _powers(_INVERSE_BASE, _POWER_BLOCK)
+
+
+def _base_powers(count: int) -> np.ndarray:
+    """``WORD_BASE**j`` (mod 2**64) for ``j`` below count."""
+    if count <= _POWER_BLOCK:
+        return _POWERS[:count]
+    blocks = _powers(pow(WORD_BASE, _POWER_BLOCK, 1 << 64), -(-count // _POWER_BLOCK))
+    return (blocks[:, None] * _POWERS[None, :]).ravel()[:count]
+
+
+def _inverse_block_powers(count: int) -> np.ndarray:
+    """``WORD_BASE**-(k * _POWER_BLOCK)`` (mod 2**64) for every block ``k`` of a text of count points."""
+    return _powers(pow(_INVERSE_BASE, _POWER_BLOCK, 1 << 64), count // _POWER_BLOCK + 1)
+
+
+def _fmix64(values: np.ndarray) -> np.ndarray:
+    """MurmurHash3's 64-bit finalizer: every bit of a word's polynomial reaches every bit of its code
+    (the polynomial's low bits depend only on the low bits of its code points)."""
+    values = values ^ (values >> np.uint64(33))
+    values = values * np.uint64(0xFF51AFD7ED558CCD)
+    values = values ^ (values >> np.uint64(33))
+    values = values * np.uint64(0xC4CEB9FE1A85EC53)
+    return values ^ (values >> np.uint64(33))
 
 
 def _fmix32(values: np.ndarray) -> np.ndarray:
