@@ -9,6 +9,7 @@ import numpy as np
 from hypothesis import given, settings, strategies as st
 
 from decruft.extract.boilerplate import LearntTable, Thresholds, build_table, line_key
+from decruft.extract import fingerprint as fingerprint_module
 from decruft.extract.fingerprint import WORD_BASE, fingerprint, html_prose, signature, word_codes
 from decruft.extract.rules import default_rules
 from decruft.page import MIN_BODY_WORDS, clean_with_table
@@ -69,6 +70,12 @@ def test_word_codes_are_the_same_in_ascii_text_other_text_and_long_text():
     codes = word_codes(text).tolist()
     assert codes == reference_codes(text)
     assert word_codes(text + " \u00e9t\u00e9").tolist() == codes + reference_codes("\u00e9t\u00e9")
+
+
+def test_a_long_text_hashed_in_pieces_gives_the_codes_it_gives_whole(monkeypatch):
+    text = " ".join(WORDS * 50) + " " + "x" * 300 + " \u00e9t\u00e9 end"
+    monkeypatch.setattr(fingerprint_module, "WORD_CODE_PIECE", 97)
+    assert word_codes(text).tolist() == fingerprint_module.piece_codes(text).tolist() == reference_codes(text)
 
 
 def test_signatures_stay_comparable_with_stored_ones():

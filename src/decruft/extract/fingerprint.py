@@ -68,7 +68,23 @@ def signature(paragraphs: list[str]) -> bytes:
     return (a[:, None] * shingles + b[:, None]).min(axis=1).astype(">u4").tobytes()
 
 
+#: Code points hashed at a time: a body as long as a page may be costs memory by the piece
+#: (a few arrays of 8 bytes a point), not by its length.
+WORD_CODE_PIECE = 1 << 20
+
+
 def word_codes(text: str) -> np.ndarray:
+    """``piece_codes`` of a text, taken in pieces cut at spaces (no word holds one, and a code
+    does not depend on where its word stands)."""
+    pieces = []
+    while len(text) > WORD_CODE_PIECE and (cut := text.rfind(" ", 0, WORD_CODE_PIECE)) > 0:
+        pieces.append(piece_codes(text[:cut]))
+        text = text[cut:]
+    pieces.append(piece_codes(text))
+    return pieces[0] if len(pieces) == 1 else np.concatenate(pieces)
+
+
+def piece_codes(text: str) -> np.ndarray:
     """A 64-bit hash of each word (``\\w+``) of a text, in order: the polynomial
     ``sum(c[i] * WORD_BASE**i)`` (mod 2**64) of the word's code points ``c``, spread by
     MurmurHash3's 64-bit finalizer.
