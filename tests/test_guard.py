@@ -90,6 +90,20 @@ def test_a_worker_that_ended_for_want_of_pages_is_replaced_without_losing_one():
     assert [r["source_path"] for r in later] == ["b", "c"] and later[0]["pid"] != first["pid"]
 
 
+def test_a_stopped_worker_sends_nothing_more_so_no_later_worker_gets_its_pages():
+    """A worker is stopped with pages still queued for it: its sending thread has ended before
+    its connection closes, so a send under way cannot reach the next worker's connection (which
+    may reuse the same file descriptor)."""
+    with GuardedProcessor(_make_worker, timeout_s=5) as guarded:
+        assert next(guarded.map([_doc("a")]))["source_path"] == "a"
+        child = guarded._started()
+        for i in range(50):
+            child.send(_doc(f"q{i}", "sleep"))
+        guarded._stop_child()
+        assert not child.sending
+        assert [r["source_path"] for r in guarded.map([_doc("b"), _doc("c")])] == ["b", "c"]
+
+
 def test_pages_queued_at_a_worker_are_bounded_by_their_bytes():
     """With a byte bound of two pages, the third page is read only after the first's result."""
     read: list[str] = []

@@ -326,10 +326,19 @@ class _Child:
         return int(on) - self._taken if on >= self._taken and started_at > done_at else 0
 
     def stop(self) -> None:
+        """Kill the child, then end its sending thread before closing the connection: a send
+        still under way must fail on this connection, not write into the next worker's, which
+        may be given the same file descriptor."""
         self._process.kill()
         self._process.join()
         self._outbox.put(_STOP)
+        self._sender.join(timeout=SENDER_EXIT_S)
         self._conn.close()
+
+    @property
+    def sending(self) -> bool:
+        """Whether the sending thread still runs."""
+        return self._sender.is_alive()
 
     def finish(self) -> None:
         """Ask the child to end once its pages are done, then make sure it has."""
@@ -342,6 +351,8 @@ class _Child:
 #: Ends a sending thread; ``_POLL_S``: how often a wait for a result looks at the clock again.
 _STOP = object()
 _POLL_S = 0.5
+#: How long a stopped worker's sending thread may take to end (a send to the killed child fails at once).
+SENDER_EXIT_S = 5.0
 
 
 def _await_ready(process: Any, conn: Connection) -> None:
