@@ -313,7 +313,7 @@ class _Child:
     def _deadline(self, timeout_s: float) -> float:
         """When the page the child is on, or the next it can start, runs out of time."""
         on, started_at, done_at = self._progress  # read in the order the child writes them
-        if on >= self._taken and started_at > done_at:
+        if self._owed_page_on(on, started_at, done_at) is not None:
             return started_at + timeout_s
         waiting = int(max(on + 1, self._taken)) - self._taken  # the next page, among those owed
         sent = self._sent_at[waiting] if waiting < len(self._sent_at) else time.monotonic()
@@ -322,8 +322,12 @@ class _Child:
     def working_on(self) -> int:
         """Which page the child was on, counted among those owed (0: the first), when it
         stopped; 0 when it was between pages."""
-        on, started_at, done_at = self._progress
-        return int(on) - self._taken if on >= self._taken and started_at > done_at else 0
+        return self._owed_page_on(*self._progress) or 0
+
+    def _owed_page_on(self, on: float, started_at: float, done_at: float) -> int | None:
+        """The page owed that ``_Progress`` says the child is on, counted among those owed;
+        None when it is between pages."""
+        return int(on) - self._taken if on >= self._taken and started_at > done_at else None
 
     def stop(self) -> None:
         """Kill the child, then end its sending thread before closing the connection: a send

@@ -68,7 +68,7 @@ def make_context(*, outlets_dirs: tuple[Path, ...] = (), rules_config: Path | No
 def warm_up() -> None:
     """Build what pages share (rules, outlets, language profiles) now, not on the first page:
     child processes forked afterwards start with it instead of spending most of a second.
-    Then clean a made-up text page and HTML page once: patterns compiled on first use are built
+    Then clean a made-up text page and two HTML pages once: patterns compiled on first use are built
     too, which cost a fresh process about a tenth of a second on its first page, inside that
     page's time limit. Once per process."""
     ctx = Context(rules=default_rules(), registry=load_registry())
